@@ -1,0 +1,127 @@
+"""Bootstrap distributions of Bradley–Terry strengths.
+
+Votes on one item are not independent: every judge reads the same two answers, and a
+weak answer loses with most judges. Resampling single votes, as the Language Model
+Council's code (Zhao et al., 2024, arXiv 2406.08598) and Arena-Hard-Auto (Li et al.,
+2024) do, treats them as independent and gives intervals that are far too narrow. The
+cluster bootstrap (Davison & Hinkley, 1997, §3.8; Field & Welsh, 2007) resamples whole
+items with all their votes, which is the unit a new test set would redraw.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from scipy.sparse import csr_matrix
+
+from scoring.bradley_terry import DEFAULT_ALPHA, fit_bradley_terry, vote_cells
+from scoring.votes import Votes
+
+__all__ = ["bootstrap_ratings", "resampled_win_matrices"]
+
+Resample = Literal["item", "vote"]
+
+#: Rounds fitted together: bounds memory to ~chunk × n² floats for any council size.
+_CHUNK = 250
+#: Bound on unit draws held at once (chunk × units), ~160 MB of int64.
+_MAX_DRAWS = 20_000_000
+
+
+def _units(votes: Votes, resample: Resample, strong_weight: float, tie_weight: float):
+    n = len(votes.models)
+    rows, cells, weights = vote_cells(votes, strong_weight=strong_weight, tie_weight=tie_weight)
+    if resample == "item":
+        unit, n_units = votes.item[rows], len(votes.items)
+    elif resample == "vote":
+        # Units are the scored votes themselves; ties span two entries of one unit.
+        unique_rows, unit = np.unique(rows, return_inverse=True)
+        n_units = len(unique_rows)
+    else:
+        raise ValueError(f"unknown resampling unit {resample!r}; use 'item' or 'vote'")
+    # One row per unit with its summed contribution to the n × n win matrix.
+    contribution = csr_matrix((weights, (unit, cells)), shape=(n_units, n * n))
+    present = np.flatnonzero(np.diff(contribution.indptr) > 0)
+    return contribution[present], len(present)
+
+
+def resampled_win_matrices(
+    votes: Votes,
+    *,
+    rounds: int,
+    resample: Resample = "item",
+    rng: np.random.Generator,
+    strong_weight: float = 1.0,
+    tie_weight: float = 0.5,
+):
+    """Yield batches of win matrices, each from one bootstrap resample of the units.
+
+    Units (items, or votes) are drawn with replacement, as many as there are units
+    that hold at least one scored vote; a unit drawn k times counts k times.
+
+    Yields
+    ------
+    numpy.ndarray, shape (batch, n, n)
+    """
+    n = len(votes.models)
+    contribution, n_units = _units(votes, resample, strong_weight, tie_weight)
+    if n_units == 0:
+        raise ValueError("no scored votes to resample")
+    per_chunk = max(1, min(_CHUNK, _MAX_DRAWS // n_units))
+    done = 0
+    while done < rounds:
+        size = min(per_chunk, rounds - done)
+        # How often each unit is drawn in each round: multinomial counts, obtained by
+        # counting uniform draws (several times faster than rng.multinomial).
+        drawn = rng.integers(0, n_units, size=(size, n_units))
+        # Laid out unit-major so the sparse product reads it without a transposed copy.
+        drawn *= size
+        drawn += np.arange(size)[:, None]
+        counts = np.bincount(drawn.reshape(-1), minlength=size * n_units).reshape(n_units, size)
+        wins = contribution.T @ counts.astype(np.float64)
+        yield np.ascontiguousarray(wins.T).reshape(size, n, n)
+        done += size
+
+
+def bootstrap_ratings(
+    votes: Votes,
+    *,
+    rounds: int = 1000,
+    resample: Resample = "item",
+    seed: int | None = 0,
+    rng: np.random.Generator | None = None,
+    strong_weight: float = 1.0,
+    tie_weight: float = 0.5,
+    alpha: float = DEFAULT_ALPHA,
+) -> np.ndarray:
+    """Bootstrap draws of the Bradley–Terry log-strengths.
+
+    Parameters
+    ----------
+    votes : Votes
+        The votes to fit, already filtered and aggregated.
+    rounds : int
+        Number of bootstrap resamples.
+    resample : {"item", "vote"}
+        ``"item"`` (default) resamples items with all their votes, the cluster
+        bootstrap; ``"vote"`` resamples single votes as the paper's code does.
+    seed, rng :
+        ``rng`` if given, else ``numpy.random.default_rng(seed)``.
+    strong_weight, tie_weight, alpha :
+        As for `win_matrix` and `fit_bradley_terry`.
+
+    Returns
+    -------
+    numpy.ndarray, shape (rounds, n_models)
+        Centred log-strengths, one row per resample.
+    """
+    if rounds < 1:
+        raise ValueError("rounds must be at least 1")
+    rng = rng if rng is not None else np.random.default_rng(seed)
+    draws = [
+        fit_bradley_terry(wins, alpha=alpha)
+        for wins in resampled_win_matrices(
+            votes, rounds=rounds, resample=resample, rng=rng, strong_weight=strong_weight, tie_weight=tie_weight
+        )
+    ]
+    return np.concatenate(draws, axis=0)

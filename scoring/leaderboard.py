@@ -1,0 +1,256 @@
+"""From votes to a separability-checked leaderboard.
+
+The pipeline of the Language Model Council (Zhao et al., 2024, arXiv 2406.08598, §3.4
+and §4): select votes, pool judges, fit Bradley–Terry, bootstrap, and rank only as far
+as the intervals separate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import expit
+
+from scoring.aggregation import aggregate_votes, consistent_votes, drop_self_judgments, scored_votes
+from scoring.bootstrap import bootstrap_ratings
+from scoring.bradley_terry import check_connected, fit_bradley_terry, win_matrix, win_probabilities
+from scoring.errors import ScoringError
+from scoring.ranking import percentile_intervals, point_ranks, rank_intervals, separability, tiers
+from scoring.settings import ScoringSettings
+from scoring.votes import Votes
+
+__all__ = ["ELO_PER_STRENGTH", "Leaderboard", "elo_scale", "prepare_votes", "rank_models", "win_rate_percent"]
+
+#: Elo points per unit of natural-log strength: 400 Elo is a factor 10 in odds.
+ELO_PER_STRENGTH = 400.0 / np.log(10.0)
+
+
+def elo_scale(strength: np.ndarray) -> np.ndarray:
+    """Elo-style rating: 1000 where the strength is 0, 400 points per factor 10 in odds."""
+    return 1000.0 + ELO_PER_STRENGTH * np.asarray(strength)
+
+
+def win_rate_percent(strength: np.ndarray) -> np.ndarray:
+    """Expected win rate × 100 against a model of strength 0 (the reference)."""
+    return 100.0 * expit(strength)
+
+
+@dataclass(frozen=True, eq=False)
+class Leaderboard:
+    """A ranking with its uncertainty. Arrays run best model first.
+
+    Attributes
+    ----------
+    models : tuple of str
+    strength, strength_lower, strength_upper : numpy.ndarray
+        Bradley–Terry log-strength and its interval; 0 at the reference model if any,
+        otherwise mean 0.
+    score, score_lower, score_upper : numpy.ndarray
+        With a reference: expected win rate against it × 100 (the paper's council
+        score). Without: Elo-style, ``1000 + 400/ln 10 · strength``.
+    elo, elo_lower, elo_upper : numpy.ndarray
+        ``1000 + 400/ln 10 · strength``: 1000 at the reference, or on average.
+    rank, rank_lower, rank_upper, tier : numpy.ndarray of int
+    n_votes_per_model : numpy.ndarray of int
+        Fitted votes (after pooling) that involve each model.
+    separability : float
+        Percentage of model pairs whose score intervals do not overlap.
+    draws : numpy.ndarray, shape (rounds, n_models)
+        Bootstrap log-strengths, on the scale of ``strength``.
+    n_votes : int
+        Votes that entered the fit (after filtering and pooling).
+    n_unscored, n_self_excluded, n_inconsistent_excluded : int
+        Votes left out, and why.
+    unrated : tuple of str
+        Models with no vote left to fit.
+    settings : ScoringSettings
+    """
+
+    models: tuple[str, ...]
+    strength: np.ndarray
+    strength_lower: np.ndarray
+    strength_upper: np.ndarray
+    score: np.ndarray
+    score_lower: np.ndarray
+    score_upper: np.ndarray
+    elo: np.ndarray
+    elo_lower: np.ndarray
+    elo_upper: np.ndarray
+    rank: np.ndarray
+    rank_lower: np.ndarray
+    rank_upper: np.ndarray
+    tier: np.ndarray
+    n_votes_per_model: np.ndarray
+    separability: float
+    draws: np.ndarray
+    n_votes: int
+    n_unscored: int
+    n_self_excluded: int
+    n_inconsistent_excluded: int
+    unrated: tuple[str, ...]
+    settings: ScoringSettings
+
+    def win_probabilities(self) -> np.ndarray:
+        """``P[i, j]``: fitted probability that model ``i`` beats model ``j``."""
+        return win_probabilities(self.strength)
+
+    def to_dict(self) -> dict:
+        """Plain JSON-ready form; the layout of ``council score --json``."""
+        rows = []
+        for i, model in enumerate(self.models):
+            row = {"model": model}
+            for field in ("rank", "rank_lower", "rank_upper", "tier"):
+                row[field] = int(getattr(self, field)[i])
+            for field in (
+                "strength", "strength_lower", "strength_upper",
+                "score", "score_lower", "score_upper",
+                "elo", "elo_lower", "elo_upper",
+            ):
+                row[field] = float(getattr(self, field)[i])
+            row["n_votes"] = int(self.n_votes_per_model[i])
+            rows.append(row)
+        return {
+            "settings": self.settings.to_dict(),
+            "n_votes": self.n_votes,
+            "n_unscored": self.n_unscored,
+            "n_self_excluded": self.n_self_excluded,
+            "n_inconsistent_excluded": self.n_inconsistent_excluded,
+            "separability": float(self.separability),
+            "unrated": list(self.unrated),
+            "models": rows,
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class PreparedVotes:
+    """Votes ready to fit, and the counts of what was left out on the way."""
+
+    votes: Votes
+    n_unscored: int
+    n_self_excluded: int
+    n_inconsistent_excluded: int
+    unrated: tuple[str, ...]
+
+
+def _compact_models(votes: Votes) -> tuple[Votes, tuple[str, ...]]:
+    """Drop models that no vote involves, renumbering the rest."""
+    used = np.union1d(votes.model_a, votes.model_b)
+    remap = np.full(len(votes.models), -1, dtype=np.int32)
+    remap[used] = np.arange(len(used), dtype=np.int32)
+    unrated = tuple(name for i, name in enumerate(votes.models) if remap[i] < 0)
+    compact = Votes(
+        item=votes.item,
+        judge=votes.judge,
+        model_a=remap[votes.model_a],
+        model_b=remap[votes.model_b],
+        outcome=votes.outcome,
+        items=votes.items,
+        judges=votes.judges,
+        models=tuple(votes.models[i] for i in used),
+        n_unknown=votes.n_unknown,
+    )
+    return compact, unrated
+
+
+def prepare_votes(votes: Votes, settings: ScoringSettings) -> PreparedVotes:
+    """Apply the settings' selection and pooling: scored → self → consistency → pool."""
+    n_unscored = votes.n_unscored
+    selected = scored_votes(votes)
+    n_self = 0
+    if not settings.include_self:
+        selected, n_self = drop_self_judgments(selected)
+    n_inconsistent = 0
+    if settings.consistency is not None:
+        kept = consistent_votes(selected, settings.consistency)
+        n_inconsistent = len(selected) - len(kept)
+        selected = kept
+    pooled = aggregate_votes(selected, settings.aggregation, count_tie=settings.count_tie)
+    compact, unrated = _compact_models(pooled)
+    return PreparedVotes(compact, n_unscored, n_self, n_inconsistent, unrated)
+
+
+def rank_models(votes: Votes, settings: ScoringSettings | None = None) -> Leaderboard:
+    """Rank the models of ``votes`` with bootstrap intervals, rank intervals and tiers.
+
+    Parameters
+    ----------
+    votes : Votes
+    settings : ScoringSettings, optional
+        Defaults to the recommended settings: every judge's vote counts, strong votes
+        count as plain wins, self-judgments are left out, and 1000 bootstrap resamples
+        of items give 95% intervals.
+
+    Returns
+    -------
+    Leaderboard
+
+    Raises
+    ------
+    ScoringError
+        No scored vote, fewer than two models, an unknown reference model, or a
+        comparison graph in disconnected parts (`DisconnectedComparisonsError`).
+    """
+    settings = settings or ScoringSettings()
+    prepared = prepare_votes(votes, settings)
+    fit_votes = prepared.votes
+    if len(fit_votes) == 0:
+        raise ScoringError("no scored votes to rank (all were unscored or filtered out)")
+    models = fit_votes.models
+    if len(models) < 2:
+        raise ScoringError(f"only one model was compared ({models[0]}): a ranking needs two or more")
+    reference = None
+    if settings.reference is not None:
+        if settings.reference not in models:
+            raise ScoringError(f"reference model {settings.reference!r} is not among the compared models")
+        reference = models.index(settings.reference)
+    weights = {"strong_weight": settings.strong_weight, "tie_weight": settings.tie_weight}
+    wins = win_matrix(fit_votes, **weights)
+    check_connected(wins, models)
+    point = fit_bradley_terry(wins, alpha=settings.alpha)
+    draws = bootstrap_ratings(
+        fit_votes, rounds=settings.rounds, resample=settings.resample, seed=settings.seed,
+        alpha=settings.alpha, **weights,
+    )
+    if reference is not None:
+        point = point - point[reference]
+        draws = draws - draws[:, [reference]]
+        to_score = win_rate_percent
+    else:
+        to_score = elo_scale
+    level = settings.level
+    strength_lower, strength_upper = percentile_intervals(draws, level)
+    score_draws = to_score(draws)
+    score_lower, score_upper = percentile_intervals(score_draws, level)
+    score = to_score(point)
+    rank_lower, rank_upper = rank_intervals(draws, level)
+    tier = tiers(point, score_lower, score_upper)
+    per_model = np.bincount(fit_votes.model_a, minlength=len(models)) + np.bincount(
+        fit_votes.model_b, minlength=len(models)
+    )
+    order = np.lexsort((np.array(models), -np.round(point, 9)))
+    return Leaderboard(
+        models=tuple(models[i] for i in order),
+        strength=point[order],
+        strength_lower=strength_lower[order],
+        strength_upper=strength_upper[order],
+        score=score[order],
+        score_lower=score_lower[order],
+        score_upper=score_upper[order],
+        elo=elo_scale(point)[order],
+        elo_lower=elo_scale(strength_lower)[order],
+        elo_upper=elo_scale(strength_upper)[order],
+        rank=point_ranks(point)[order],
+        rank_lower=rank_lower[order],
+        rank_upper=rank_upper[order],
+        tier=tier[order],
+        n_votes_per_model=per_model[order],
+        separability=separability(score_lower, score_upper),
+        draws=draws[:, order],
+        n_votes=len(fit_votes),
+        n_unscored=prepared.n_unscored,
+        n_self_excluded=prepared.n_self_excluded,
+        n_inconsistent_excluded=prepared.n_inconsistent_excluded,
+        unrated=prepared.unrated,
+        settings=settings,
+    )

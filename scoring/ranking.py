@@ -1,0 +1,85 @@
+"""Separability-checked rankings: intervals, rank intervals, separability, tiers.
+
+A ranking says one model beats another only when the data can tell them apart
+(Zhao et al., 2024, arXiv 2406.08598, §4; Li et al., 2024, "From Crowdsourced Data to
+High-Quality Benchmarks", Arena-Hard's separability).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["percentile_intervals", "point_ranks", "rank_intervals", "separability", "tiers"]
+
+
+def percentile_intervals(draws: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Equal-tailed percentile intervals of bootstrap draws (rows are rounds)."""
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"level must be between 0 and 1, got {level}")
+    tail = 100.0 * (1.0 - level) / 2.0
+    lower, upper = np.percentile(draws, [tail, 100.0 - tail], axis=0)
+    return lower, upper
+
+
+#: Strengths closer than this are equal: fits of equal records differ by rounding only.
+RANK_TOLERANCE = 1e-9
+
+
+def point_ranks(values: np.ndarray) -> np.ndarray:
+    """Rank 1 for the highest value; equal values (within `RANK_TOLERANCE`) share the
+    better rank."""
+    values = np.asarray(values, dtype=np.float64)
+    return 1 + (values[..., None, :] > values[..., :, None] + RANK_TOLERANCE).sum(axis=-1)
+
+
+def rank_intervals(draws: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Equal-tailed intervals of each model's rank over the bootstrap draws.
+
+    Ranks are taken within each draw (1 = best). The bounds are ranks that some draw
+    actually gave (inverted-CDF quantiles), so they are whole numbers. Each interval
+    is marginal: it does not hold jointly for all models at ``level``.
+    """
+    ranks = point_ranks(draws)
+    tail = (1.0 - level) / 2.0
+    lower = np.quantile(ranks, tail, axis=0, method="inverted_cdf")
+    upper = np.quantile(ranks, 1.0 - tail, axis=0, method="inverted_cdf")
+    return lower.astype(int), upper.astype(int)
+
+
+def _separated(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    return (upper[:, None] < lower[None, :]) | (upper[None, :] < lower[:, None])
+
+
+def separability(lower: np.ndarray, upper: np.ndarray) -> float:
+    """Percentage of model pairs whose intervals do not overlap.
+
+    Two intervals are apart when one's upper bound is strictly below the other's lower
+    bound, the definition of Arena-Hard-Auto and of the Language Model Council's code.
+    """
+    lower, upper = np.asarray(lower, float), np.asarray(upper, float)
+    n = len(lower)
+    if n < 2:
+        return 0.0
+    apart = _separated(lower, upper)[np.triu_indices(n, k=1)]
+    return 100.0 * apart.mean()
+
+
+def tiers(point: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """Tier of each model, 1 for the best group.
+
+    Models are ordered by point estimate and cut into consecutive groups. A cut goes
+    below the k best models exactly when every one of them is separated from every
+    model below: the lowest lower bound among the k best is strictly above the
+    highest upper bound among the rest. So any model of a tier beats any model of a
+    lower tier with its interval apart, and two models share a tier whenever the data
+    cannot order the groups they are in.
+    """
+    point, lower, upper = (np.asarray(x, dtype=np.float64) for x in (point, lower, upper))
+    order = np.argsort(-np.round(point, 9), kind="stable")
+    lowest_above = np.minimum.accumulate(lower[order])
+    highest_below = np.maximum.accumulate(upper[order][::-1])[::-1]
+    cut_after = lowest_above[:-1] > highest_below[1:]
+    tier_in_order = 1 + np.concatenate([[0], np.cumsum(cut_after)])
+    result = np.empty(len(point), dtype=int)
+    result[order] = tier_in_order
+    return result

@@ -1,0 +1,98 @@
+"""Every choice that turns votes into a leaderboard, in one frozen record."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from typing import Literal
+
+from scoring.bradley_terry import DEFAULT_ALPHA
+
+__all__ = ["ScoringSettings", "scoring_settings"]
+
+Mode = Literal["recommended", "reference"]
+
+
+@dataclass(frozen=True)
+class ScoringSettings:
+    """How votes become a leaderboard.
+
+    Attributes
+    ----------
+    mode : {"recommended", "reference"}
+        Where the defaults came from: ours, or the paper code's (`scoring.compat`).
+    reference : str or None
+        Model anchored at strength 0; scores become its expected win rate × 100.
+    aggregation : {"none", "majority", "mean"}
+        How judges' votes on one (item, model_a, model_b) combine (`aggregate_votes`).
+    count_tie : {"tie", "first_label"}
+        How a majority draw is settled.
+    consistency : {None, "strict", "sidewise"}
+        Position-consistency filter applied before aggregation.
+    include_self : bool
+        Whether self-judgments enter the fit.
+    strong_weight, tie_weight : float
+        Weight of a strong win, and win credited to each side of a tie.
+    resample : {"item", "vote"}
+        Bootstrap unit.
+    rounds : int
+    level : float
+        Coverage of the intervals.
+    seed : int or None
+    alpha : float
+        Bradley–Terry ridge (`fit_bradley_terry`).
+    """
+
+    mode: Mode = "recommended"
+    reference: str | None = None
+    aggregation: str = "none"
+    count_tie: str = "tie"
+    consistency: str | None = None
+    include_self: bool = False
+    strong_weight: float = 1.0
+    tie_weight: float = 0.5
+    resample: str = "item"
+    rounds: int = 1000
+    level: float = 0.95
+    seed: int | None = 0
+    alpha: float = DEFAULT_ALPHA
+
+    def __post_init__(self) -> None:
+        choices = {
+            "mode": ("recommended", "reference"),
+            "aggregation": ("none", "majority", "mean"),
+            "count_tie": ("tie", "first_label"),
+            "consistency": (None, "strict", "sidewise"),
+            "resample": ("item", "vote"),
+        }
+        for field, allowed in choices.items():
+            if getattr(self, field) not in allowed:
+                raise ValueError(f"{field} must be one of {allowed}, got {getattr(self, field)!r}")
+        if self.rounds < 1:
+            raise ValueError(f"rounds must be at least 1, got {self.rounds}")
+        if not 0.0 < self.level < 1.0:
+            raise ValueError(f"level must be between 0 and 1, got {self.level}")
+        if self.strong_weight <= 0 or self.tie_weight < 0 or self.alpha < 0:
+            raise ValueError("strong_weight must be positive; tie_weight and alpha non-negative")
+        if self.mode == "reference" and self.reference is None:
+            raise ValueError("mode 'reference' scores against a reference model: give one")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def replace(self, **changes) -> "ScoringSettings":
+        return replace(self, **changes)
+
+
+def scoring_settings(mode: Mode = "recommended", **given) -> ScoringSettings:
+    """Settings for ``mode``, with any explicitly ``given`` value (not None) on top.
+
+    ``mode="reference"`` starts from the paper code's conventions
+    (`scoring.compat.PAPER_CONVENTIONS`).
+    """
+    base: dict = {}
+    if mode == "reference":
+        from scoring.compat import PAPER_CONVENTIONS
+
+        base.update(PAPER_CONVENTIONS)
+    base.update({key: value for key, value in given.items() if value is not None})
+    return ScoringSettings(mode=mode, **base)

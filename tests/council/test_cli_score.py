@@ -1,0 +1,167 @@
+import json
+
+import pytest
+
+from tests.council.conftest import EXAMPLE_VOTES
+
+
+def _rows(pattern):
+    return [
+        {"item": f"i{k}", "judge": "j", "model_a": a, "model_b": b, "verdict": v}
+        for k, (a, b, v) in enumerate(pattern)
+    ]
+
+
+BASIC = _rows([("x", "y", "A>B"), ("y", "x", "B>A"), ("x", "z", "A>B"), ("z", "y", "A>>B"), ("y", "z", "A=B"), ("z", "x", "A>B")])
+
+
+def test_score_prints_a_table_with_intervals_and_tiers(council_cli):
+    result = council_cli("score", EXAMPLE_VOTES, "--reference", "qwen1.5-32B-Chat")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "20 models ranked from" in out and "separability" in out
+    assert "95% interval" in out and "tier" in out
+    first_row = [line for line in out.splitlines() if line.strip().startswith("1 ")][0]
+    assert "qwen1.5-110B-Chat" in first_row
+
+
+def test_reference_mode_prints_the_paper_ranking(council_cli, reference_outputs):
+    result = council_cli("score", EXAMPLE_VOTES, "--reference", "qwen1.5-32B-Chat", "--mode", "reference", "--json")
+    assert result.returncode == 0, result.stderr
+    board = json.loads(result.stdout)
+    expected = reference_outputs["no_agg_mle"]
+    assert [m["model"] for m in board["models"]] == sorted(expected, key=lambda m: -expected[m]["win_rate_vs_ref"])
+    for row in board["models"]:
+        assert row["score"] == pytest.approx(expected[row["model"]]["win_rate_vs_ref"], abs=0.01)
+    assert board["settings"]["strong_weight"] == 3 and board["settings"]["resample"] == "vote"
+
+
+def test_json_has_the_documented_shape(council_cli):
+    result = council_cli("score", EXAMPLE_VOTES, "--json", "--rounds", "200", "--seed", "3")
+    assert result.returncode == 0, result.stderr
+    board = json.loads(result.stdout)
+    assert {"settings", "n_votes", "n_unscored", "n_self_excluded", "separability", "models"} <= board.keys()
+    assert board["n_unscored"] == 0 and board["n_self_excluded"] > 0
+    assert board["n_votes"] + board["n_self_excluded"] == 1000
+    assert board["settings"]["rounds"] == 200 and board["settings"]["seed"] == 3
+    model_keys = {"model", "rank", "rank_lower", "rank_upper", "tier", "strength", "strength_lower",
+                  "strength_upper", "score", "score_lower", "score_upper", "n_votes"}
+    for row in board["models"]:
+        assert model_keys <= row.keys()
+        assert 1 <= row["rank_lower"] <= row["rank_upper"] <= len(board["models"])
+        assert row["score_lower"] <= row["score_upper"]
+    scores = [row["score"] for row in board["models"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])
+def test_every_file_type_gives_the_same_ranking(council_cli, write_votes, suffix):
+    path = write_votes(BASIC, suffix)
+    result = council_cli("score", path, "--json", "--rounds", "50")
+    assert result.returncode == 0, result.stderr
+    board = json.loads(result.stdout)
+    reference = json.loads(council_cli("score", write_votes(BASIC, ".jsonl", "ref"), "--json", "--rounds", "50").stdout)
+    assert board["models"] == reference["models"]
+
+
+def test_paper_field_names_are_read_as_they_are(council_cli, write_votes):
+    rows = [
+        {"emobench_id": r["item"], "llm_judge": r["judge"], "first_completion_by": r["model_a"],
+         "second_completion_by": r["model_b"], "pairwise_choice": r["verdict"]}
+        for r in BASIC
+    ]
+    result = council_cli("score", write_votes(rows), "--json", "--rounds", "50")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["n_votes"] == len(BASIC)
+
+
+def _bad(council_cli, path, *extra):
+    result = council_cli("score", path, *extra)
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    return result.stderr
+
+
+def test_missing_column_is_named(council_cli, write_votes):
+    rows = [{k: v for k, v in row.items() if k != "judge"} for row in BASIC]
+    message = _bad(council_cli, write_votes(rows, ".csv"))
+    assert "votes.csv" in message and "missing column 'judge'" in message
+
+
+def test_unknown_verdict_names_the_line(council_cli, write_votes):
+    rows = [dict(row) for row in BASIC]
+    rows[3]["verdict"] = "A>>>B"
+    message = _bad(council_cli, write_votes(rows))
+    assert "votes.jsonl:4:" in message and "'A>>>B'" in message and "verdict" in message
+
+
+def test_unknown_verdicts_can_be_counted_as_unscored(council_cli, write_votes):
+    rows = [dict(row) for row in BASIC]
+    rows[3]["verdict"] = "A>>>B"
+    rows[4]["verdict"] = None
+    result = council_cli("score", write_votes(rows), "--unknown-verdicts", "unscored", "--json", "--rounds", "50")
+    assert result.returncode == 0, result.stderr
+    assert "line 4: 'A>>>B'" in result.stderr
+    board = json.loads(result.stdout)
+    assert board["n_unscored"] == 2 and board["n_votes"] == len(BASIC) - 2
+
+
+def test_empty_file(council_cli, tmp_path):
+    path = tmp_path / "empty.jsonl"
+    path.write_text("")
+    assert "contains no votes" in _bad(council_cli, path)
+
+
+def test_invalid_json_line(council_cli, tmp_path):
+    path = tmp_path / "broken.jsonl"
+    path.write_text(json.dumps(BASIC[0]) + "\n{not json\n")
+    assert "broken.jsonl:2:" in _bad(council_cli, path)
+
+
+def test_one_model_only(council_cli, write_votes):
+    rows = _rows([("x", "y", "A>B")])
+    rows[0]["judge"] = "y"  # its only vote is a self-judgment, left out by default
+    message = _bad(council_cli, write_votes(rows))
+    assert "no scored votes" in message or "only one model" in message
+
+
+def test_same_model_in_both_positions(council_cli, write_votes):
+    message = _bad(council_cli, write_votes(_rows([("x", "x", "A>B")])))
+    assert "votes.jsonl:1:" in message and "same model" in message
+
+
+def test_disconnected_comparisons(council_cli, write_votes):
+    message = _bad(council_cli, write_votes(_rows([("a", "b", "A>B"), ("b", "a", "A>B"), ("c", "d", "A>B")])))
+    assert "disconnected" in message and "{a, b}" in message and "{c, d}" in message
+
+
+def test_unknown_reference_and_bad_options(council_cli, write_votes):
+    path = write_votes(BASIC)
+    assert "reference model 'nope'" in _bad(council_cli, path, "--reference", "nope")
+    assert "give one" in _bad(council_cli, path, "--mode", "reference")
+    result = council_cli("score", path, "--aggregation", "median")
+    assert result.returncode == 2 and "median" in result.stderr
+
+
+def test_missing_file_and_directory(council_cli, tmp_path):
+    assert "no such file" in _bad(council_cli, tmp_path / "nope.csv")
+    assert "is a directory" in _bad(council_cli, tmp_path)
+
+
+def test_score_does_not_import_litellm():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from council.cli import main\n"
+        f"result = CliRunner().invoke(main, ['score', {str(EXAMPLE_VOTES)!r}, '--rounds', '20'])\n"
+        "assert result.exit_code == 0, result.output\n"
+        "heavy = [m for m in ('litellm', 'openai', 'pydantic', 'aiohttp') if m in sys.modules]\n"
+        "print(heavy)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -50,7 +50,7 @@ def main() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def score(path, reference, aggregation, resample, rounds, level, seed, mode, strong_weight, include_self,
           consistency, unknown_verdicts, as_json) -> None:
-    """Rank the models in a votes file (JSONL, CSV or Parquet)."""
+    """Rank the models of a votes file (JSONL, CSV or Parquet) or of a run directory."""
     from council.display import leaderboard_table
     from council.votes_file import read_votes
     from scoring import ScoringError, rank_models, scoring_settings
@@ -62,7 +62,16 @@ def score(path, reference, aggregation, resample, rounds, level, seed, mode, str
         )
     except ValueError as error:
         raise BadInput(str(error)) from None
-    read = read_votes(path, unknown_verdicts=unknown_verdicts)
+    from pathlib import Path
+
+    if Path(path).is_dir():
+        from council.store.frames import open_run
+        from council.votes_file import VotesFile
+
+        with open_run(path) as store:
+            read = VotesFile(votes=store.scoring_votes(), unknown_verdicts=())
+    else:
+        read = read_votes(path, unknown_verdicts=unknown_verdicts)
     if read.unknown_verdicts:
         shown = ", ".join(f"line {line}: {value!r}" for line, value in read.unknown_verdicts[:5])
         more = len(read.unknown_verdicts) - 5
@@ -80,3 +89,112 @@ def score(path, reference, aggregation, resample, rounds, level, seed, mode, str
     else:
         click.echo(leaderboard_table(board))
 
+
+
+def _load(config_path: str):
+    from council.config import load_config
+
+    return load_config(config_path)
+
+
+@main.command("run")
+@click.argument("config_path", metavar="COUNCIL_FILE", type=click.Path(dir_okay=False))
+@click.option("--run-dir", required=True, type=click.Path(file_okay=False), help="The run directory (created if new).")
+@click.option("--progress/--no-progress", default=None, help="Progress bars [on a terminal].")
+def run_command(config_path, run_dir, progress) -> None:
+    """Run a council: only the missing or failed work is done, so re-running resumes."""
+    from council.run import run
+
+    config = _load(config_path)
+    report = run(config, run_dir, progress=progress)
+    for stage, counts in report.status["stages"].items():
+        click.echo(
+            f"{stage:>8}: {counts['done']}/{counts['total']} done, {counts['failed']} failed, "
+            f"{counts['unparseable']} unparseable"
+        )
+    click.echo(f"spent ${report.status['cost_usd']:.4f}")
+    for error in report.errors:
+        click.echo(f"error: {error}", err=True)
+    if report.stopped == "budget":
+        click.echo(f"stopped: budget of ${config.budget.max_usd} reached; raise budget.max_usd and re-run", err=True)
+    if not report.complete:
+        click.echo(f"work remains: run `council run {config_path} --run-dir {run_dir}` again", err=True)
+        raise SystemExit(1)
+
+
+@main.command("plan")
+@click.argument("config_path", metavar="COUNCIL_FILE", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def plan_command(config_path, as_json) -> None:
+    """Calls per stage and member, with estimated tokens and cost, before anything is spent."""
+    from council.plan import plan_calls
+    from council.providers.litellm_adapter import configure, estimate_cost
+
+    config = _load(config_path)
+    configure(config.members)
+
+    def price(member, inp, out):
+        known = member.input_cost_per_token is not None or member.output_cost_per_token is not None
+        cost = estimate_cost(member, inp, out)
+        return cost if (known or cost > 0) else None
+
+    rows = plan_calls(config, price)
+    known = [r.cost_usd for r in rows if r.cost_usd is not None]
+    total = {"calls": sum(r.calls for r in rows), "cost_usd": sum(known),
+             "unpriced_members": sorted({r.member for r in rows if r.cost_usd is None})}
+    if as_json:
+        click.echo(json.dumps({"rows": [r.to_dict() for r in rows], "total": total}, indent=2))
+        return
+    click.echo(f"{'stage':<8} {'member':<20} {'calls':>7} {'in tokens':>11} {'out tokens':>11} {'cost':>10}")
+    for r in rows:
+        cost = f"${r.cost_usd:.4f}" if r.cost_usd is not None else "unknown"
+        click.echo(f"{r.stage:<8} {r.member:<20} {r.calls:>7} {r.input_tokens:>11} {r.output_tokens:>11} {cost:>10}")
+    click.echo(f"total: {total['calls']} calls, about ${total['cost_usd']:.2f}"
+               + (f" plus unpriced members: {', '.join(total['unpriced_members'])}" if total["unpriced_members"] else ""))
+    if config.budget.max_usd is not None:
+        click.echo(f"budget: ${config.budget.max_usd:.2f}")
+
+
+@main.command("status")
+@click.argument("run_dir", type=click.Path(file_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def status_command(run_dir, as_json) -> None:
+    """Counts per stage and status, spend, and whether the run is complete."""
+    from council.store.frames import open_run
+
+    with open_run(run_dir) as store:
+        status = store.status()
+    if as_json:
+        click.echo(json.dumps(status, indent=2))
+        return
+    for stage, counts in status["stages"].items():
+        click.echo(
+            f"{stage:>8}: {counts['done']}/{counts['total']} done, {counts['pending']} pending, "
+            f"{counts['failed']} failed, {counts['unparseable']} unparseable"
+        )
+    click.echo(f"spent ${status['cost_usd']:.4f}; {'complete' if status['complete'] else 'not complete'}")
+
+
+@main.command("export")
+@click.argument("run_dir", type=click.Path(file_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["parquet", "csv", "jsonl"]), default="jsonl", show_default=True)
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Directory for one file per table.")
+def export_command(run_dir, fmt, out) -> None:
+    """Write items, responses, votes and calls as files; votes score as they are."""
+    from pathlib import Path
+
+    from council.store.frames import open_run
+
+    target = Path(out)
+    target.mkdir(parents=True, exist_ok=True)
+    with open_run(run_dir) as store:
+        for table in ("items", "responses", "votes", "calls"):
+            frame = store.frame(table)
+            path = target / f"{table}.{fmt}"
+            if fmt == "parquet":
+                frame.write_parquet(path)
+            elif fmt == "csv":
+                frame.write_csv(path)
+            else:
+                frame.write_ndjson(path)
+            click.echo(f"{path}: {frame.height} rows")

@@ -49,3 +49,71 @@ def write_votes(tmp_path):
         return path
 
     return write
+
+
+SEEDS = [
+    {"id": "s01", "text": "My friend forgot my birthday again.", "category": "friends"},
+    {"id": "s02", "text": "My boss takes credit for my work.", "category": "work"},
+    {"id": "s03", "text": "My partner wants to move abroad.", "category": "partners"},
+    {"id": "s04", "text": "My brother keeps borrowing money.", "category": "family"},
+    {"id": "s05", "text": "A stranger yelled at my child.", "category": "strangers"},
+    {"id": "s06", "text": "My flatmate never cleans up.", "category": "friends"},
+]
+
+
+@pytest.fixture
+def provider():
+    """A fresh fake provider per test, with a realistic strength order."""
+    from tests.fake_provider import Faults, FakeProvider
+
+    fake = FakeProvider(Faults(strengths={"alpha": 1.0, "beta": 0.3, "gamma": -0.3, "delta": -1.0})).start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def council_file(tmp_path, provider):
+    """Write seeds and a council file against the fake provider; returns its path.
+
+    Keyword arguments override top-level sections; ``members`` is a list of names or
+    of dicts merged over the defaults.
+    """
+    import yaml
+
+    (tmp_path / "seeds.jsonl").write_text("".join(json.dumps(s) + "\n" for s in SEEDS))
+
+    def write(members=("alpha", "beta", "gamma"), name="council.yaml", **sections) -> Path:
+        listed = []
+        for member in members:
+            fields = {"name": member} if isinstance(member, str) else dict(member)
+            fields.setdefault("model", f"openai/{fields['name']}")
+            fields.setdefault("api_base", provider.url)
+            fields.setdefault("timeout", 5)
+            listed.append(fields)
+        document = {
+            "name": "test-council",
+            "seed": 0,
+            "members": listed,
+            "test_set": {"seeds": "seeds.jsonl", "items_per_author": 2},
+            "respond": {"word_limit": 40},
+            "retry": {"max_attempts": 4, "base_delay": 0.01, "max_delay": 0.2},
+        }
+        document.update(sections)
+        path = tmp_path / name
+        path.write_text(yaml.safe_dump(document, sort_keys=False))
+        return path
+
+    return write
+
+
+@pytest.fixture
+def cli():
+    """The real click command, invoked in this process (litellm is imported once)."""
+    from click.testing import CliRunner
+
+    from council.cli import main
+
+    def invoke(*args):
+        return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+    return invoke

@@ -1,0 +1,184 @@
+"""The council file: a YAML document validated field by field.
+
+Unknown fields are rejected, and every message names the file and the field's path
+(``members.2.api_key_env``), so a typo never silently changes a paid run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from council.errors import BadInput
+
+__all__ = ["CouncilConfig", "MemberConfig", "ROLES", "config_hash", "load_config", "parse_config"]
+
+ROLES = ("author", "respondent", "judge")
+Role = Literal["author", "respondent", "judge"]
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MemberConfig(_Strict):
+    name: str = Field(pattern=NAME_PATTERN)
+    model: str = Field(min_length=1)
+    api_base: str | None = None
+    api_key_env: str | None = None
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    max_tokens: int | None = Field(default=None, ge=1)
+    extra_body: dict | None = None
+    rpm: int | None = Field(default=None, ge=1)
+    tpm: int | None = Field(default=None, ge=1)
+    max_concurrency: int = Field(default=8, ge=1, le=1024)
+    roles: tuple[Role, ...] = ROLES
+    input_cost_per_token: float | None = Field(default=None, ge=0)
+    output_cost_per_token: float | None = Field(default=None, ge=0)
+    structured_output: Literal["auto", "json_schema", "json_object", "none"] = "auto"
+    timeout: float = Field(default=120.0, gt=0)
+
+    @field_validator("roles")
+    @classmethod
+    def _roles_not_empty(cls, roles):
+        if not roles:
+            raise ValueError("a member needs at least one role")
+        return tuple(dict.fromkeys(roles))
+
+
+class ItemSetConfig(_Strict):
+    seeds: str
+    items_per_author: int = Field(default=5, ge=1)
+
+
+class RespondConfig(_Strict):
+    word_limit: int = Field(default=250, ge=10)
+
+
+class JudgeConfig(_Strict):
+    pairing: Literal["all_pairs", "reference", "sampled"] = "all_pairs"
+    reference: str | None = None
+    pairs_per_item: int | None = Field(default=None, ge=1)
+    include_self: bool = False
+    allow_tie: bool = False
+    max_reasks: int = Field(default=2, ge=0, le=10)
+
+
+class BudgetConfig(_Strict):
+    max_usd: float | None = Field(default=None, gt=0)
+
+
+class RetryConfig(_Strict):
+    max_attempts: int = Field(default=6, ge=1, le=50)
+    base_delay: float = Field(default=1.0, gt=0)
+    max_delay: float = Field(default=60.0, gt=0)
+
+
+class CouncilConfig(_Strict):
+    name: str = Field(pattern=NAME_PATTERN)
+    seed: int = 0
+    members: tuple[MemberConfig, ...] = Field(min_length=2)
+    test_set: ItemSetConfig
+    respond: RespondConfig = RespondConfig()
+    judge: JudgeConfig = JudgeConfig()
+    budget: BudgetConfig = BudgetConfig()
+    retry: RetryConfig = RetryConfig()
+    base_dir: str = Field(default=".", exclude=True)
+
+    @model_validator(mode="after")
+    def _members_fit_together(self):
+        names = [m.name for m in self.members]
+        duplicated = sorted({n for n in names if names.count(n) > 1})
+        if duplicated:
+            raise ValueError(f"member names must be unique; repeated: {', '.join(duplicated)}")
+        for role in ROLES:
+            if not any(role in m.roles for m in self.members):
+                raise ValueError(f"no member has the role {role!r}")
+        if sum("respondent" in m.roles for m in self.members) < 2:
+            raise ValueError("a council needs at least two respondents to compare")
+        return self
+
+    def member(self, name: str) -> MemberConfig:
+        return next(m for m in self.members if m.name == name)
+
+    def with_role(self, role: str) -> list[MemberConfig]:
+        return [m for m in self.members if role in m.roles]
+
+    @property
+    def seeds_path(self) -> Path:
+        return (Path(self.base_dir) / self.test_set.seeds).resolve()
+
+
+def _field_path(location: tuple) -> str:
+    return ".".join(str(part) for part in location) or "(top level)"
+
+
+def _check_references(config: CouncilConfig, path: str) -> None:
+    judge = config.judge
+    respondents = [m.name for m in config.with_role("respondent")]
+    if judge.pairing == "reference":
+        if judge.reference is None:
+            raise BadInput("pairing 'reference' needs judge.reference", path=path, field="judge.reference")
+        if judge.reference not in respondents:
+            raise BadInput(
+                f"unknown reference member {judge.reference!r} (respondents: {', '.join(respondents)})",
+                path=path,
+                field="judge.reference",
+            )
+    if judge.pairing == "sampled" and judge.pairs_per_item is None:
+        raise BadInput("pairing 'sampled' needs judge.pairs_per_item", path=path, field="judge.pairs_per_item")
+    for index, member in enumerate(config.members):
+        if member.api_key_env is not None and not os.environ.get(member.api_key_env):
+            raise BadInput(
+                f"environment variable {member.api_key_env} is not set (member {member.name!r} reads its key there)",
+                path=path,
+                field=f"members.{index}.api_key_env",
+            )
+    if not config.seeds_path.is_file():
+        raise BadInput(f"seed file {config.seeds_path} does not exist", path=path, field="test_set.seeds")
+
+
+def parse_config(data: object, *, path: str = "<council file>", base_dir: str = ".") -> CouncilConfig:
+    """Validate a council document already read into Python objects."""
+    if not isinstance(data, dict):
+        raise BadInput("expected a mapping at the top level", path=path)
+    try:
+        config = CouncilConfig.model_validate({**data, "base_dir": base_dir})
+    except ValidationError as error:
+        first = error.errors()[0]
+        message = first["msg"]
+        if first["type"] == "extra_forbidden":
+            message = "unknown field"
+        raise BadInput(message, path=path, field=_field_path(first["loc"])) from None
+    _check_references(config, path)
+    return config
+
+
+def load_config(path: str | Path) -> CouncilConfig:
+    """Read and validate a council file (YAML). Relative paths in it are relative to it."""
+    import yaml
+
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise BadInput(f"cannot read council file ({error.strerror})", path=str(path)) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        raise BadInput(f"not valid YAML ({getattr(error, 'problem', error)})", path=str(path),
+                       line=mark.line + 1 if mark else None) from None
+    return parse_config(data, path=str(path), base_dir=str(path.resolve().parent))
+
+
+def config_hash(config: CouncilConfig) -> str:
+    """A stable digest of everything that shapes the run (not where the file lives)."""
+    canonical = json.dumps(config.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]

@@ -1,0 +1,5 @@
+"""Calling models: litellm, pacing, retries."""
+
+from council.providers.client import CallFailed, MemberClient
+
+__all__ = ["CallFailed", "MemberClient"]

@@ -1,0 +1,65 @@
+"""A member's calls with pacing and retries: what the stages call."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+from council.config import MemberConfig, RetryConfig
+from council.providers.litellm_adapter import Completion, complete
+from council.providers.pacing import Pacer
+from council.providers.retry import FATAL, RATE_LIMIT, ProviderError, backoff_delay, classify
+from council.store.ledger import Usage
+
+__all__ = ["CallFailed", "MemberClient"]
+
+
+class CallFailed(Exception):
+    """A unit's call gave up: ``kind`` is "fatal" or the last retryable kind."""
+
+    def __init__(self, kind: str, message: str, usage: Usage):
+        super().__init__(message)
+        self.kind, self.usage = kind, usage
+
+
+class MemberClient:
+    def __init__(self, member: MemberConfig, retry: RetryConfig, *, seed: int = 0):
+        self.member = member
+        self.retry = retry
+        self.pacer = Pacer(rpm=member.rpm, tpm=member.tpm, max_concurrency=member.max_concurrency)
+        self._rng = random.Random(f"{seed}/{member.name}")
+
+    async def call(
+        self, messages: list[dict], *, response_format: dict | None = None, key: str | None = None,
+        expected_tokens: int = 0,
+    ) -> tuple[Completion, Usage]:
+        """Complete ``messages``, retrying rate limits and transient faults.
+
+        Returns the completion and the usage of every attempt it took; raises
+        `CallFailed` with that usage when it gives up.
+        """
+        usage = Usage()
+        for attempt in range(1, self.retry.max_attempts + 1):
+            try:
+                async with self.pacer.slot(expected_tokens):
+                    completion = await complete(self.member, messages, response_format=response_format, key=key)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # every provider failure is classified, none escapes raw
+                failure: ProviderError = error if isinstance(error, ProviderError) else classify(error)
+                usage += Usage(attempts=1)
+                if failure.kind == FATAL:
+                    raise CallFailed(FATAL, f"member {self.member.name!r}: {failure}", usage) from None
+                if attempt == self.retry.max_attempts:
+                    raise CallFailed(failure.kind, f"member {self.member.name!r}: gave up after {attempt} attempts: {failure}", usage) from None
+                if failure.kind == RATE_LIMIT and failure.retry_after:
+                    self.pacer.cool_down(failure.retry_after)
+                delay = backoff_delay(
+                    attempt, base=self.retry.base_delay, cap=self.retry.max_delay,
+                    retry_after=failure.retry_after, rng=self._rng,
+                )
+                await asyncio.sleep(delay)
+                continue
+            usage += Usage(1, completion.input_tokens, completion.output_tokens, completion.cost_usd, completion.latency_s)
+            return completion, usage
+        raise AssertionError("unreachable")

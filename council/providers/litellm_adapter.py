@@ -1,0 +1,84 @@
+"""The one way Council calls a model: ``litellm.acompletion``.
+
+litellm is imported here and nowhere else, on first use, after its offline switches
+are set when no member needs the network (it otherwise fetches its price map at
+import and takes seconds to load).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from typing import Iterable
+
+from council.config import MemberConfig
+from council.members import completion_params, is_remote
+
+__all__ = ["Completion", "complete", "configure", "estimate_cost"]
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float
+    latency_s: float
+
+
+def configure(members: Iterable[MemberConfig]):
+    """Import litellm, offline unless some member is remote. Returns the module."""
+    if not any(is_remote(member) for member in members):
+        os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+        os.environ.setdefault("LITELLM_OFFLINE_MODE", "true")
+    import litellm
+
+    litellm.suppress_debug_info = True
+    litellm.telemetry = False
+    litellm.drop_params = True  # a parameter a provider lacks is dropped, not an error
+    return litellm
+
+
+def _price(member: MemberConfig, input_tokens: int, output_tokens: int, response=None) -> float:
+    import litellm
+
+    if member.input_cost_per_token is not None or member.output_cost_per_token is not None:
+        return input_tokens * (member.input_cost_per_token or 0.0) + output_tokens * (member.output_cost_per_token or 0.0)
+    try:
+        if response is not None:
+            return float(litellm.completion_cost(completion_response=response))
+        prompt, completion = litellm.cost_per_token(
+            model=member.model, prompt_tokens=input_tokens, completion_tokens=output_tokens
+        )
+        return float(prompt + completion)
+    except Exception:  # litellm raises several kinds for a model it has no price for
+        return 0.0
+
+
+def estimate_cost(member: MemberConfig, input_tokens: int, output_tokens: int) -> float:
+    """Price of a call of this size: the member's configured prices, else litellm's, else 0."""
+    return _price(member, input_tokens, output_tokens)
+
+
+async def complete(
+    member: MemberConfig, messages: list[dict], *, response_format: dict | None = None, key: str | None = None
+) -> Completion:
+    """One attempt at a completion. Raises whatever litellm raises; see `retry.classify`."""
+    import litellm
+
+    params = completion_params(member)
+    if response_format is not None:
+        params["response_format"] = response_format
+    if key is not None:
+        # Lets a provider's logs (and our test server) tie a request to its work key.
+        params["extra_headers"] = {"X-Council-Key": key}
+    started = time.perf_counter()
+    response = await litellm.acompletion(messages=messages, **params)
+    latency = time.perf_counter() - started
+    text = response.choices[0].message.content or ""
+    usage = getattr(response, "usage", None)
+    input_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
+    output_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
+    cost = _price(member, input_tokens, output_tokens, response)
+    return Completion(text, input_tokens, output_tokens, cost, latency)

@@ -1,0 +1,83 @@
+"""Which provider errors are worth retrying, and how long to wait.
+
+Three kinds, as inspect_ai classifies them: a *rate limit* (429) waits for the
+provider's ``Retry-After`` or backs off; a *transient* fault (5xx, timeouts, dropped
+connections) backs off and retries; anything else — bad key, bad request, unknown
+model — is *fatal* and fails fast, because retrying would only pay for the same error.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import time
+from dataclasses import dataclass
+
+__all__ = ["ProviderError", "backoff_delay", "classify"]
+
+RATE_LIMIT, TRANSIENT, FATAL = "rate_limit", "transient", "fatal"
+_TRANSIENT_STATUS = {408, 409, 425, 500, 502, 503, 504, 520, 522, 524, 529}
+
+
+@dataclass
+class ProviderError(Exception):
+    """One failed attempt, classified."""
+
+    kind: str
+    message: str
+    retry_after: float | None = None
+    status: int | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _retry_after(error: BaseException) -> float | None:
+    headers = None
+    response = getattr(error, "response", None)
+    if response is not None:
+        headers = getattr(response, "headers", None)
+    headers = headers or getattr(error, "headers", None) or {}
+    value = headers.get("retry-after") or headers.get("Retry-After") if hasattr(headers, "get") else None
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value)
+        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+
+
+def classify(error: BaseException) -> ProviderError:
+    """Turn any exception from a completion call into a classified `ProviderError`."""
+    import litellm
+
+    status = getattr(error, "status_code", None)
+    message = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}".strip()
+    if isinstance(error, litellm.RateLimitError) or status == 429:
+        return ProviderError(RATE_LIMIT, message, _retry_after(error), 429)
+    transient_types = (
+        litellm.Timeout,
+        litellm.APIConnectionError,
+        litellm.InternalServerError,
+        litellm.ServiceUnavailableError,
+        litellm.BadGatewayError,
+    )
+    if isinstance(error, transient_types) or status in _TRANSIENT_STATUS or isinstance(error, TimeoutError):
+        return ProviderError(TRANSIENT, message, _retry_after(error), status)
+    return ProviderError(FATAL, message, None, status)
+
+
+def backoff_delay(
+    attempt: int, *, base: float, cap: float, retry_after: float | None = None, rng: random.Random | None = None
+) -> float:
+    """Seconds to wait before attempt ``attempt + 1`` (attempts count from 1).
+
+    Exponential backoff with full jitter (AWS architecture blog, 2015), but never
+    shorter than the provider's ``Retry-After``.
+    """
+    rng = rng or random
+    delay = rng.uniform(0, min(cap, base * 2 ** (attempt - 1)))
+    if retry_after is not None:
+        delay = max(delay, min(retry_after, cap * 10))
+    return delay

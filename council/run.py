@@ -1,0 +1,221 @@
+"""A council run: one directory, one ledger, only the missing work done.
+
+``run`` plans the deterministic work keys of each stage (compose → respond → judge),
+skips those already final in the ledger, and executes the rest, each unit's result
+committed as it finishes. Killing the process at any moment loses at most the calls in
+flight; running again is how a run resumes, and how new members' work gets done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import json
+import os
+import sys
+from collections import deque
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+from council.budget import Budget
+from council.config import CouncilConfig, config_hash
+from council.dilemmas import load_seeds
+from council.errors import BadInput
+from council.providers.client import CallFailed, MemberClient
+from council.providers.retry import FATAL
+from council.stages import compose, judge, respond
+from council.stages.work import StageContext, WorkUnit
+from council.store.db import DB_NAME, connect, transaction
+from council.store.ledger import CallRecord, ensure_pending, final_keys, record, spent_usd
+
+__all__ = ["LOCK_NAME", "RunReport", "run", "run_async", "run_lock"]
+
+STAGES = (compose, respond, judge)
+LOCK_NAME = "council.lock"
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """How a run ended. ``complete`` means nothing is left to do."""
+
+    run_dir: str
+    complete: bool
+    stopped: str | None
+    errors: tuple[str, ...]
+    status: dict = field(default_factory=dict)
+
+
+def package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("council-llm")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+@contextmanager
+def run_lock(run_dir: Path) -> Iterator[None]:
+    """Hold the run directory's lock; a second process gets `BadInput` at once."""
+    handle = open(run_dir / LOCK_NAME, "a+")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BadInput(f"another council process is running in {run_dir} (it holds {LOCK_NAME})") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        yield
+    finally:
+        handle.close()
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+class _Progress:
+    """One bar per stage: done/total, rate, ETA and spend (tqdm, on a terminal only)."""
+
+    def __init__(self, stage: str, total: int, done: int, budget: Budget, enabled: bool):
+        self.budget = budget
+        self.bar = None
+        if enabled:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, initial=done, desc=f"{stage:>7}", unit="call", file=sys.stderr)
+            self._show_spend()
+
+    def _show_spend(self) -> None:
+        self.bar.set_postfix_str(f"${self.budget.spent_usd:.4f}")
+
+    def advance(self) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+            self._show_spend()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+class _StageRun:
+    """Executes one stage's units with a worker pool per member."""
+
+    def __init__(self, stage, ctx: StageContext, clients: dict[str, MemberClient], budget: Budget,
+                 broken: dict[str, str]):
+        self.stage, self.ctx, self.clients, self.budget = stage, ctx, clients, budget
+        self.stopped: str | None = None
+        # Members that failed fatally (bad key, bad request): skipped for the rest of
+        # the run, in every stage, so an error is paid for once, not per unit.
+        self.broken = broken
+
+    def _estimate(self, unit: WorkUnit) -> float:
+        from council.providers.litellm_adapter import estimate_cost
+
+        member = self.clients[unit.member].member
+        output = member.max_tokens or unit.expected_output_tokens
+        return estimate_cost(member, unit.expected_input_tokens, output)
+
+    async def _worker(self, queue: deque, progress: _Progress) -> None:
+        while queue and self.stopped is None:
+            unit = queue[0]
+            if unit.member in self.broken:
+                return
+            estimate = self._estimate(unit)
+            if not self.budget.reserve(estimate):
+                self.stopped = "budget"
+                return
+            queue.popleft()
+            try:
+                outcome = await self.stage.execute(unit, self.clients[unit.member], self.ctx)
+            except CallFailed as failure:
+                status = "failed" if failure.kind == FATAL else "retryable_error"
+                outcome = CallRecord(unit.key, status, failure.usage, error=str(failure))
+                if failure.kind == FATAL:
+                    self.broken.setdefault(unit.member, str(failure))
+            except BaseException:
+                self.budget.settle(estimate, 0.0)
+                raise
+            self.budget.settle(estimate, outcome.usage.cost_usd)
+            record(self.ctx.conn, outcome)
+            progress.advance()
+
+    async def execute(self, units: list[WorkUnit], progress: _Progress) -> None:
+        queues: dict[str, deque] = {}
+        for unit in units:
+            queues.setdefault(unit.member, deque()).append(unit)
+        workers = []
+        for member, queue in queues.items():
+            width = min(self.clients[member].member.max_concurrency, len(queue))
+            workers += [self._worker(queue, progress) for _ in range(width)]
+        await asyncio.gather(*workers)
+
+
+def _start_invocation(conn, config: CouncilConfig) -> int:
+    with transaction(conn):
+        cursor = conn.execute(
+            "INSERT INTO invocations (started_at, command, config_json, config_hash, package_version) "
+            "VALUES (?, 'run', ?, ?, ?)",
+            (_now(), json.dumps(config.model_dump(mode="json"), sort_keys=True), config_hash(config), package_version()),
+        )
+    return int(cursor.lastrowid)
+
+
+def _finish_invocation(conn, invocation: int, outcome: str) -> None:
+    with transaction(conn):
+        conn.execute("UPDATE invocations SET finished_at = ?, outcome = ? WHERE id = ?", (_now(), outcome, invocation))
+
+
+async def run_async(config: CouncilConfig, run_dir: str | Path, *, progress: bool | None = None) -> RunReport:
+    """Do the council's missing work in ``run_dir`` (created if needed).
+
+    Raises `BadInput` for a seed file it cannot use or a directory another process
+    is running; provider failures never raise, they are recorded in the ledger.
+    """
+    from council.providers.litellm_adapter import configure
+    from council.store.frames import run_status
+
+    seeds = load_seeds(config.seeds_path)  # bad seeds stop us before anything is written
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    show = sys.stderr.isatty() if progress is None else progress
+    with run_lock(run_dir):
+        conn = connect(run_dir / DB_NAME)
+        try:
+            invocation = _start_invocation(conn, config)
+            configure(config.members)
+            clients = {m.name: MemberClient(m, config.retry, seed=config.seed) for m in config.members}
+            budget = Budget(config.budget.max_usd, spent_usd(conn))
+            ctx = StageContext(config, conn, {seed.id: seed for seed in seeds})
+            stopped, broken = None, {}
+            for stage in STAGES:
+                units = stage.plan(ctx)
+                ensure_pending(conn, [(u.key, u.stage, u.member, u.prompt_hash) for u in units])
+                done = final_keys(conn, stage.NAME)
+                todo = [u for u in units if u.key not in done]
+                bar = _Progress(stage.NAME, len(units), len(units) - len(todo), budget, show)
+                stage_run = _StageRun(stage, ctx, clients, budget, broken)
+                try:
+                    await stage_run.execute(todo, bar)
+                finally:
+                    bar.close()
+                if stage_run.stopped:
+                    stopped = stage_run.stopped
+                    break
+            status = run_status(conn, config)
+            outcome = "complete" if status["complete"] else (stopped or "incomplete")
+            _finish_invocation(conn, invocation, outcome)
+        finally:
+            conn.close()
+    return RunReport(str(run_dir), status["complete"], stopped, tuple(broken.values()), status)
+
+
+def run(config: CouncilConfig, run_dir: str | Path, *, progress: bool | None = None) -> RunReport:
+    """Synchronous `run_async`."""
+    return asyncio.run(run_async(config, run_dir, progress=progress))

@@ -1,0 +1,76 @@
+"""Stage 2: every respondent answers every item, within a word limit.
+
+Answers are cut at the last sentence end within the limit (the paper's rule), so a
+long answer neither wins on length nor ends mid-sentence. Raw and cut text are both
+stored.
+"""
+
+from __future__ import annotations
+
+import re
+
+from council.prompts import prompt_hash, render
+from council.providers.client import MemberClient
+from council.stages.work import StageContext, WorkUnit, work_key
+from council.store.ledger import CallRecord
+
+__all__ = ["NAME", "execute", "plan", "truncate_at_sentence"]
+
+NAME = "respond"
+TEMPLATES = ("respond.system", "respond.user")
+_SENTENCE_END = re.compile(r"""[.!?…]+["'”’)\]]*(?=\s|$)""")
+
+
+def truncate_at_sentence(text: str, word_limit: int) -> tuple[str, bool]:
+    """The longest prefix of ``text`` within ``word_limit`` words that ends a sentence.
+
+    Returns the text and whether it was cut. A first sentence longer than the limit
+    is cut at the limit itself: an answer is never emptied.
+    """
+    text = text.strip()
+    words = list(re.finditer(r"\S+", text))
+    if len(words) <= word_limit:
+        return text, False
+    window = text[: words[word_limit - 1].end()]
+    ends = list(_SENTENCE_END.finditer(window))
+    cut = ends[-1].end() if ends else len(window)
+    return window[:cut].rstrip(), True
+
+
+def plan(ctx: StageContext) -> list[WorkUnit]:
+    digest = prompt_hash(*TEMPLATES)
+    word_limit = ctx.config.respond.word_limit
+    items = ctx.conn.execute("SELECT id, text FROM items ORDER BY rowid").fetchall()
+    units = []
+    for item, text in items:
+        messages = (
+            {"role": "system", "content": render("respond.system")},
+            {"role": "user", "content": render("respond.user", item=text, word_limit=word_limit)},
+        )
+        for member in ctx.config.with_role("respondent"):
+            units.append(
+                WorkUnit(
+                    key=work_key(NAME, item, member.name),
+                    stage=NAME,
+                    member=member.name,
+                    prompt_hash=digest,
+                    messages=messages,
+                    fields={"item": item, "respondent": member.name},
+                    expected_output_tokens=int(word_limit * 1.5),
+                )
+            )
+    return units
+
+
+async def execute(unit: WorkUnit, client: MemberClient, ctx: StageContext) -> CallRecord:
+    completion, usage = await client.call(
+        list(unit.messages), key=unit.key, expected_tokens=unit.expected_input_tokens + unit.expected_output_tokens
+    )
+    if not completion.text.strip():
+        return CallRecord(unit.key, "retryable_error", usage, error="the respondent returned an empty answer")
+    text, truncated = truncate_at_sentence(completion.text, ctx.config.respond.word_limit)
+    product = {
+        **unit.fields, "call_key": unit.key, "text": text, "raw_text": completion.text,
+        "word_count": len(text.split()), "truncated": int(truncated),
+    }
+    return CallRecord(unit.key, "ok", usage, product_table="responses", product=product)

@@ -1,0 +1,114 @@
+"""Numbered, append-only schema migrations of the run store.
+
+Never edit a migration that has shipped: add the next number. The resulting schema is
+pinned by ``tests/council/test_store.py``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timezone
+
+from council.store.db import transaction
+
+__all__ = ["MIGRATIONS", "migrate"]
+
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (
+        1,
+        "ledger",
+        """
+        CREATE TABLE invocations (
+            id INTEGER PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            command TEXT NOT NULL,
+            config_json TEXT NOT NULL,
+            config_hash TEXT NOT NULL,
+            package_version TEXT NOT NULL,
+            outcome TEXT
+        );
+        CREATE TABLE calls (
+            key TEXT PRIMARY KEY,
+            stage TEXT NOT NULL CHECK (stage IN ('compose', 'respond', 'judge')),
+            member TEXT NOT NULL,
+            status TEXT NOT NULL
+                CHECK (status IN ('pending', 'ok', 'retryable_error', 'failed', 'unparseable')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            prompt_hash TEXT NOT NULL,
+            input_tokens INTEGER NOT NULL DEFAULT 0,
+            output_tokens INTEGER NOT NULL DEFAULT 0,
+            cost_usd REAL NOT NULL DEFAULT 0,
+            latency_s REAL,
+            error TEXT,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX calls_by_stage_status ON calls (stage, status);
+        CREATE TABLE items (
+            id TEXT PRIMARY KEY,
+            call_key TEXT NOT NULL UNIQUE REFERENCES calls (key),
+            author TEXT NOT NULL,
+            seed_id TEXT NOT NULL,
+            seed_text TEXT NOT NULL,
+            replicate INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            raw_output TEXT NOT NULL
+        );
+        CREATE TABLE responses (
+            call_key TEXT PRIMARY KEY REFERENCES calls (key),
+            item TEXT NOT NULL REFERENCES items (id),
+            respondent TEXT NOT NULL,
+            text TEXT NOT NULL,
+            raw_text TEXT NOT NULL,
+            word_count INTEGER NOT NULL,
+            truncated INTEGER NOT NULL CHECK (truncated IN (0, 1)),
+            UNIQUE (item, respondent)
+        );
+        CREATE TABLE votes (
+            call_key TEXT PRIMARY KEY REFERENCES calls (key),
+            item TEXT NOT NULL REFERENCES items (id),
+            judge TEXT NOT NULL,
+            model_a TEXT NOT NULL,
+            model_b TEXT NOT NULL,
+            verdict TEXT CHECK (verdict IN ('A>>B', 'A>B', 'A=B', 'B>A', 'B>>A')),
+            parse_status TEXT NOT NULL CHECK (parse_status IN ('json', 'tag', 'unparseable')),
+            reasoning TEXT,
+            raw_output TEXT NOT NULL,
+            UNIQUE (item, judge, model_a, model_b),
+            CHECK ((verdict IS NULL) = (parse_status = 'unparseable'))
+        );
+        """,
+    ),
+]
+
+
+def migrate(conn: sqlite3.Connection) -> list[int]:
+    """Apply the migrations not yet applied, each in its own transaction; returns them.
+
+    Each migration re-checks inside its transaction whether it is applied, so two
+    processes opening a new store at once apply it once.
+    """
+    with transaction(conn):
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations "
+            "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
+        newest = conn.execute("SELECT max(version) FROM schema_migrations").fetchone()[0]
+    newest_known = MIGRATIONS[-1][0]
+    if newest is not None and newest > newest_known:
+        raise RuntimeError(
+            f"this run store has schema version {newest}, newer than this Council knows ({newest_known}): upgrade"
+        )
+    applied = []
+    for version, name, sql in MIGRATIONS:
+        with transaction(conn):
+            if conn.execute("SELECT 1 FROM schema_migrations WHERE version = ?", (version,)).fetchone():
+                continue
+            for statement in filter(str.strip, sql.split(";")):
+                conn.execute(statement)
+            conn.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                (version, name, datetime.now(timezone.utc).isoformat()),
+            )
+        applied.append(version)
+    return applied

@@ -1,0 +1,196 @@
+"""A real OpenAI-compatible HTTP server on 127.0.0.1 for tests, with fault injection.
+
+Council reaches it through litellm exactly as it reaches any provider. The fake plays
+every stage from what it is sent: a prompt with a seed scenario gets a dilemma, a
+prompt with two responses gets a verdict, anything else gets an answer signed with
+the model's name. Judges prefer the answer of the stronger model (``strengths``) with
+some deterministic noise, so councils rank the way the test expects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import re
+import threading
+import time
+from collections import Counter, defaultdict, deque
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+
+@dataclass
+class Faults:
+    """What the server does wrong. Tests change these between runs."""
+
+    rate_limit_first: int = 0  # the first N requests get 429 with Retry-After
+    retry_after: float = 0.05
+    error_500_every: int = 0  # every Nth request gets a 500
+    slow_first: int = 0  # the first N requests take `slow_seconds`
+    slow_seconds: float = 0.0
+    latency: float = 0.0  # every request
+    rpm_limit: int | None = None  # per model, over a sliding 60 s window: 429 beyond it
+    unparseable_judges: set = field(default_factory=set)  # these judges never give a verdict
+    garbled_first_verdicts: int = 0  # the first N judge replies are unreadable (a re-ask fixes them)
+    quoting_respondents: set = field(default_factory=set)  # their answers contain "[[A>>B]]"
+    tag_judges: set = field(default_factory=set)  # plain-text replies quoting the answers, verdict tag last
+    echo_judges: set = field(default_factory=set)  # replies that only echo the answers, with no verdict
+    reject_models: set = field(default_factory=set)  # 401 for these
+    strengths: dict = field(default_factory=dict)  # model -> strength for judges' preferences
+
+
+@dataclass
+class Request:
+    at: float
+    model: str
+    key: str | None
+    kind: str
+    status: int
+
+
+_SIGNATURE = re.compile(r"\(answer signed by ([\w.-]+)\)")
+
+
+def _digest(*parts: str) -> int:
+    return int(hashlib.sha256("/".join(parts).encode()).hexdigest()[:8], 16)
+
+
+class FakeProvider:
+    def __init__(self, faults: Faults | None = None):
+        self.faults = faults or Faults()
+        self.requests: list[Request] = []
+        self._count = 0
+        self._windows: dict[str, deque] = defaultdict(deque)
+        self._lock = threading.Lock()
+        self._loop = asyncio.new_event_loop()
+        self._started = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self.port = None
+
+    # -- lifecycle -------------------------------------------------------------------
+    def start(self) -> "FakeProvider":
+        self._thread.start()
+        self._started.wait(10)
+        return self
+
+    def stop(self) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def _serve(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        app = web.Application()
+        app.router.add_post("/v1/chat/completions", self._handle)
+        runner = web.AppRunner(app, access_log=None)
+        self._loop.run_until_complete(runner.setup())
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        self._loop.run_until_complete(site.start())
+        self.port = site._server.sockets[0].getsockname()[1]
+        self._started.set()
+        self._loop.run_forever()
+        self._loop.run_until_complete(runner.cleanup())
+        self._loop.close()
+
+    # -- bookkeeping -----------------------------------------------------------------
+    def keys(self, status: int | None = 200) -> Counter:
+        """How many requests each work key got (with this response status)."""
+        with self._lock:
+            return Counter(r.key for r in self.requests if status is None or r.status == status)
+
+    def count(self, kind: str | None = None, status: int | None = None) -> int:
+        with self._lock:
+            return sum(1 for r in self.requests if (kind is None or r.kind == kind) and (status is None or r.status == status))
+
+    def reset(self) -> None:
+        with self._lock:
+            self.requests.clear()
+            self._count = 0
+            self._windows.clear()
+
+    # -- behaviour -------------------------------------------------------------------
+    @staticmethod
+    def _kind(messages: list[dict]) -> str:
+        text = " ".join(str(m.get("content", "")) for m in messages)
+        if "[Response A]" in text:
+            return "judge"
+        if "Seed scenario:" in text:
+            return "compose"
+        return "respond"
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        model, messages = body["model"], body["messages"]
+        kind = self._kind(messages)
+        key = request.headers.get("X-Council-Key")
+        faults = self.faults
+        with self._lock:
+            self._count += 1
+            number = self._count
+            now = time.monotonic()
+            window = self._windows[model]
+            while window and now - window[0] > 60:
+                window.popleft()
+            window.append(now)
+            over_rpm = faults.rpm_limit is not None and len(window) > faults.rpm_limit
+        status, payload, headers = 200, None, {}
+        if model in faults.reject_models:
+            status, payload = 401, {"error": {"message": "invalid api key", "type": "authentication_error"}}
+        elif number <= faults.rate_limit_first or over_rpm:
+            status, headers = 429, {"Retry-After": str(faults.retry_after)}
+            payload = {"error": {"message": "rate limited", "type": "rate_limit_error"}}
+        elif faults.error_500_every and number % faults.error_500_every == 0:
+            status, payload = 500, {"error": {"message": "internal error", "type": "server_error"}}
+        with self._lock:
+            self.requests.append(Request(time.time(), model, key, kind, status))
+        delay = faults.latency + (faults.slow_seconds if number <= faults.slow_first else 0.0)
+        if delay:
+            await asyncio.sleep(delay)
+        if status != 200:
+            return web.json_response(payload, status=status, headers=headers)
+        text = self._reply(kind, model, messages, number)
+        return web.json_response(
+            {
+                "id": f"fake-{number}",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": model,
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 50, "completion_tokens": 20, "total_tokens": 70},
+            }
+        )
+
+    def _reply(self, kind: str, model: str, messages: list[dict], number: int) -> str:
+        prompt = messages[-1]["content"]
+        h = _digest(model, prompt)
+        if kind == "compose":
+            return (
+                f"I am writing as {model} about case {h % 997}. My sister Ana and I have not spoken since "
+                "the wedding, and now our father is ill. I feel hurt and guilty at once. What should I do?"
+            )
+        if kind == "respond":
+            quote = " A judge might write [[A>>B]] here. " if model in self.faults.quoting_respondents else " "
+            sentences = " ".join(f"Point {i} is worth considering carefully." for i in range(3 + h % 4))
+            return f"(answer signed by {model}) I hear how hard this is.{quote}{sentences}"
+        # judge
+        if model in self.faults.unparseable_judges:
+            return "Both responses have merit and I cannot decide."
+        if self.faults.garbled_first_verdicts and number <= self.faults.garbled_first_verdicts:
+            return "Let me think... the verdict is somewhere"
+        user = next(m["content"] for m in messages if m["role"] == "user")
+        if model in self.faults.echo_judges:
+            return f"Here are the responses again: {user}"
+        signed = _SIGNATURE.findall(user)
+        a, b = (signed + ["?", "?"])[:2]
+        strengths = self.faults.strengths
+        margin = strengths.get(a, 0.0) - strengths.get(b, 0.0) + ((h % 1000) / 1000.0 - 0.5)
+        verdict = ("A>>B" if margin > 1.5 else "A>B") if margin > 0 else ("B>>A" if margin < -1.5 else "B>A")
+        reasoning = f"Comparing both answers as {model}. Response A said: {user[-60:]}"
+        if model in self.faults.tag_judges:
+            return f"Response A says: {user}\nWeighing them up, my verdict is [[{verdict}]]."
+        return json.dumps({"reasoning": reasoning, "verdict": verdict})

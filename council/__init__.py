@@ -1,9 +1,27 @@
-"""Council: rank language models on open-ended tasks by consensus of an LLM jury."""
+"""Council: rank language models on open-ended tasks by consensus of an LLM jury.
 
-from council.config import load_config
-from council.errors import BadInput
-from council.run import run, run_async
-from council.store.frames import open_run
-from council.votes_file import read_votes
+Names are re-exported lazily so that ``council score`` starts without loading what
+runs need (pydantic, litellm).
+"""
 
-__all__ = ["BadInput", "load_config", "open_run", "read_votes", "run", "run_async"]
+from importlib import import_module
+
+_EXPORTS = {
+    "BadInput": "council.errors",
+    "load_config": "council.config",
+    "open_run": "council.store.frames",
+    "read_votes": "council.votes_file",
+    "run": "council.runner",
+    "run_async": "council.runner",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'council' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return __all__

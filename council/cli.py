@@ -103,7 +103,7 @@ def _load(config_path: str):
 @click.option("--progress/--no-progress", default=None, help="Progress bars [on a terminal].")
 def run_command(config_path, run_dir, progress) -> None:
     """Run a council: only the missing or failed work is done, so re-running resumes."""
-    from council.run import run
+    from council.runner import run
 
     config = _load(config_path)
     report = run(config, run_dir, progress=progress)

@@ -75,7 +75,10 @@ class BudgetConfig(_Strict):
 
 
 class RetryConfig(_Strict):
+    # Attempts for transient faults (5xx, timeouts). Rate limits are not faults: they
+    # are waited out for up to rate_limit_patience seconds per call instead.
     max_attempts: int = Field(default=6, ge=1, le=50)
+    rate_limit_patience: float = Field(default=900.0, gt=0)
     base_delay: float = Field(default=1.0, gt=0)
     max_delay: float = Field(default=60.0, gt=0)
 

@@ -12,7 +12,6 @@ run as one batched Newton iteration.
 from __future__ import annotations
 
 import numpy as np
-from scipy.sparse import csgraph, csr_matrix
 from scipy.special import expit
 
 from scoring.errors import DisconnectedComparisonsError
@@ -85,11 +84,22 @@ def check_connected(wins: np.ndarray, names: tuple[str, ...] | None = None) -> N
     n = wins.shape[0]
     if n < 2:
         return
-    graph = csr_matrix((wins + wins.T) > 0)
-    count, labels = csgraph.connected_components(graph, directed=False)
+    linked = (wins + wins.T) > 0
+    group = np.full(n, -1)
+    count = 0
+    for start in range(n):
+        if group[start] >= 0:
+            continue
+        group[start] = count
+        frontier = [start]
+        while frontier:
+            reached = np.flatnonzero(linked[frontier].any(axis=0) & (group < 0))
+            group[reached] = count
+            frontier = list(reached)
+        count += 1
     if count > 1:
         names = names or tuple(str(i) for i in range(n))
-        groups = [[names[i] for i in np.flatnonzero(labels == label)] for label in range(count)]
+        groups = [[names[i] for i in np.flatnonzero(group == label)] for label in range(count)]
         raise DisconnectedComparisonsError(sorted(groups, key=len, reverse=True))
 
 

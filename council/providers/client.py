@@ -39,7 +39,9 @@ class MemberClient:
         `CallFailed` with that usage when it gives up.
         """
         usage = Usage()
-        for attempt in range(1, self.retry.max_attempts + 1):
+        faults = 0
+        waited_for_limits = 0.0
+        while True:
             try:
                 async with self.pacer.slot(expected_tokens):
                     completion = await complete(self.member, messages, response_format=response_format, key=key)
@@ -50,16 +52,24 @@ class MemberClient:
                 usage += Usage(attempts=1)
                 if failure.kind == FATAL:
                     raise CallFailed(FATAL, f"member {self.member.name!r}: {failure}", usage) from None
-                if attempt == self.retry.max_attempts:
-                    raise CallFailed(failure.kind, f"member {self.member.name!r}: gave up after {attempt} attempts: {failure}", usage) from None
-                if failure.kind == RATE_LIMIT and failure.retry_after:
-                    self.pacer.cool_down(failure.retry_after)
-                delay = backoff_delay(
-                    attempt, base=self.retry.base_delay, cap=self.retry.max_delay,
-                    retry_after=failure.retry_after, rng=self._rng,
-                )
+                if failure.kind == RATE_LIMIT:
+                    delay = backoff_delay(
+                        min(usage.attempts, 8), base=self.retry.base_delay, cap=self.retry.max_delay,
+                        retry_after=failure.retry_after, rng=self._rng,
+                    )
+                    if waited_for_limits + delay > self.retry.rate_limit_patience:
+                        raise CallFailed(RATE_LIMIT, f"member {self.member.name!r}: still rate limited after "
+                                         f"{waited_for_limits:.0f} s: {failure}", usage) from None
+                    waited_for_limits += delay
+                    self.pacer.cool_down(delay)
+                else:
+                    faults += 1
+                    if faults >= self.retry.max_attempts:
+                        raise CallFailed(failure.kind, f"member {self.member.name!r}: gave up after {faults} "
+                                         f"failed attempts: {failure}", usage) from None
+                    delay = backoff_delay(faults, base=self.retry.base_delay, cap=self.retry.max_delay,
+                                          retry_after=failure.retry_after, rng=self._rng)
                 await asyncio.sleep(delay)
                 continue
             usage += Usage(1, completion.input_tokens, completion.output_tokens, completion.cost_usd, completion.latency_s)
             return completion, usage
-        raise AssertionError("unreachable")

@@ -146,7 +146,8 @@ def test_unknown_reference_and_bad_options(council_cli, write_votes):
 
 def test_missing_file_and_directory(council_cli, tmp_path):
     assert "no such file" in _bad(council_cli, tmp_path / "nope.csv")
-    assert "is a directory" in _bad(council_cli, tmp_path)
+    assert "not a council run directory" in _bad(council_cli, tmp_path)
+    assert not (tmp_path / "council.db").exists()
 
 
 def test_score_does_not_import_litellm():

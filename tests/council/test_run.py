@@ -6,7 +6,7 @@ import sqlite3
 import pytest
 
 from council.config import load_config
-from council.run import run
+from council.runner import run
 from council.store.frames import open_run
 
 
@@ -202,7 +202,7 @@ def test_budget_stops_cleanly_before_it_is_exceeded(cli, council_file, provider,
 
 
 def test_a_second_process_on_the_same_directory_is_refused(cli, council_file, tmp_path):
-    from council.run import run_lock
+    from council.runner import run_lock
 
     run_dir = tmp_path / "run"
     run_dir.mkdir()

@@ -1,0 +1,52 @@
+"""The run store's schema is pinned: a change needs a new numbered migration."""
+
+import sqlite3
+from pathlib import Path
+
+from council.store.db import connect
+from council.store.migrations import MIGRATIONS, migrate
+
+PINNED = Path(__file__).parent / "schema.sql"
+
+
+def _schema(conn) -> str:
+    rows = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY type, name"
+    )
+    return "\n".join(" ".join(row[0].split()) + ";" for row in rows) + "\n"
+
+
+def test_schema_is_pinned(tmp_path):
+    conn = connect(tmp_path / "council.db")
+    assert _schema(conn) == PINNED.read_text(), (
+        "the schema changed: add a migration (never edit a shipped one) and update tests/council/schema.sql"
+    )
+
+
+def test_migrations_are_numbered_in_order_and_idempotent(tmp_path):
+    versions = [version for version, _, _ in MIGRATIONS]
+    assert versions == list(range(1, len(versions) + 1))
+    conn = connect(tmp_path / "council.db")
+    assert migrate(conn) == []
+    applied = [row[0] for row in conn.execute("SELECT version FROM schema_migrations ORDER BY version")]
+    assert applied == versions
+
+
+def test_pragmas(tmp_path):
+    conn = connect(tmp_path / "council.db")
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
+
+
+def test_a_vote_needs_its_call_and_an_unparseable_vote_has_no_verdict(tmp_path):
+    conn = connect(tmp_path / "council.db")
+    try:
+        conn.execute(
+            "INSERT INTO votes (call_key, item, judge, model_a, model_b, verdict, parse_status, raw_output) "
+            "VALUES ('judge/x/j/a/b', 'x', 'j', 'a', 'b', 'A>B', 'json', '')"
+        )
+    except sqlite3.IntegrityError as error:
+        assert "FOREIGN KEY" in str(error)
+    else:
+        raise AssertionError("a vote without its call was accepted")

@@ -92,7 +92,17 @@ class CouncilConfig(_Strict):
     judge: JudgeConfig = JudgeConfig()
     budget: BudgetConfig = BudgetConfig()
     retry: RetryConfig = RetryConfig()
+    # Processes for large stages: "auto" uses up to one per core for stages of 1000+
+    # calls; 1 keeps everything in the run's own process.
+    workers: int | Literal["auto"] = "auto"
     base_dir: str = Field(default=".", exclude=True)
+
+    @field_validator("workers")
+    @classmethod
+    def _positive_workers(cls, workers):
+        if workers != "auto" and workers < 1:
+            raise ValueError("workers must be 'auto' or at least 1")
+        return workers
 
     @model_validator(mode="after")
     def _members_fit_together(self):

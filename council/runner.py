@@ -13,7 +13,6 @@ import fcntl
 import json
 import os
 import sys
-from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -24,16 +23,17 @@ from council.budget import Budget
 from council.config import CouncilConfig, config_hash
 from council.dilemmas import load_seeds
 from council.errors import BadInput
-from council.providers.client import CallFailed, MemberClient
-from council.providers.retry import FATAL
+from council.execution import Progress, StageExecution
+from council.providers.client import MemberClient
 from council.stages import compose, judge, respond
-from council.stages.work import StageContext, WorkUnit
+from council.stages.work import StageContext
 from council.store.db import DB_NAME, connect, transaction
-from council.store.ledger import CallRecord, ensure_pending, final_keys, record, spent_usd
+from council.store.ledger import ensure_pending, final_keys, spent_usd
 
 __all__ = ["LOCK_NAME", "RunReport", "run", "run_async", "run_lock"]
 
 STAGES = (compose, respond, judge)
+STAGE_BY_NAME = {stage.NAME: stage for stage in STAGES}
 LOCK_NAME = "council.lock"
 
 
@@ -79,82 +79,19 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat()
 
 
-class _Progress:
-    """One bar per stage: done/total, rate, ETA and spend (tqdm, on a terminal only)."""
+async def _execute_stage(stage, ctx, todo, clients, budget: Budget, broken: dict, bar: Progress, run_dir: Path):
+    """Run a stage's missing units here, or in worker processes when it is large."""
+    from council.workers import run_in_workers, worker_count
 
-    def __init__(self, stage: str, total: int, done: int, budget: Budget, enabled: bool):
-        self.budget = budget
-        self.bar = None
-        if enabled:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=total, initial=done, desc=f"{stage:>7}", unit="call", file=sys.stderr)
-            self._show_spend()
-
-    def _show_spend(self) -> None:
-        self.bar.set_postfix_str(f"${self.budget.spent_usd:.4f}")
-
-    def advance(self) -> None:
-        if self.bar is not None:
-            self.bar.update(1)
-            self._show_spend()
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
-class _StageRun:
-    """Executes one stage's units with a worker pool per member."""
-
-    def __init__(self, stage, ctx: StageContext, clients: dict[str, MemberClient], budget: Budget,
-                 broken: dict[str, str]):
-        self.stage, self.ctx, self.clients, self.budget = stage, ctx, clients, budget
-        self.stopped: str | None = None
-        # Members that failed fatally (bad key, bad request): skipped for the rest of
-        # the run, in every stage, so an error is paid for once, not per unit.
-        self.broken = broken
-
-    def _estimate(self, unit: WorkUnit) -> float:
-        from council.providers.litellm_adapter import estimate_cost
-
-        member = self.clients[unit.member].member
-        output = member.max_tokens or unit.expected_output_tokens
-        return estimate_cost(member, unit.expected_input_tokens, output)
-
-    async def _worker(self, queue: deque, progress: _Progress) -> None:
-        while queue and self.stopped is None:
-            unit = queue[0]
-            if unit.member in self.broken:
-                return
-            estimate = self._estimate(unit)
-            if not self.budget.reserve(estimate):
-                self.stopped = "budget"
-                return
-            queue.popleft()
-            try:
-                outcome = await self.stage.execute(unit, self.clients[unit.member], self.ctx)
-            except CallFailed as failure:
-                status = "failed" if failure.kind == FATAL else "retryable_error"
-                outcome = CallRecord(unit.key, status, failure.usage, error=str(failure))
-                if failure.kind == FATAL:
-                    self.broken.setdefault(unit.member, str(failure))
-            except BaseException:
-                self.budget.settle(estimate, 0.0)
-                raise
-            self.budget.settle(estimate, outcome.usage.cost_usd)
-            record(self.ctx.conn, outcome)
-            progress.advance()
-
-    async def execute(self, units: list[WorkUnit], progress: _Progress) -> None:
-        queues: dict[str, deque] = {}
-        for unit in units:
-            queues.setdefault(unit.member, deque()).append(unit)
-        workers = []
-        for member, queue in queues.items():
-            width = min(self.clients[member].member.max_concurrency, len(queue))
-            workers += [self._worker(queue, progress) for _ in range(width)]
-        await asyncio.gather(*workers)
+    todo = [unit for unit in todo if unit.member not in broken]
+    count = worker_count(ctx.config, todo)
+    if count <= 1:
+        execution = StageExecution(stage, ctx, clients, budget, broken)
+        await execution.execute(todo, bar)
+        return execution.stopped
+    lost, stopped = await run_in_workers(stage, ctx, todo, count, budget, clients, bar, run_dir)
+    broken.update(lost)
+    return stopped
 
 
 def _start_invocation(conn, config: CouncilConfig) -> int:
@@ -199,14 +136,12 @@ async def run_async(config: CouncilConfig, run_dir: str | Path, *, progress: boo
                 ensure_pending(conn, [(u.key, u.stage, u.member, u.prompt_hash) for u in units])
                 done = final_keys(conn, stage.NAME)
                 todo = [u for u in units if u.key not in done]
-                bar = _Progress(stage.NAME, len(units), len(units) - len(todo), budget, show)
-                stage_run = _StageRun(stage, ctx, clients, budget, broken)
+                bar = Progress(stage.NAME, len(units), len(units) - len(todo), budget, show)
                 try:
-                    await stage_run.execute(todo, bar)
+                    stopped = await _execute_stage(stage, ctx, todo, clients, budget, broken, bar, run_dir)
                 finally:
                     bar.close()
-                if stage_run.stopped:
-                    stopped = stage_run.stopped
+                if stopped:
                     break
             status = run_status(conn, config)
             outcome = "complete" if status["complete"] else (stopped or "incomplete")

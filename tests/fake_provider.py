@@ -31,7 +31,8 @@ class Faults:
     slow_first: int = 0  # the first N requests take `slow_seconds`
     slow_seconds: float = 0.0
     latency: float = 0.0  # every request
-    rpm_limit: int | None = None  # per model, over a sliding 60 s window: 429 beyond it
+    rpm_limit: int | None = None  # per model: 429 beyond rpm_limit · rpm_window / 60 requests
+    rpm_window: float = 60.0  # in any sliding window of this many seconds
     unparseable_judges: set = field(default_factory=set)  # these judges never give a verdict
     garbled_first_verdicts: int = 0  # the first N judge replies are unreadable (a re-ask fixes them)
     quoting_respondents: set = field(default_factory=set)  # their answers contain "[[A>>B]]"
@@ -87,6 +88,7 @@ class FakeProvider:
         asyncio.set_event_loop(self._loop)
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._handle)
+        app.router.add_get("/stats", self._stats)
         runner = web.AppRunner(app, access_log=None)
         self._loop.run_until_complete(runner.setup())
         site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -123,6 +125,11 @@ class FakeProvider:
             return "compose"
         return "respond"
 
+    async def _stats(self, request: web.Request) -> web.Response:
+        with self._lock:
+            rows = [[r.at, r.model, r.key, r.kind, r.status] for r in self.requests]
+        return web.json_response(rows)
+
     async def _handle(self, request: web.Request) -> web.Response:
         body = await request.json()
         model, messages = body["model"], body["messages"]
@@ -134,10 +141,11 @@ class FakeProvider:
             number = self._count
             now = time.monotonic()
             window = self._windows[model]
-            while window and now - window[0] > 60:
+            while window and now - window[0] > faults.rpm_window:
                 window.popleft()
             window.append(now)
-            over_rpm = faults.rpm_limit is not None and len(window) > faults.rpm_limit
+            allowed = faults.rpm_limit * faults.rpm_window / 60.0 if faults.rpm_limit is not None else None
+            over_rpm = allowed is not None and len(window) > allowed
         status, payload, headers = 200, None, {}
         if model in faults.reject_models:
             status, payload = 401, {"error": {"message": "invalid api key", "type": "authentication_error"}}
@@ -194,3 +202,23 @@ class FakeProvider:
         if model in self.faults.tag_judges:
             return f"Response A says: {user}\nWeighing them up, my verdict is [[{verdict}]]."
         return json.dumps({"reasoning": reasoning, "verdict": verdict})
+
+
+def main() -> None:
+    """Serve in a process of its own: ``python -m tests.fake_provider '{"latency": 0.2}'``.
+
+    Prints the port, then serves until killed; ``GET /stats`` lists the requests.
+    """
+    import sys
+
+    faults = Faults(**json.loads(sys.argv[1])) if len(sys.argv) > 1 else Faults()
+    provider = FakeProvider(faults).start()
+    print(provider.port, flush=True)
+    try:
+        provider._thread.join()
+    except KeyboardInterrupt:
+        provider.stop()
+
+
+if __name__ == "__main__":
+    main()

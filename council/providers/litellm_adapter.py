@@ -40,6 +40,10 @@ def configure(members: Iterable[MemberConfig]):
     return litellm
 
 
+#: Models litellm has no price for: asking again costs a failed lookup per call.
+_UNPRICED: set[str] = set()
+
+
 def _price(member: MemberConfig, input_tokens: int, output_tokens: int, response=None) -> float:
     import litellm
 
@@ -47,12 +51,19 @@ def _price(member: MemberConfig, input_tokens: int, output_tokens: int, response
         return input_tokens * (member.input_cost_per_token or 0.0) + output_tokens * (member.output_cost_per_token or 0.0)
     try:
         if response is not None:
-            return float(litellm.completion_cost(completion_response=response))
+            # litellm already priced the response while building it; pricing it
+            # again costs about a millisecond per call.
+            hidden = getattr(response, "_hidden_params", None) or {}
+            if hidden.get("response_cost") is not None:
+                return float(hidden["response_cost"])
+        if member.model in _UNPRICED:
+            return 0.0
         prompt, completion = litellm.cost_per_token(
             model=member.model, prompt_tokens=input_tokens, completion_tokens=output_tokens
         )
         return float(prompt + completion)
     except Exception:  # litellm raises several kinds for a model it has no price for
+        _UNPRICED.add(member.model)
         return 0.0
 
 

@@ -7,6 +7,8 @@ vote.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from council.config import CouncilConfig
 from council.pairing import item_pairs
 from council.prompts import prompt_hash, render
@@ -90,6 +92,7 @@ async def execute(unit: WorkUnit, client: MemberClient, ctx: StageContext) -> Ca
     return CallRecord(unit.key, status, usage, product_table="votes", product=product)
 
 
+@lru_cache(maxsize=None)
 def _supports_schema(model: str) -> bool:
     import litellm
 

@@ -9,6 +9,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from council.config import load_config
 from council.runner import run
 from council.store.frames import open_run
@@ -46,18 +48,20 @@ def _start(path, run_dir):
     )
 
 
-def test_sigkill_at_random_moments_then_resume(council_file, provider, tmp_path):
+
+@pytest.mark.parametrize("workers, kill_points", [(1, 5), (2, 3)], ids=["one-process", "worker-processes"])
+def test_sigkill_at_random_moments_then_resume(council_file, provider, tmp_path, workers, kill_points):
     provider.faults.latency = 0.08
     provider.faults.error_500_every = 11
     members = [{"name": n, "max_concurrency": 2} for n in ("alpha", "beta", "gamma")]
-    path = council_file(members=members)
+    path = council_file(members=members, workers=workers)
     run_dir = tmp_path / "killed"
     db = run_dir / "council.db"
     rng = random.Random(20261126)
     total = 60
     protected: list[tuple[set, int]] = []  # (keys final at a kill, requests sent before it)
     kills = 0
-    for threshold in sorted(rng.sample(range(1, total), 5)):
+    for threshold in sorted(rng.sample(range(1, total), kill_points)):
         process = _start(path, run_dir)
         deadline = time.time() + 120
         while process.poll() is None and len(_final_keys(db)) < threshold and time.time() < deadline:
@@ -68,7 +72,7 @@ def test_sigkill_at_random_moments_then_resume(council_file, provider, tmp_path)
         process.wait(30)
         process.stderr.close()
         protected.append((_final_keys(db), len(provider.requests)))
-    assert kills >= 3, "the run finished before most kills could land: slow the provider down"
+    assert kills >= kill_points - 1, "the run finished before most kills could land: slow the provider down"
     final = _start(path, run_dir)
     _, err = final.communicate(timeout=300)
     assert final.returncode == 0, err
@@ -81,6 +85,6 @@ def test_sigkill_at_random_moments_then_resume(council_file, provider, tmp_path)
 
     provider.faults.latency = 0.0
     reference = tmp_path / "uninterrupted"
-    report = run(load_config(path), reference, progress=False)
+    report = run(load_config(council_file(members=members, workers=1, name="reference.yaml")), reference, progress=False)
     assert report.complete, (report.errors, report.stopped, report.status)
     assert _products(run_dir) == _products(reference)

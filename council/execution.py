@@ -1,0 +1,101 @@
+"""Executing one stage's units: a pool of workers per member, results to the ledger."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections import deque
+
+from council.budget import Budget
+from council.providers.client import CallFailed, MemberClient
+from council.providers.retry import FATAL
+from council.stages.work import StageContext, WorkUnit
+from council.store.ledger import CallRecord, record
+
+__all__ = ["Progress", "StageExecution"]
+
+
+class Progress:
+    """One bar per stage: done/total, rate, ETA and spend (tqdm, on a terminal only)."""
+
+    def __init__(self, stage: str, total: int, done: int, budget: Budget, enabled: bool):
+        self.budget = budget
+        self.bar = None
+        if enabled:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, initial=done, desc=f"{stage:>7}", unit="call", file=sys.stderr)
+            self._show_spend()
+
+    def _show_spend(self) -> None:
+        self.bar.set_postfix_str(f"${self.budget.spent_usd:.4f}")
+
+    def advance(self) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+            self._show_spend()
+
+    def advance_to(self, done: int, spent_usd: float) -> None:
+        """Move to ``done`` calls (progress read from the ledger, for worker processes)."""
+        if self.bar is not None:
+            self.bar.update(done - self.bar.n)
+            self.bar.set_postfix_str(f"${spent_usd:.4f}")
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+class StageExecution:
+    """Executes one stage's units with a worker pool per member."""
+
+    def __init__(self, stage, ctx: StageContext, clients: dict[str, MemberClient], budget: Budget,
+                 broken: dict[str, str]):
+        self.stage, self.ctx, self.clients, self.budget = stage, ctx, clients, budget
+        self.stopped: str | None = None
+        # Members that failed fatally (bad key, bad request): skipped for the rest of
+        # the run, in every stage, so an error is paid for once, not per unit.
+        self.broken = broken
+
+    def _estimate(self, unit: WorkUnit) -> float:
+        from council.providers.litellm_adapter import estimate_cost
+
+        member = self.clients[unit.member].member
+        output = member.max_tokens or unit.expected_output_tokens
+        return estimate_cost(member, unit.expected_input_tokens, output)
+
+    async def _worker(self, queue: deque, progress: Progress) -> None:
+        while queue and self.stopped is None:
+            unit = queue[0]
+            if unit.member in self.broken:
+                return
+            estimate = self._estimate(unit)
+            if not self.budget.reserve(estimate):
+                self.stopped = "budget"
+                return
+            queue.popleft()
+            try:
+                outcome = await self.stage.execute(unit, self.clients[unit.member], self.ctx)
+            except CallFailed as failure:
+                status = "failed" if failure.kind == FATAL else "retryable_error"
+                outcome = CallRecord(unit.key, status, failure.usage, error=str(failure))
+                if failure.kind == FATAL:
+                    self.broken.setdefault(unit.member, str(failure))
+            except BaseException:
+                self.budget.settle(estimate, 0.0)
+                raise
+            self.budget.settle(estimate, outcome.usage.cost_usd)
+            record(self.ctx.conn, outcome)
+            progress.advance()
+
+    async def execute(self, units: list[WorkUnit], progress: Progress) -> None:
+        queues: dict[str, deque] = {}
+        for unit in units:
+            queues.setdefault(unit.member, deque()).append(unit)
+        workers = []
+        for member, queue in queues.items():
+            width = min(self.clients[member].member.max_concurrency, len(queue))
+            workers += [self._worker(queue, progress) for _ in range(width)]
+        await asyncio.gather(*workers)
+
+

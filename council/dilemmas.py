@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from council.errors import BadInput
+from council.jsonl import read_objects
 
 __all__ = ["SEED_ID", "Seed", "load_seeds"]
 
@@ -26,19 +26,7 @@ def load_seeds(path: str | Path) -> list[Seed]:
     path = str(path)
     seeds: list[Seed] = []
     seen: dict[str, int] = {}
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError as error:
-        raise BadInput(f"cannot read seed file ({error.strerror})", path=path) from None
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise BadInput(f"not valid JSON ({error.msg})", path=path, line=number) from None
-        if not isinstance(row, dict):
-            raise BadInput("expected a JSON object", path=path, line=number)
+    for number, row in read_objects(path):
         unknown = set(row) - {"id", "text", "category"}
         if unknown:
             raise BadInput("unknown field", path=path, line=number, field=sorted(unknown)[0])

@@ -10,12 +10,12 @@ asks to count it as unscored.
 from __future__ import annotations
 
 import csv
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Literal
 
 from council.errors import BadInput
+from council.jsonl import read_objects
 from scoring import LABELS, UNSCORED, Votes, make_votes, outcome_of
 
 __all__ = ["COLUMNS", "VotesFile", "read_votes"]
@@ -56,20 +56,6 @@ def _column_map(fields: list[str], path: str) -> dict[str, str]:
     return present
 
 
-def _jsonl_rows(path: str) -> Iterator[tuple[int, dict]]:
-    with open(path, encoding="utf-8") as handle:
-        for number, text in enumerate(handle, start=1):
-            if not text.strip():
-                continue
-            try:
-                row = json.loads(text)
-            except json.JSONDecodeError as error:
-                raise BadInput(f"not valid JSON ({error.msg})", path=path, line=number) from None
-            if not isinstance(row, dict):
-                raise BadInput("expected a JSON object per line", path=path, line=number)
-            yield number, row
-
-
 def _csv_rows(path: str) -> Iterator[tuple[int, dict]]:
     with open(path, encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
@@ -94,7 +80,7 @@ def _parquet_rows(path: str) -> Iterator[tuple[int, dict]]:
 def _rows(path: str) -> Iterator[tuple[int, dict]]:
     suffix = Path(path).suffix.lower()
     if suffix in (".jsonl", ".ndjson", ".json"):
-        return _jsonl_rows(path)
+        return read_objects(path)
     if suffix == ".csv":
         return _csv_rows(path)
     if suffix in (".parquet", ".pq"):

@@ -198,3 +198,104 @@ def export_command(run_dir, fmt, out) -> None:
             else:
                 frame.write_ndjson(path)
             click.echo(f"{path}: {frame.height} rows")
+
+
+@main.group("dilemmas")
+def dilemmas_group() -> None:
+    """Seed scenarios and frozen item sets."""
+
+
+@dilemmas_group.command("validate")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def dilemmas_validate(path, as_json) -> None:
+    """Check a seed file or a frozen item set; exit 2 naming the line if it is bad."""
+    from collections import Counter
+
+    from council.dilemmas import is_item_set, load_item_set, load_seeds
+
+    if is_item_set(path):
+        header, items = load_item_set(path)
+        summary = {"kind": "item_set", "name": header.get("name"), "items": len(items), "sha256": header["sha256"],
+                   "categories": dict(Counter(item.category or "(none)" for item in items))}
+    else:
+        seeds = load_seeds(path)
+        summary = {"kind": "seeds", "seeds": len(seeds),
+                   "categories": dict(Counter(seed.category or "(none)" for seed in seeds))}
+    if as_json:
+        click.echo(json.dumps(summary, indent=2))
+        return
+    count = summary.get("items", summary.get("seeds"))
+    click.echo(f"{path}: valid {summary['kind'].replace('_', ' ')}, {count} entries")
+    for category, n in sorted(summary["categories"].items()):
+        click.echo(f"  {category}: {n}")
+
+
+@dilemmas_group.command("freeze")
+@click.argument("run_dir", type=click.Path(file_okay=False))
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The item-set file to write.")
+@click.option("--name", default=None, help="A name for the set [the run directory's name].")
+def dilemmas_freeze(run_dir, out, name) -> None:
+    """Freeze a run's composed items into a versioned item set other runs can reuse."""
+    from pathlib import Path
+
+    from council.dilemmas import FrozenItem, write_item_set
+    from council.store.frames import open_run
+
+    with open_run(run_dir) as store:
+        rows = store.conn.execute("SELECT id, text, author, seed_id, category FROM items ORDER BY rowid").fetchall()
+    if not rows:
+        raise BadInput("the run has no items to freeze", path=str(run_dir))
+    items = [FrozenItem(*row) for row in rows]
+    digest = write_item_set(out, name or Path(run_dir).resolve().name, items)
+    click.echo(f"{out}: {len(items)} items, sha256 {digest[:12]}")
+
+
+DEMO_NOTE = """\
+These are personas of one tiny local model (SmolLM2, 135M parameters), standing in
+for real LLMs (stand-ins): their verdicts are close to chance, so expect wide intervals, one tier,
+and judges who mostly favour one position. The method is what you are watching.
+To run a real council, point members at providers: see examples/openai-anthropic.yaml,
+examples/ollama.yaml and examples/vllm.yaml, then `council run FILE --run-dir DIR`."""
+
+
+@main.command("demo")
+@click.option("--run-dir", default="council-demo", show_default=True, type=click.Path(file_okay=False),
+              help="Where the demo run lives; running again resumes it.")
+@click.option("--members", default=4, show_default=True, type=click.IntRange(2, 4), help="Personas in the council.")
+@click.option("--items-per-author", default=2, show_default=True, type=click.IntRange(1, 10))
+@click.option("--progress/--no-progress", default=None, help="Progress bars [on a terminal].")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def demo_command(run_dir, members, items_per_author, progress, as_json) -> None:
+    """Run a complete council offline on the embedded local model, then rank it."""
+    from council.demo import demo_config
+    from council.display import judge_table, leaderboard_table
+    from council.runner import run
+    from council.store.frames import open_run
+    from scoring import position_preference
+
+    config = demo_config(members=members, items_per_author=items_per_author)
+    if not as_json:
+        click.echo(f"Running the demo council in {run_dir} (offline; a few minutes on two cores)...", err=True)
+    report = run(config, run_dir, progress=progress)
+    with open_run(run_dir) as store:
+        votes = store.scoring_votes()
+        board = store.leaderboard()
+    bias = position_preference(votes)
+    if as_json:
+        judges = [
+            {"judge": j, "n_decided": int(bias.n_decided[i]), "n_unscored": int(bias.n_unscored[i]),
+             "position_bias_first": float(bias.first_share[i]), "lower": float(bias.lower[i]),
+             "upper": float(bias.upper[i])}
+            for i, j in enumerate(bias.judges)
+        ]
+        click.echo(json.dumps({"status": report.status, "leaderboard": board.to_dict(), "judges": judges}, indent=2))
+    else:
+        click.echo(leaderboard_table(board))
+        click.echo("")
+        click.echo(judge_table(bias))
+        click.echo("")
+        click.echo(DEMO_NOTE)
+    if not report.complete:
+        click.echo(f"work remains: run `council demo --run-dir {run_dir}` again", err=True)
+        raise SystemExit(1)

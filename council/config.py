@@ -42,6 +42,7 @@ class MemberConfig(_Strict):
     input_cost_per_token: float | None = Field(default=None, ge=0)
     output_cost_per_token: float | None = Field(default=None, ge=0)
     structured_output: Literal["auto", "json_schema", "json_object", "none"] = "auto"
+    persona: str | None = None  # put before the system prompt when this member writes items or answers
     timeout: float = Field(default=120.0, gt=0)
 
     @field_validator("roles")
@@ -53,8 +54,15 @@ class MemberConfig(_Strict):
 
 
 class ItemSetConfig(_Strict):
-    seeds: str
+    seeds: str | None = None  # seed scenarios the authors expand (JSONL)
+    items: str | None = None  # or a frozen item set to reuse as it is
     items_per_author: int = Field(default=5, ge=1)
+
+    @model_validator(mode="after")
+    def _one_source(self):
+        if (self.seeds is None) == (self.items is None):
+            raise ValueError("give exactly one of test_set.seeds (to compose items) or test_set.items (a frozen set)")
+        return self
 
 
 class RespondConfig(_Strict):
@@ -124,8 +132,12 @@ class CouncilConfig(_Strict):
         return [m for m in self.members if role in m.roles]
 
     @property
-    def seeds_path(self) -> Path:
-        return (Path(self.base_dir) / self.test_set.seeds).resolve()
+    def seeds_path(self) -> Path | None:
+        return (Path(self.base_dir) / self.test_set.seeds).resolve() if self.test_set.seeds else None
+
+    @property
+    def items_path(self) -> Path | None:
+        return (Path(self.base_dir) / self.test_set.items).resolve() if self.test_set.items else None
 
 
 def _field_path(location: tuple) -> str:
@@ -153,8 +165,9 @@ def _check_references(config: CouncilConfig, path: str) -> None:
                 path=path,
                 field=f"members.{index}.api_key_env",
             )
-    if not config.seeds_path.is_file():
-        raise BadInput(f"seed file {config.seeds_path} does not exist", path=path, field="test_set.seeds")
+    source, field = (config.seeds_path, "test_set.seeds") if config.seeds_path else (config.items_path, "test_set.items")
+    if not source.is_file():
+        raise BadInput(f"file {source} does not exist", path=path, field=field)
 
 
 def parse_config(data: object, *, path: str = "<council file>", base_dir: str = ".") -> CouncilConfig:
@@ -170,6 +183,9 @@ def parse_config(data: object, *, path: str = "<council file>", base_dir: str = 
             message = "unknown field"
         raise BadInput(message, path=path, field=_field_path(first["loc"])) from None
     _check_references(config, path)
+    from council.providers.local_server import check_local_models  # imports config: kept out of module scope
+
+    check_local_models(config, path)
     return config
 
 

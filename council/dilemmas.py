@@ -1,15 +1,22 @@
-"""Seed scenarios: the short situations authors expand into test items."""
+"""Seed scenarios, and frozen item sets.
+
+Seeds are the short situations authors expand into test items. A frozen item set is
+the finished test items of a run, versioned and digested, so later councils can be
+judged on exactly the same items without composing them again.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from council.errors import BadInput
 from council.jsonl import read_objects
 
-__all__ = ["SEED_ID", "Seed", "load_seeds"]
+__all__ = ["ITEM_SET_VERSION", "SEED_ID", "FrozenItem", "Seed", "load_item_set", "load_seeds", "write_item_set"]
 
 SEED_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 
@@ -46,3 +53,91 @@ def load_seeds(path: str | Path) -> list[Seed]:
     if not seeds:
         raise BadInput("contains no seed scenarios", path=path)
     return seeds
+
+
+ITEM_SET_VERSION = 1
+
+
+@dataclass(frozen=True)
+class FrozenItem:
+    id: str
+    text: str
+    author: str
+    seed_id: str
+    category: str | None = None
+
+
+def _digest(items: list[FrozenItem]) -> str:
+    canonical = "\n".join(json.dumps(asdict(item), sort_keys=True, ensure_ascii=False) for item in items)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def write_item_set(path: str | Path, name: str, items: list[FrozenItem]) -> str:
+    """Freeze ``items`` into a versioned item-set file; returns its digest.
+
+    The first line is a header ``{"council_item_set": 1, "name", "items", "sha256"}``;
+    every other line is one item. The digest covers the items, so a file edited by
+    hand is refused rather than silently giving another test set.
+    """
+    digest = _digest(items)
+    header = {"council_item_set": ITEM_SET_VERSION, "name": name, "items": len(items), "sha256": digest}
+    lines = [json.dumps(header)] + [json.dumps(asdict(item), ensure_ascii=False) for item in items]
+    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return digest
+
+
+def load_item_set(path: str | Path) -> tuple[dict, list[FrozenItem]]:
+    """Read and check a frozen item set: header, fields, unique ids and digest."""
+    path = str(path)
+    header: dict | None = None
+    items: list[FrozenItem] = []
+    seen: dict[str, int] = {}
+    for number, row in read_objects(path):
+        if header is None:
+            if row.get("council_item_set") != ITEM_SET_VERSION:
+                raise BadInput(
+                    f"not a council item set of version {ITEM_SET_VERSION} (header line 'council_item_set')",
+                    path=path, line=number, field="council_item_set",
+                )
+            header = row
+            continue
+        unknown = set(row) - {"id", "text", "author", "seed_id", "category"}
+        if unknown:
+            raise BadInput("unknown field", path=path, line=number, field=sorted(unknown)[0])
+        for field in ("id", "text", "author", "seed_id"):
+            if not isinstance(row.get(field), str) or not row[field].strip():
+                raise BadInput("missing or empty", path=path, line=number, field=field)
+        for field in ("id", "author", "seed_id"):
+            if not SEED_ID.match(row[field]):
+                raise BadInput(f"{row[field]!r} may use only letters, digits and . _ : -", path=path, line=number,
+                               field=field)
+        if row["id"] in seen:
+            raise BadInput(f"id {row['id']!r} repeats line {seen[row['id']]}", path=path, line=number, field="id")
+        seen[row["id"]] = number
+        items.append(FrozenItem(row["id"], row["text"], row["author"], row["seed_id"], row.get("category")))
+    if header is None or not items:
+        raise BadInput("contains no items", path=path)
+    if header.get("sha256") != _digest(items):
+        raise BadInput("items do not match the header's sha256: the set was edited after it was frozen",
+                       path=path, field="sha256")
+    return header, items
+
+
+def is_item_set(path: str | Path) -> bool:
+    """Whether the file's first object is an item-set header (else: seeds)."""
+    for _, row in read_objects(str(path)):
+        return "council_item_set" in row
+    return False
+
+
+def bundled_seeds() -> Path:
+    """The project's own seed scenarios (``dilemmas/seeds-v1.jsonl``), installed or not."""
+    from importlib import resources
+
+    try:
+        bundled = resources.files("council.dilemmas_data") / "seeds-v1.jsonl"
+        if bundled.is_file():
+            return Path(str(bundled))
+    except ModuleNotFoundError:
+        pass
+    return Path(__file__).resolve().parent.parent / "dilemmas" / "seeds-v1.jsonl"

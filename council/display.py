@@ -58,3 +58,14 @@ def leaderboard_table(board: Leaderboard) -> str:
         "Tiers: a model sits in a lower tier only when its interval is apart from every model above it."
     )
     return "\n".join(lines)
+
+
+def judge_table(bias) -> str:
+    """Per-judge position preference (a `scoring.PositionPreference`)."""
+    lines = ["judge        decided  unscored  favours first position (95% interval)"]
+    for i, judge in enumerate(bias.judges):
+        share = bias.first_share[i]
+        shown = "—" if bias.n_decided[i] == 0 else f"{100 * share:.0f}% [{100 * bias.lower[i]:.0f}, {100 * bias.upper[i]:.0f}]"
+        lines.append(f"{judge:<12} {bias.n_decided[i]:>7}  {bias.n_unscored[i]:>8}  {shown}")
+    lines.append("An unbiased judge favours the first position about half the time: both orders are judged.")
+    return "\n".join(lines)

@@ -46,9 +46,17 @@ def _judge_calls(config: CouncilConfig, judge: str, n_items: int) -> int:
     return 2 * len(pairs) * n_items
 
 
+def item_count(config: CouncilConfig) -> int:
+    if config.items_path is not None:
+        from council.dilemmas import load_item_set
+
+        return len(load_item_set(config.items_path)[1])
+    return len(config.with_role("author")) * config.test_set.items_per_author
+
+
 def expected_totals(config: CouncilConfig) -> dict[str, int]:
     """Calls each stage needs when the whole council file is done."""
-    n_items = len(config.with_role("author")) * config.test_set.items_per_author
+    n_items = item_count(config)
     return {
         "compose": n_items,
         "respond": n_items * len(config.with_role("respondent")),
@@ -61,7 +69,7 @@ def plan_calls(config: CouncilConfig, price=None) -> list[PlannedCalls]:
 
     ``price(member, input_tokens, output_tokens)`` gives dollars or None (unknown).
     """
-    n_items = len(config.with_role("author")) * config.test_set.items_per_author
+    n_items = item_count(config)
     answer_tokens = int(config.respond.word_limit * 1.35)
     sizes = {
         "compose": (chars_to_tokens(render("compose.system") + render("compose.user", seed_text="x" * 200)), ITEM_TOKENS),
@@ -72,7 +80,7 @@ def plan_calls(config: CouncilConfig, price=None) -> list[PlannedCalls]:
     for stage, role in (("compose", "author"), ("respond", "respondent"), ("judge", "judge")):
         for member in config.with_role(role):
             if stage == "compose":
-                calls = config.test_set.items_per_author
+                calls = 0 if config.items_path is not None else config.test_set.items_per_author
             elif stage == "respond":
                 calls = n_items
             else:

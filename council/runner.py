@@ -21,7 +21,6 @@ from typing import Iterator
 
 from council.budget import Budget
 from council.config import CouncilConfig, config_hash
-from council.dilemmas import load_seeds
 from council.errors import BadInput
 from council.execution import Progress, StageExecution
 from council.providers.client import MemberClient
@@ -116,20 +115,22 @@ async def run_async(config: CouncilConfig, run_dir: str | Path, *, progress: boo
     is running; provider failures never raise, they are recorded in the ledger.
     """
     from council.providers.litellm_adapter import configure
+    from council.providers.local_server import check_local_models, serve_local_models
     from council.store.frames import run_status
 
-    seeds = load_seeds(config.seeds_path)  # bad seeds stop us before anything is written
+    StageContext.open(config, None)  # a bad test set stops us before anything is written
+    check_local_models(config)
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     show = sys.stderr.isatty() if progress is None else progress
-    with run_lock(run_dir):
+    with run_lock(run_dir), serve_local_models(config, run_dir) as served:
         conn = connect(run_dir / DB_NAME)
         try:
             invocation = _start_invocation(conn, config)
-            configure(config.members)
-            clients = {m.name: MemberClient(m, config.retry, seed=config.seed) for m in config.members}
-            budget = Budget(config.budget.max_usd, spent_usd(conn))
-            ctx = StageContext(config, conn, {seed.id: seed for seed in seeds})
+            configure(served.members)
+            clients = {m.name: MemberClient(m, served.retry, seed=served.seed) for m in served.members}
+            budget = Budget(served.budget.max_usd, spent_usd(conn))
+            ctx = StageContext.open(served, conn)
             stopped, broken = None, {}
             for stage in STAGES:
                 units = stage.plan(ctx)

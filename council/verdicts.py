@@ -36,11 +36,14 @@ def label_meanings(allow_tie: bool) -> str:
     return "; ".join(f'"{label}" means {_MEANINGS[label]}' for label in labels(allow_tie)) + "."
 
 
-def verdict_schema(allow_tie: bool) -> dict:
+def verdict_schema(allow_tie: bool, max_reasoning_chars: int | None = None) -> dict:
+    reasoning: dict = {"type": "string"}
+    if max_reasoning_chars is not None:
+        reasoning["maxLength"] = max_reasoning_chars
     return {
         "type": "object",
         "properties": {
-            "reasoning": {"type": "string"},
+            "reasoning": reasoning,
             "verdict": {"type": "string", "enum": list(labels(allow_tie))},
         },
         "required": ["reasoning", "verdict"],
@@ -53,8 +56,9 @@ def response_format(kind: str, allow_tie: bool) -> dict | None:
     if kind == "json_schema":
         return {"type": "json_schema", "json_schema": {"name": "verdict", "schema": verdict_schema(allow_tie), "strict": True}}
     if kind == "json_object":
-        # llama.cpp's server constrains decoding to this schema with a grammar.
-        return {"type": "json_object", "schema": verdict_schema(allow_tie)}
+        # llama.cpp's server constrains decoding to this schema with a grammar. The
+        # bound on the reasoning keeps a verdict from being cut off by max_tokens.
+        return {"type": "json_object", "schema": verdict_schema(allow_tie, max_reasoning_chars=400)}
     return None
 
 

@@ -87,7 +87,6 @@ async def _take_members(stage, ctx: StageContext, units: list[WorkUnit], order: 
 def _worker(parent: int, run_dir: str, config_data: dict, stage_name: str, order: list[str], cursor, shared,
             results) -> None:
     _die_with_parent(parent)
-    from council.dilemmas import load_seeds
     from council.providers.client import MemberClient
     from council.providers.litellm_adapter import configure
     from council.runner import STAGE_BY_NAME
@@ -98,7 +97,7 @@ def _worker(parent: int, run_dir: str, config_data: dict, stage_name: str, order
     conn = connect(Path(run_dir) / DB_NAME)
     configure(config.members)
     stage = STAGE_BY_NAME[stage_name]
-    ctx = StageContext(config, conn, {seed.id: seed for seed in load_seeds(config.seeds_path)})
+    ctx = StageContext.open(config, conn)
     done = final_keys(conn, stage_name)
     units = [u for u in stage.plan(ctx) if u.key not in done]
     clients = {m: MemberClient(config.member(m), config.retry, seed=config.seed) for m in order}

@@ -14,6 +14,7 @@ from scoring.bradley_terry import (
     win_probabilities,
 )
 from scoring.errors import DisconnectedComparisonsError, ScoringError
+from scoring.judges import PositionPreference, position_preference
 from scoring.leaderboard import (
     ELO_PER_STRENGTH,
     Leaderboard,
@@ -32,6 +33,7 @@ __all__ = [
     "DisconnectedComparisonsError",
     "ELO_PER_STRENGTH",
     "LABELS",
+    "PositionPreference",
     "Leaderboard",
     "ScoringError",
     "ScoringSettings",
@@ -50,6 +52,7 @@ __all__ = [
     "outcome_of",
     "percentile_intervals",
     "point_ranks",
+    "position_preference",
     "prepare_votes",
     "rank_intervals",
     "rank_models",

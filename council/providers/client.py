@@ -31,7 +31,7 @@ class MemberClient:
 
     async def call(
         self, messages: list[dict], *, response_format: dict | None = None, key: str | None = None,
-        expected_tokens: int = 0,
+        expected_tokens: int = 0, max_tokens: int | None = None,
     ) -> tuple[Completion, Usage]:
         """Complete ``messages``, retrying rate limits and transient faults.
 
@@ -44,7 +44,9 @@ class MemberClient:
         while True:
             try:
                 async with self.pacer.slot(expected_tokens):
-                    completion = await complete(self.member, messages, response_format=response_format, key=key)
+                    completion = await complete(
+                        self.member, messages, response_format=response_format, key=key, max_tokens=max_tokens
+                    )
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # every provider failure is classified, none escapes raw

@@ -73,12 +73,18 @@ def estimate_cost(member: MemberConfig, input_tokens: int, output_tokens: int) -
 
 
 async def complete(
-    member: MemberConfig, messages: list[dict], *, response_format: dict | None = None, key: str | None = None
+    member: MemberConfig, messages: list[dict], *, response_format: dict | None = None, key: str | None = None,
+    max_tokens: int | None = None,
 ) -> Completion:
-    """One attempt at a completion. Raises whatever litellm raises; see `retry.classify`."""
+    """One attempt at a completion. Raises whatever litellm raises; see `retry.classify`.
+
+    ``max_tokens`` caps the output below the member's own setting, never above it.
+    """
     import litellm
 
     params = completion_params(member)
+    if max_tokens is not None:
+        params["max_tokens"] = min(max_tokens, params.get("max_tokens", max_tokens))
     if response_format is not None:
         params["response_format"] = response_format
     if key is not None:

@@ -8,10 +8,12 @@ member later hands it fresh seeds and leaves everyone else's items untouched.
 from __future__ import annotations
 
 import random
+from datetime import datetime, timezone
 
 from council.prompts import prompt_hash, render
 from council.providers.client import MemberClient
-from council.stages.work import StageContext, WorkUnit, work_key
+from council.stages.work import StageContext, WorkUnit, with_persona, work_key
+from council.store.db import transaction
 from council.store.ledger import CallRecord
 
 __all__ = ["NAME", "execute", "item_id", "plan"]
@@ -50,13 +52,36 @@ def _assignments(ctx: StageContext) -> list[tuple[str, str, int]]:
     return wanted
 
 
+def _import_item_set(ctx: StageContext) -> list[WorkUnit]:
+    """A frozen item set needs no calls: its items enter the ledger as done."""
+    digest = "item-set:" + prompt_hash(*TEMPLATES)
+    now = datetime.now(timezone.utc).isoformat()
+    with transaction(ctx.conn):
+        for item in ctx.item_set:
+            key = work_key(NAME, item.author, item.seed_id, item.id)
+            ctx.conn.execute(
+                "INSERT OR IGNORE INTO calls (key, stage, member, status, prompt_hash, updated_at) "
+                "VALUES (?, ?, ?, 'ok', ?, ?)",
+                (key, NAME, item.author, digest, now),
+            )
+            ctx.conn.execute(
+                "INSERT OR IGNORE INTO items "
+                "(id, call_key, author, seed_id, seed_text, replicate, text, raw_output, category) "
+                "VALUES (?, ?, ?, ?, '', 0, ?, ?, ?)",
+                (item.id, key, item.author, item.seed_id, item.text, item.text, item.category),
+            )
+    return []
+
+
 def plan(ctx: StageContext) -> list[WorkUnit]:
+    if ctx.item_set is not None:
+        return _import_item_set(ctx)
     digest = prompt_hash(*TEMPLATES)
     units = []
     for author, seed_id, replicate in _assignments(ctx):
         seed = ctx.seeds[seed_id]
         messages = (
-            {"role": "system", "content": render("compose.system")},
+            {"role": "system", "content": with_persona(ctx.config.member(author).persona, render("compose.system"))},
             {"role": "user", "content": render("compose.user", seed_text=seed.text)},
         )
         units.append(
@@ -67,7 +92,7 @@ def plan(ctx: StageContext) -> list[WorkUnit]:
                 prompt_hash=digest,
                 messages=messages,
                 fields={"id": item_id(seed_id, author, replicate), "author": author, "seed_id": seed_id,
-                        "seed_text": seed.text, "replicate": replicate},
+                        "seed_text": seed.text, "replicate": replicate, "category": seed.category},
                 expected_output_tokens=400,
             )
         )

@@ -11,7 +11,7 @@ import re
 
 from council.prompts import prompt_hash, render
 from council.providers.client import MemberClient
-from council.stages.work import StageContext, WorkUnit, work_key
+from council.stages.work import StageContext, WorkUnit, with_persona, work_key
 from council.store.ledger import CallRecord
 
 __all__ = ["NAME", "execute", "plan", "truncate_at_sentence"]
@@ -42,12 +42,11 @@ def plan(ctx: StageContext) -> list[WorkUnit]:
     word_limit = ctx.config.respond.word_limit
     items = ctx.conn.execute("SELECT id, text FROM items ORDER BY rowid").fetchall()
     units = []
+    system = render("respond.system")
     for item, text in items:
-        messages = (
-            {"role": "system", "content": render("respond.system")},
-            {"role": "user", "content": render("respond.user", item=text, word_limit=word_limit)},
-        )
+        user = {"role": "user", "content": render("respond.user", item=text, word_limit=word_limit)}
         for member in ctx.config.with_role("respondent"):
+            messages = ({"role": "system", "content": with_persona(member.persona, system)}, user)
             units.append(
                 WorkUnit(
                     key=work_key(NAME, item, member.name),
@@ -62,9 +61,16 @@ def plan(ctx: StageContext) -> list[WorkUnit]:
     return units
 
 
+def output_cap(word_limit: int) -> int:
+    """Tokens worth generating for an answer cut at ``word_limit`` words: a word is
+    about 1.3 tokens, and anything past twice that would be thrown away unread."""
+    return 2 * word_limit + 16
+
+
 async def execute(unit: WorkUnit, client: MemberClient, ctx: StageContext) -> CallRecord:
     completion, usage = await client.call(
-        list(unit.messages), key=unit.key, expected_tokens=unit.expected_input_tokens + unit.expected_output_tokens
+        list(unit.messages), key=unit.key, expected_tokens=unit.expected_input_tokens + unit.expected_output_tokens,
+        max_tokens=output_cap(ctx.config.respond.word_limit),
     )
     if not completion.text.strip():
         return CallRecord(unit.key, "retryable_error", usage, error="the respondent returned an empty answer")

@@ -17,7 +17,7 @@ from council.store.ledger import FINAL, spent_usd, stage_counts
 __all__ = ["TABLES", "RunStore", "open_run", "run_status"]
 
 TABLES = {
-    "items": "SELECT id, author, seed_id, seed_text, replicate, text, call_key FROM items ORDER BY rowid",
+    "items": "SELECT id, author, seed_id, category, seed_text, replicate, text, call_key FROM items ORDER BY rowid",
     "responses": "SELECT item, respondent, text, raw_text, word_count, truncated, call_key FROM responses ORDER BY rowid",
     "votes": "SELECT item, judge, model_a, model_b, verdict, parse_status, reasoning, call_key FROM votes ORDER BY rowid",
     "calls": "SELECT key, stage, member, status, attempts, prompt_hash, input_tokens, output_tokens, cost_usd, "

@@ -79,6 +79,13 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        2,
+        "item_category",
+        """
+        ALTER TABLE items ADD COLUMN category TEXT
+        """,
+    ),
 ]
 
 

@@ -1,0 +1,45 @@
+"""``council demo``: a whole council, offline, on the embedded local model.
+
+Four personas of SmolLM2-135M-Instruct co-author dilemmas from the project's seed
+scenarios, answer them all, and judge every pair in both orders. The models are tiny
+stand-ins: the point is to watch the method run end to end on any machine, not to
+learn which persona is best.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from council.config import CouncilConfig, parse_config
+from council.dilemmas import bundled_seeds
+
+__all__ = ["PERSONAS", "demo_config"]
+
+PERSONAS = {
+    "ada": ("You are Ada, a calm and practical counsellor who gives concrete next steps.", 0.2),
+    "ben": ("You are Ben, a warm friend who listens first and validates feelings.", 0.7),
+    "cleo": ("You are Cleo, a blunt coach who says what others will not.", 1.0),
+    "dev": ("You are Dev, a thoughtful philosopher who weighs every side.", 0.5),
+}
+
+
+def demo_config(*, members: int = 4, items_per_author: int = 2, word_limit: int = 60,
+                seeds: Path | None = None) -> CouncilConfig:
+    """The demo council: ``members`` personas of the embedded model, all pairs judged."""
+    seeds = seeds or bundled_seeds()
+    listed = [
+        {"name": name, "model": "local/smollm2", "persona": persona, "temperature": temperature,
+         "max_tokens": 150, "timeout": 300, "max_concurrency": 1}
+        for name, (persona, temperature) in list(PERSONAS.items())[:members]
+    ]
+    document = {
+        "name": "council-demo",
+        "seed": 0,
+        "members": listed,
+        "test_set": {"seeds": seeds.name, "items_per_author": items_per_author},
+        "respond": {"word_limit": word_limit},
+        "judge": {"pairing": "all_pairs", "max_reasks": 1},
+        "retry": {"max_attempts": 3, "base_delay": 0.5, "max_delay": 5},
+        "workers": 1,  # one llama.cpp server does one request at a time anyway
+    }
+    return parse_config(document, path="(demo council)", base_dir=str(seeds.parent))

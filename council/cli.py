@@ -262,7 +262,7 @@ examples/ollama.yaml and examples/vllm.yaml, then `council run FILE --run-dir DI
 @main.command("demo")
 @click.option("--run-dir", default="council-demo", show_default=True, type=click.Path(file_okay=False),
               help="Where the demo run lives; running again resumes it.")
-@click.option("--members", default=4, show_default=True, type=click.IntRange(2, 4), help="Personas in the council.")
+@click.option("--members", default=3, show_default=True, type=click.IntRange(3, 4), help="Personas in the council.")
 @click.option("--items-per-author", default=2, show_default=True, type=click.IntRange(1, 10))
 @click.option("--progress/--no-progress", default=None, help="Progress bars [on a terminal].")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")

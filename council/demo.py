@@ -1,6 +1,6 @@
 """``council demo``: a whole council, offline, on the embedded local model.
 
-Four personas of SmolLM2-135M-Instruct co-author dilemmas from the project's seed
+Three personas (or four) of SmolLM2-135M-Instruct co-author dilemmas from the project's seed
 scenarios, answer them all, and judge every pair in both orders. The models are tiny
 stand-ins: the point is to watch the method run end to end on any machine, not to
 learn which persona is best.
@@ -23,7 +23,7 @@ PERSONAS = {
 }
 
 
-def demo_config(*, members: int = 4, items_per_author: int = 2, word_limit: int = 60,
+def demo_config(*, members: int = 3, items_per_author: int = 2, word_limit: int = 50,
                 seeds: Path | None = None) -> CouncilConfig:
     """The demo council: ``members`` personas of the embedded model, all pairs judged."""
     seeds = seeds or bundled_seeds()

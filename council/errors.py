@@ -10,6 +10,7 @@ class BadInput(Exception):
 
     def __init__(self, message: str, *, path: str | None = None, line: int | None = None, field: str | None = None):
         self.path, self.line, self.field = path, line, field
+        self.message = message  # without the location, for re-raising with a better one
         where = ":".join(str(part) for part in (path, line) if part is not None)
         if field is not None:
             message = f"field {field!r}: {message}"

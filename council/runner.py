@@ -98,7 +98,8 @@ def _start_invocation(conn, config: CouncilConfig) -> int:
         cursor = conn.execute(
             "INSERT INTO invocations (started_at, command, config_json, config_hash, package_version) "
             "VALUES (?, 'run', ?, ?, ?)",
-            (_now(), json.dumps(config.model_dump(mode="json"), sort_keys=True), config_hash(config), package_version()),
+            (_now(), json.dumps({**config.model_dump(mode="json"), "base_dir": config.base_dir}, sort_keys=True),
+             config_hash(config), package_version()),
         )
     return int(cursor.lastrowid)
 

@@ -55,7 +55,7 @@ def check_local_models(config: CouncilConfig, path: str | None = None) -> None:
             try:
                 _weights(member.model[len(LOCAL_PREFIX):], config.base_dir)
             except BadInput as error:
-                raise BadInput(str(error).split(": ", 1)[-1], path=path, field=f"members.{index}.model") from None
+                raise BadInput(error.message, path=path, field=f"members.{index}.model") from None
 
 
 def local_members(config: CouncilConfig) -> dict[str, list[str]]:
@@ -90,6 +90,8 @@ def _server(weights: Path, *, context: int, threads: int, log: Path) -> Iterator
     command = [
         sys.executable, "-m", "llama_cpp.server", "--model", str(weights), "--host", "127.0.0.1",
         "--port", str(port), "--n_ctx", str(context), "--n_threads", str(threads), "--verbose", "False",
+        # Queue requests instead of abandoning one half-done when the next arrives.
+        "--interrupt_requests", "False",
     ]
     with open(log, "ab") as output:
         process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)

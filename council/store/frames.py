@@ -43,10 +43,13 @@ def run_status(conn: sqlite3.Connection, config: CouncilConfig | None) -> dict:
     from council.plan import expected_totals
 
     counts = stage_counts(conn)
-    expected = expected_totals(config) if config is not None else {}
+    try:
+        expected = expected_totals(config) if config is not None else {}
+    except BadInput:  # the test set moved since the run: count what the ledger knows
+        expected = {}
     if config is not None:
         items = conn.execute("SELECT count(*) FROM items").fetchone()[0]
-        if items >= expected["compose"]:
+        if expected and items >= expected["compose"]:
             expected["judge"] = _expected_judge_calls(conn, config)
     stages = {}
     for stage in ("compose", "respond", "judge"):

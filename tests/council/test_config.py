@@ -26,6 +26,13 @@ CASES = {
     "duplicate member names": (lambda d: d["members"][1].update(name="alpha"), "repeated: alpha"),
     "bad type": (lambda d: d["test_set"].update(items_per_author="many"), "field 'test_set.items_per_author'"),
     "missing seeds file": (lambda d: d["test_set"].update(seeds="nope.jsonl"), "field 'test_set.seeds'"),
+    "unknown local model": (
+        lambda d: d["members"][0].update(model="local/nonesuch", api_base=None),
+        "field 'members.0.model': unknown local model 'nonesuch'",
+    ),
+    "seeds and items both given": (
+        lambda d: d["test_set"].update(items="items.jsonl"), "field 'test_set': Value error, give exactly one",
+    ),
     "sampled without a count": (lambda d: d.update(judge={"pairing": "sampled"}), "field 'judge.pairs_per_item'"),
 }
 

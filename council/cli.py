@@ -252,9 +252,9 @@ def dilemmas_freeze(run_dir, out, name) -> None:
 
 
 DEMO_NOTE = """\
-These are personas of one tiny local model (SmolLM2, 135M parameters), standing in
-for real LLMs (stand-ins): their verdicts are close to chance, so expect wide intervals, one tier,
-and judges who mostly favour one position. The method is what you are watching.
+These are personas of one tiny local model (SmolLM2, 135M parameters): stand-ins for
+real LLMs. Their verdicts are close to chance, so expect wide intervals, one tier and
+judges whose preferences mean little. The method is what you are watching.
 To run a real council, point members at providers: see examples/openai-anthropic.yaml,
 examples/ollama.yaml and examples/vllm.yaml, then `council run FILE --run-dir DIR`."""
 

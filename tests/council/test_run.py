@@ -51,10 +51,9 @@ def test_rerun_sends_nothing_and_adding_a_member_schedules_only_new_work(cli, co
     bigger = council_file(members=("alpha", "beta", "gamma", "delta"))
     result = cli("run", bigger, "--run-dir", run_dir)
     assert result.exit_code == 0, result.output
-    # delta authors 2 new items; all 4 respondents answer those (8), delta answers the
-    # 6 old items (6); judgments: on new items all 6 pairs × 2 orders × 2 outside judges
-    # (24), on old items the 3 new pairs × 2 orders × 2 judges not in them (36 − those
-    # by delta on old pairs...) counted below from the ledger instead of by hand.
+    # delta authors 2 new items; all 4 respondents answer those (8) and delta answers
+    # the 6 old items (6). The new judgments are checked against the ledger below:
+    # every judge request must be for a key that was not judged before.
     assert provider.count("compose") == 2
     assert provider.count("respond") == 8 + 6
     with open_run(run_dir) as store:
@@ -111,8 +110,7 @@ def test_unparseable_verdicts_are_reasked_then_stored_unscored(cli, council_file
 
 
 def test_a_reask_recovers_a_garbled_verdict(cli, council_file, provider, tmp_path):
-    provider.faults.garbled_first_verdicts = 10**9  # garble by request number below
-    provider.faults.garbled_first_verdicts = 6 + 18 + 3  # the first three judge replies
+    provider.faults.garbled_first_verdicts = 6 + 18 + 3  # requests 25-27: the first three judge replies
     run_dir = tmp_path / "run"
     assert cli("run", council_file(), "--run-dir", run_dir).exit_code == 0
     with open_run(run_dir) as store:

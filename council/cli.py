@@ -253,8 +253,8 @@ def dilemmas_freeze(run_dir, out, name) -> None:
 
 DEMO_NOTE = """\
 These are personas of one tiny local model (SmolLM2, 135M parameters): stand-ins for
-real LLMs. Their verdicts are close to chance, so expect wide intervals, one tier and
-judges whose preferences mean little. The method is what you are watching.
+real LLMs. Their verdicts are close to chance, so expect wide intervals, few
+separations, and judges whose preferences mean little (runs differ: they sample). The method is what you are watching.
 To run a real council, point members at providers: see examples/openai-anthropic.yaml,
 examples/ollama.yaml and examples/vllm.yaml, then `council run FILE --run-dir DIR`."""
 

@@ -14,7 +14,7 @@ from scoring.bradley_terry import (
     win_probabilities,
 )
 from scoring.errors import DisconnectedComparisonsError, ScoringError
-from scoring.judges import PositionPreference, position_preference
+from scoring.judges import JudgeProfiles, PositionPreference, judge_profiles, position_preference
 from scoring.leaderboard import (
     ELO_PER_STRENGTH,
     Leaderboard,
@@ -32,6 +32,7 @@ __all__ = [
     "DEFAULT_ALPHA",
     "DisconnectedComparisonsError",
     "ELO_PER_STRENGTH",
+    "JudgeProfiles",
     "LABELS",
     "PositionPreference",
     "Leaderboard",
@@ -47,6 +48,7 @@ __all__ = [
     "drop_self_judgments",
     "elo_scale",
     "fit_bradley_terry",
+    "judge_profiles",
     "label_of",
     "make_votes",
     "outcome_of",

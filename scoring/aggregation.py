@@ -39,7 +39,7 @@ def drop_self_judgments(votes: Votes) -> tuple[Votes, int]:
     return votes.select(~own), int(own.sum())
 
 
-def _group_keys(*columns: np.ndarray) -> np.ndarray:
+def row_keys(*columns: np.ndarray) -> np.ndarray:
     """One integer per distinct row of the given non-negative integer columns."""
     key = np.zeros(len(columns[0]), dtype=np.int64)
     for column in columns:
@@ -68,8 +68,8 @@ def consistent_votes(votes: Votes, rule: Consistency = "strict") -> Votes:
         raise ValueError(f"unknown consistency rule {rule!r}; use 'strict' or 'sidewise'")
     if not len(votes):
         return votes
-    forward = _group_keys(votes.item, votes.judge, votes.model_a, votes.model_b)
-    swapped = _group_keys(votes.item, votes.judge, votes.model_b, votes.model_a)
+    forward = row_keys(votes.item, votes.judge, votes.model_a, votes.model_b)
+    swapped = row_keys(votes.item, votes.judge, votes.model_b, votes.model_a)
     order = np.argsort(forward, kind="stable")
     sorted_keys = forward[order]
     # searchsorted on the right finds the last occurrence of each partner key.
@@ -114,7 +114,7 @@ def aggregate_votes(votes: Votes, method: Aggregation = "none", *, count_tie: Co
     votes = scored_votes(votes)
     if not len(votes):
         return votes
-    key = _group_keys(votes.item, votes.model_a, votes.model_b)
+    key = row_keys(votes.item, votes.model_a, votes.model_b)
     groups, first, group_of = np.unique(key, return_index=True, return_inverse=True)
     n_groups = len(groups)
     outcome = votes.outcome.astype(np.int64)

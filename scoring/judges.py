@@ -8,7 +8,7 @@ import numpy as np
 
 from scoring.votes import UNSCORED, Votes
 
-__all__ = ["PositionPreference", "position_preference"]
+__all__ = ["JudgeProfiles", "PositionPreference", "judge_profiles", "position_preference"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,3 +44,76 @@ def position_preference(votes: Votes, level: float = 0.95) -> PositionPreference
         centre = (first + z * z / 2) / (total + z * z)
         half = z * np.sqrt(first * (total - first) / total + z * z / 4) / (total + z * z)
     return PositionPreference(votes.judges, total.astype(int), unscored, share, centre - half, centre + half)
+
+
+@dataclass(frozen=True, eq=False)
+class JudgeProfiles:
+    """Each judge's voting profile (Zhao et al., 2024, §5.1, Table 1's consistency).
+
+    Shares are over the judge's scored votes, one per (item, model_a, model_b). A
+    couplet is a vote with its position-swapped partner; it is consistent when the
+    preferred sides mirror or both are ties (side-wise). ``consistency`` and
+    ``inconsistency`` are the shares of votes in consistent and in inconsistent
+    couplets (votes without a partner count in neither); ``paired_consistency`` is
+    consistency among votes that have a partner (NaN when none has). ``bias_first``
+    and ``bias_second`` split the inconsistent votes by the position they favoured:
+    a judge that always picks the first answer has ``bias_first`` = inconsistency.
+    ``conviction`` is the share of strong verdicts (A>>B, B>>A).
+    """
+
+    judges: tuple[str, ...]
+    n_votes: np.ndarray
+    consistency: np.ndarray
+    inconsistency: np.ndarray
+    paired_consistency: np.ndarray
+    bias_first: np.ndarray
+    bias_second: np.ndarray
+    first_votes: np.ndarray
+    second_votes: np.ndarray
+    tie_votes: np.ndarray
+    conviction: np.ndarray
+
+
+def judge_profiles(votes: Votes) -> JudgeProfiles:
+    """Consistency, position bias and conviction of every judge, from its own votes."""
+    from scoring.aggregation import row_keys
+
+    scored = votes.select(votes.scored)
+    forward = row_keys(scored.item, scored.judge, scored.model_a, scored.model_b)
+    _, unique_rows = np.unique(forward, return_index=True)
+    scored = scored.select(np.isin(np.arange(len(scored)), unique_rows))
+    forward = row_keys(scored.item, scored.judge, scored.model_a, scored.model_b)
+    swapped = row_keys(scored.item, scored.judge, scored.model_b, scored.model_a)
+    order = np.argsort(forward)
+    position = np.clip(np.searchsorted(forward[order], swapped), 0, max(len(forward) - 1, 0))
+    has_partner = forward[order][position] == swapped if len(forward) else np.zeros(0, dtype=bool)
+    side = np.sign(scored.outcome.astype(int))
+    partner_side = side[order[position]] if len(side) else side
+    agrees = side == -partner_side
+    consistent = has_partner & agrees
+    inconsistent = has_partner & ~agrees
+    n_judges = len(votes.judges)
+
+    def share(mask: np.ndarray) -> np.ndarray:
+        counts = np.bincount(scored.judge[mask], minlength=n_judges).astype(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return counts / total
+
+    total = np.bincount(scored.judge, minlength=n_judges).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        paired = np.bincount(scored.judge[consistent], minlength=n_judges) / np.bincount(
+            scored.judge[has_partner], minlength=n_judges
+        )
+    return JudgeProfiles(
+        judges=votes.judges,
+        n_votes=total.astype(int),
+        consistency=share(consistent),
+        inconsistency=share(inconsistent),
+        paired_consistency=paired,
+        bias_first=share(inconsistent & (side > 0)),
+        bias_second=share(inconsistent & (side < 0)),
+        first_votes=share(side > 0),
+        second_votes=share(side < 0),
+        tie_votes=share(side == 0),
+        conviction=share(np.abs(scored.outcome) == 2),
+    )

@@ -14,11 +14,19 @@ from scoring.bradley_terry import (
     win_probabilities,
 )
 from scoring.errors import DisconnectedComparisonsError, ScoringError
-from scoring.judges import JudgeProfiles, PositionPreference, judge_profiles, position_preference
+from scoring.judges import (
+    JudgeAffinity,
+    JudgeProfiles,
+    PositionPreference,
+    judge_affinity,
+    judge_profiles,
+    position_preference,
+)
 from scoring.leaderboard import (
     ELO_PER_STRENGTH,
     Leaderboard,
     elo_scale,
+    point_scores,
     prepare_votes,
     rank_models,
     win_rate_percent,
@@ -32,6 +40,7 @@ __all__ = [
     "DEFAULT_ALPHA",
     "DisconnectedComparisonsError",
     "ELO_PER_STRENGTH",
+    "JudgeAffinity",
     "JudgeProfiles",
     "LABELS",
     "PositionPreference",
@@ -48,12 +57,14 @@ __all__ = [
     "drop_self_judgments",
     "elo_scale",
     "fit_bradley_terry",
+    "judge_affinity",
     "judge_profiles",
     "label_of",
     "make_votes",
     "outcome_of",
     "percentile_intervals",
     "point_ranks",
+    "point_scores",
     "position_preference",
     "prepare_votes",
     "rank_intervals",

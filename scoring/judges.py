@@ -8,7 +8,9 @@ import numpy as np
 
 from scoring.votes import UNSCORED, Votes
 
-__all__ = ["JudgeProfiles", "PositionPreference", "judge_profiles", "position_preference"]
+__all__ = [
+    "JudgeAffinity", "JudgeProfiles", "PositionPreference", "judge_affinity", "judge_profiles", "position_preference",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -117,3 +119,52 @@ def judge_profiles(votes: Votes) -> JudgeProfiles:
         tie_votes=share(side == 0),
         conviction=share(np.abs(scored.outcome) == 2),
     )
+
+
+@dataclass(frozen=True, eq=False)
+class JudgeAffinity:
+    """The score each judge alone gives each model, and self-enhancement.
+
+    ``scores[j, m]`` is model ``m``'s score fitted on judge ``j``'s votes alone (NaN
+    where that judge never compared ``m``); ``council[m]`` the score from every
+    judge's votes. ``self_enhancement[j]`` is judge ``j``'s score for its own model
+    minus the council's, in the settings' score units (NaN for a judge that is not
+    a ranked model). With a reference, scores are win rates against it × 100: the
+    paper's affinity and self-enhancement bias (Zhao et al., 2024, §5.2) ×100.
+    """
+
+    judges: tuple[str, ...]
+    models: tuple[str, ...]
+    scores: np.ndarray
+    council: np.ndarray
+    self_enhancement: np.ndarray
+
+
+def judge_affinity(votes: Votes, settings=None) -> JudgeAffinity:
+    """Fit each judge's votes alone (point estimates), and compare with the council.
+
+    Self-judgments must be included in ``settings`` for self-enhancement to be seen;
+    a judge whose own votes cannot be ranked (one model, disconnected) gets NaN.
+    """
+    from scoring.errors import ScoringError
+    from scoring.leaderboard import point_scores
+    from scoring.settings import ScoringSettings
+
+    settings = settings or ScoringSettings(include_self=True)
+    council = point_scores(votes, settings)
+    models = tuple(sorted(council))
+    scores = np.full((len(votes.judges), len(models)), np.nan)
+    for j in range(len(votes.judges)):
+        own = votes.select(votes.judge == j)
+        try:
+            fitted = point_scores(own, settings)
+        except ScoringError:
+            continue
+        for m, model in enumerate(models):
+            scores[j, m] = fitted.get(model, np.nan)
+    council_row = np.array([council[m] for m in models])
+    own_index = [models.index(judge) if judge in models else -1 for judge in votes.judges]
+    self_enhancement = np.array(
+        [scores[j, i] - council_row[i] if i >= 0 else np.nan for j, i in enumerate(own_index)]
+    )
+    return JudgeAffinity(votes.judges, models, scores, council_row, self_enhancement)

@@ -20,7 +20,9 @@ from scoring.ranking import percentile_intervals, point_ranks, rank_intervals, s
 from scoring.settings import ScoringSettings
 from scoring.votes import Votes
 
-__all__ = ["ELO_PER_STRENGTH", "Leaderboard", "elo_scale", "prepare_votes", "rank_models", "win_rate_percent"]
+__all__ = [
+    "ELO_PER_STRENGTH", "Leaderboard", "elo_scale", "point_scores", "prepare_votes", "rank_models", "win_rate_percent",
+]
 
 #: Elo points per unit of natural-log strength: 400 Elo is a factor 10 in odds.
 ELO_PER_STRENGTH = 400.0 / np.log(10.0)
@@ -170,6 +172,32 @@ def prepare_votes(votes: Votes, settings: ScoringSettings) -> PreparedVotes:
     return PreparedVotes(compact, n_unscored, n_self, n_inconsistent, unrated)
 
 
+def _point_fit(fit_votes: Votes, settings: ScoringSettings) -> np.ndarray:
+    """Strengths of the prepared votes' models, anchored as the settings say."""
+    if len(fit_votes) == 0:
+        raise ScoringError("no scored votes to rank (all were unscored or filtered out)")
+    models = fit_votes.models
+    if len(models) < 2:
+        raise ScoringError(f"only one model was compared ({models[0]}): a ranking needs two or more")
+    if settings.reference is not None and settings.reference not in models:
+        raise ScoringError(f"reference model {settings.reference!r} is not among the compared models")
+    wins = win_matrix(fit_votes, strong_weight=settings.strong_weight, tie_weight=settings.tie_weight)
+    check_connected(wins, models)
+    point = fit_bradley_terry(wins, alpha=settings.alpha)
+    if settings.reference is not None:
+        point = point - point[models.index(settings.reference)]
+    return point
+
+
+def point_scores(votes: Votes, settings: ScoringSettings | None = None) -> dict[str, float]:
+    """Each model's score from the full data, without bootstrap (the settings' scale)."""
+    settings = settings or ScoringSettings()
+    fit_votes = prepare_votes(votes, settings).votes
+    point = _point_fit(fit_votes, settings)
+    scale = win_rate_percent if settings.reference is not None else elo_scale
+    return dict(zip(fit_votes.models, scale(point).tolist()))
+
+
 def rank_models(votes: Votes, settings: ScoringSettings | None = None) -> Leaderboard:
     """Rank the models of ``votes`` with bootstrap intervals, rank intervals and tiers.
 
@@ -194,26 +222,15 @@ def rank_models(votes: Votes, settings: ScoringSettings | None = None) -> Leader
     settings = settings or ScoringSettings()
     prepared = prepare_votes(votes, settings)
     fit_votes = prepared.votes
-    if len(fit_votes) == 0:
-        raise ScoringError("no scored votes to rank (all were unscored or filtered out)")
     models = fit_votes.models
-    if len(models) < 2:
-        raise ScoringError(f"only one model was compared ({models[0]}): a ranking needs two or more")
-    reference = None
-    if settings.reference is not None:
-        if settings.reference not in models:
-            raise ScoringError(f"reference model {settings.reference!r} is not among the compared models")
-        reference = models.index(settings.reference)
+    point = _point_fit(fit_votes, settings)
+    reference = models.index(settings.reference) if settings.reference is not None else None
     weights = {"strong_weight": settings.strong_weight, "tie_weight": settings.tie_weight}
-    wins = win_matrix(fit_votes, **weights)
-    check_connected(wins, models)
-    point = fit_bradley_terry(wins, alpha=settings.alpha)
     draws = bootstrap_ratings(
         fit_votes, rounds=settings.rounds, resample=settings.resample, seed=settings.seed,
         alpha=settings.alpha, **weights,
     )
     if reference is not None:
-        point = point - point[reference]
         draws = draws - draws[:, [reference]]
         to_score = win_rate_percent
     else:

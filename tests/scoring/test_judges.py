@@ -57,3 +57,30 @@ def test_profiles_reproduce_the_paper_code(lmc_votes, reference_outputs):
                 assert np.isnan(got), (judge, ours)
             else:
                 assert got == pytest.approx(want, abs=1e-6), (judge, ours)
+
+
+def test_self_enhancement_reproduces_the_paper_code(lmc_votes, reference_outputs):
+    from scoring import judge_affinity, scoring_settings
+
+    expected = reference_outputs["self_enhancement_bias"]["bias"]
+    affinity = judge_affinity(lmc_votes, scoring_settings("reference", reference="qwen1.5-32B-Chat"))
+    for judge, want in expected.items():
+        got = affinity.self_enhancement[affinity.judges.index(judge)] / 100
+        # The paper subtracts win rates it has rounded to two decimals.
+        assert got == pytest.approx(want, abs=2e-4), judge
+    reference_row = affinity.scores[:, affinity.models.index("qwen1.5-32B-Chat")]
+    assert np.allclose(reference_row[~np.isnan(reference_row)], 50.0)
+
+
+def test_a_judge_that_favours_itself_shows_self_enhancement():
+    rows = []
+    for k in range(6):
+        rows += [(f"i{k}", "x", "x", "y", "A>B"), (f"i{k}", "x", "y", "x", "B>A")]  # x always picks x
+        rows += [(f"i{k}", "z", "x", "y", "A>B" if k % 2 else "B>A")]  # z is even-handed
+    votes = make_votes(*zip(*rows))
+    from scoring import ScoringSettings, judge_affinity
+
+    affinity = judge_affinity(votes, ScoringSettings(include_self=True, reference="y"))
+    x = affinity.judges.index("x")
+    assert affinity.self_enhancement[x] > 10  # its own score for x is ~100, the council (x included) ~83
+    assert np.isnan(affinity.self_enhancement[affinity.judges.index("z")])

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from itertools import combinations
 
 from council.config import CouncilConfig
+from council.pairing import item_pairs
 from council.prompts import render
 from council.stages.work import chars_to_tokens
 
@@ -29,19 +29,12 @@ class PlannedCalls:
         return asdict(self)
 
 
-def _pairs_per_item(config: CouncilConfig) -> list[tuple[str, str]]:
-    respondents = [m.name for m in config.with_role("respondent")]
-    pairs = list(combinations(respondents, 2))
-    if config.judge.pairing == "reference":
-        pairs = [p for p in pairs if config.judge.reference in p]
-    elif config.judge.pairing == "sampled":
-        pairs = pairs[: config.judge.pairs_per_item]
-    return pairs
-
-
 def _judge_calls(config: CouncilConfig, judge: str, n_items: int) -> int:
-    pairs = _pairs_per_item(config)
-    if not config.judge.include_self and config.judge.pairing != "sampled":
+    """Judgments ``judge`` makes over ``n_items`` items, by the pairing rules themselves
+    (for ``sampled`` pairs, as one representative item draws them)."""
+    respondents = [m.name for m in config.with_role("respondent")]
+    pairs = item_pairs(config.judge, respondents, "estimate", config.seed)
+    if not config.judge.include_self:
         pairs = [p for p in pairs if judge not in p]
     return 2 * len(pairs) * n_items
 

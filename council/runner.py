@@ -15,7 +15,6 @@ import os
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
@@ -26,7 +25,7 @@ from council.execution import Progress, StageExecution
 from council.providers.client import MemberClient
 from council.stages import compose, judge, respond
 from council.stages.work import StageContext
-from council.store.db import DB_NAME, connect, transaction
+from council.store.db import DB_NAME, connect, transaction, utc_now
 from council.store.ledger import ensure_pending, final_keys, spent_usd
 
 __all__ = ["LOCK_NAME", "RunReport", "run", "run_async", "run_lock"]
@@ -74,10 +73,6 @@ def run_lock(run_dir: Path) -> Iterator[None]:
         handle.close()
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat()
-
-
 async def _execute_stage(stage, ctx, todo, clients, budget: Budget, broken: dict, bar: Progress, run_dir: Path):
     """Run a stage's missing units here, or in worker processes when it is large."""
     from council.workers import run_in_workers, worker_count
@@ -98,7 +93,7 @@ def _start_invocation(conn, config: CouncilConfig) -> int:
         cursor = conn.execute(
             "INSERT INTO invocations (started_at, command, config_json, config_hash, package_version) "
             "VALUES (?, 'run', ?, ?, ?)",
-            (_now(), json.dumps({**config.model_dump(mode="json"), "base_dir": config.base_dir}, sort_keys=True),
+            (utc_now(), json.dumps({**config.model_dump(mode="json"), "base_dir": config.base_dir}, sort_keys=True),
              config_hash(config), package_version()),
         )
     return int(cursor.lastrowid)
@@ -106,7 +101,7 @@ def _start_invocation(conn, config: CouncilConfig) -> int:
 
 def _finish_invocation(conn, invocation: int, outcome: str) -> None:
     with transaction(conn):
-        conn.execute("UPDATE invocations SET finished_at = ?, outcome = ? WHERE id = ?", (_now(), outcome, invocation))
+        conn.execute("UPDATE invocations SET finished_at = ?, outcome = ? WHERE id = ?", (utc_now(), outcome, invocation))
 
 
 async def run_async(config: CouncilConfig, run_dir: str | Path, *, progress: bool | None = None) -> RunReport:
@@ -119,7 +114,7 @@ async def run_async(config: CouncilConfig, run_dir: str | Path, *, progress: boo
     from council.providers.local_server import check_local_models, serve_local_models
     from council.store.frames import run_status
 
-    StageContext.open(config, None)  # a bad test set stops us before anything is written
+    test_set = StageContext.open(config, None)  # a bad test set stops us before anything is written
     check_local_models(config)
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -131,7 +126,7 @@ async def run_async(config: CouncilConfig, run_dir: str | Path, *, progress: boo
             configure(served.members)
             clients = {m.name: MemberClient(m, served.retry, seed=served.seed) for m in served.members}
             budget = Budget(served.budget.max_usd, spent_usd(conn))
-            ctx = StageContext.open(served, conn)
+            ctx = StageContext(served, conn, test_set.seeds, test_set.item_set)
             stopped, broken = None, {}
             for stage in STAGES:
                 units = stage.plan(ctx)

@@ -14,6 +14,8 @@ import json
 import re
 from dataclasses import dataclass
 
+from scoring.votes import LABELS
+
 __all__ = ["ParsedVerdict", "label_meanings", "labels", "neutralise_tags", "parse_verdict", "response_format"]
 
 _MEANINGS = {
@@ -29,7 +31,7 @@ _FENCE = re.compile(r"^```(?:json)?\s*(\{.*\})\s*```$", re.DOTALL)
 
 def labels(allow_tie: bool) -> tuple[str, ...]:
     """The verdicts offered: the paper's 4-point scale, or 5 points with a tie."""
-    return ("A>>B", "A>B", "A=B", "B>A", "B>>A") if allow_tie else ("A>>B", "A>B", "B>A", "B>>A")
+    return LABELS if allow_tie else tuple(label for label in LABELS if label != "A=B")
 
 
 def label_meanings(allow_tie: bool) -> str:

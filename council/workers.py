@@ -18,6 +18,7 @@ from pathlib import Path
 
 from council.budget import Budget
 from council.config import CouncilConfig
+from council.processes import die_with_parent
 from council.stages.work import StageContext, WorkUnit
 
 __all__ = ["AUTO_THRESHOLD", "run_in_workers", "worker_count"]
@@ -34,17 +35,6 @@ def worker_count(config: CouncilConfig, units: list[WorkUnit]) -> int:
             return 1
         return max(1, min(cores, members, 4))
     return max(1, min(config.workers, members))
-
-
-def _die_with_parent(parent: int) -> None:
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass  # not Linux: the parent-pid check below still catches an early death
-    if os.getppid() != parent:
-        os._exit(1)
 
 
 class _Quiet:
@@ -86,7 +76,7 @@ async def _take_members(stage, ctx: StageContext, units: list[WorkUnit], order: 
 
 def _worker(parent: int, run_dir: str, config_data: dict, stage_name: str, order: list[str], cursor, shared,
             results) -> None:
-    _die_with_parent(parent)
+    die_with_parent(signal.SIGKILL, parent)
     from council.providers.client import MemberClient
     from council.providers.litellm_adapter import configure
     from council.runner import STAGE_BY_NAME

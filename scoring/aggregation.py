@@ -13,7 +13,7 @@ import numpy as np
 
 from scoring.votes import Votes
 
-__all__ = ["aggregate_votes", "consistent_votes", "drop_self_judgments", "scored_votes"]
+__all__ = ["aggregate_votes", "consistent_votes", "couplet_partners", "drop_self_judgments", "row_keys", "scored_votes"]
 
 Aggregation = Literal["none", "majority", "mean"]
 CountTie = Literal["tie", "first_label"]
@@ -48,6 +48,20 @@ def row_keys(*columns: np.ndarray) -> np.ndarray:
     return key
 
 
+def couplet_partners(votes: Votes) -> tuple[np.ndarray, np.ndarray]:
+    """For each vote, whether its position-swapped partner (same judge and item) exists,
+    and that partner's outcome (last occurrence of a repeated key; 0 where none)."""
+    forward = row_keys(votes.item, votes.judge, votes.model_a, votes.model_b)
+    swapped = row_keys(votes.item, votes.judge, votes.model_b, votes.model_a)
+    order = np.argsort(forward, kind="stable")
+    sorted_keys = forward[order]
+    # searchsorted on the right finds the last occurrence of each partner key.
+    position = np.clip(np.searchsorted(sorted_keys, swapped, side="right") - 1, 0, None)
+    has_partner = sorted_keys[position] == swapped if len(votes) else np.zeros(0, dtype=bool)
+    partner_outcome = np.where(has_partner, votes.outcome[order[position]], 0).astype(np.int16)
+    return has_partner, partner_outcome
+
+
 def consistent_votes(votes: Votes, rule: Consistency = "strict") -> Votes:
     """Keep votes whose position-swapped partner agrees with them.
 
@@ -68,14 +82,7 @@ def consistent_votes(votes: Votes, rule: Consistency = "strict") -> Votes:
         raise ValueError(f"unknown consistency rule {rule!r}; use 'strict' or 'sidewise'")
     if not len(votes):
         return votes
-    forward = row_keys(votes.item, votes.judge, votes.model_a, votes.model_b)
-    swapped = row_keys(votes.item, votes.judge, votes.model_b, votes.model_a)
-    order = np.argsort(forward, kind="stable")
-    sorted_keys = forward[order]
-    # searchsorted on the right finds the last occurrence of each partner key.
-    position = np.searchsorted(sorted_keys, swapped, side="right") - 1
-    has_partner = (position >= 0) & (sorted_keys[np.clip(position, 0, None)] == swapped)
-    partner_outcome = votes.outcome[order[np.clip(position, 0, None)]].astype(np.int16)
+    has_partner, partner_outcome = couplet_partners(votes)
     mine = votes.outcome.astype(np.int16)
     if rule == "strict":
         agrees = mine == -partner_outcome

@@ -78,20 +78,17 @@ class JudgeProfiles:
 
 def judge_profiles(votes: Votes) -> JudgeProfiles:
     """Consistency, position bias and conviction of every judge, from its own votes."""
-    from scoring.aggregation import row_keys
+    from scoring.aggregation import couplet_partners, row_keys
 
     scored = votes.select(votes.scored)
-    forward = row_keys(scored.item, scored.judge, scored.model_a, scored.model_b)
-    _, unique_rows = np.unique(forward, return_index=True)
-    scored = scored.select(np.isin(np.arange(len(scored)), unique_rows))
-    forward = row_keys(scored.item, scored.judge, scored.model_a, scored.model_b)
-    swapped = row_keys(scored.item, scored.judge, scored.model_b, scored.model_a)
-    order = np.argsort(forward)
-    position = np.clip(np.searchsorted(forward[order], swapped), 0, max(len(forward) - 1, 0))
-    has_partner = forward[order][position] == swapped if len(forward) else np.zeros(0, dtype=bool)
+    # One vote per (item, judge, model_a, model_b): the first of any repeats.
+    _, first = np.unique(row_keys(scored.item, scored.judge, scored.model_a, scored.model_b), return_index=True)
+    keep = np.zeros(len(scored), dtype=bool)
+    keep[first] = True
+    scored = scored.select(keep)
+    has_partner, partner_outcome = couplet_partners(scored)
     side = np.sign(scored.outcome.astype(int))
-    partner_side = side[order[position]] if len(side) else side
-    agrees = side == -partner_side
+    agrees = side == -np.sign(partner_outcome)
     consistent = has_partner & agrees
     inconsistent = has_partner & ~agrees
     n_judges = len(votes.judges)

@@ -24,6 +24,7 @@ from typing import Iterator
 
 from council.config import CouncilConfig
 from council.errors import BadInput
+from council.processes import die_with_parent
 
 __all__ = ["LOCAL_PREFIX", "MODELS", "check_local_models", "local_members", "serve_local_models"]
 
@@ -73,13 +74,8 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _die_with_parent() -> None:
-    try:
-        import ctypes
-
-        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG: no orphaned servers
-    except (OSError, AttributeError):
-        pass
+def _stop_with_run() -> None:
+    die_with_parent(signal.SIGTERM)  # no orphaned model servers
 
 
 @contextmanager
@@ -94,7 +90,7 @@ def _server(weights: Path, *, context: int, threads: int, log: Path) -> Iterator
         "--interrupt_requests", "False",
     ]
     with open(log, "ab") as output:
-        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, preexec_fn=_stop_with_run)
     base = f"http://127.0.0.1:{port}/v1"
     try:
         deadline = time.monotonic() + 180

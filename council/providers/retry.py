@@ -38,7 +38,9 @@ def _retry_after(error: BaseException) -> float | None:
     if response is not None:
         headers = getattr(response, "headers", None)
     headers = headers or getattr(error, "headers", None) or {}
-    value = headers.get("retry-after") or headers.get("Retry-After") if hasattr(headers, "get") else None
+    value = None
+    if hasattr(headers, "get"):
+        value = headers.get("retry-after") or headers.get("Retry-After")
     if value is None:
         return None
     try:

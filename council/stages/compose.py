@@ -8,12 +8,11 @@ member later hands it fresh seeds and leaves everyone else's items untouched.
 from __future__ import annotations
 
 import random
-from datetime import datetime, timezone
 
 from council.prompts import prompt_hash, render
 from council.providers.client import MemberClient
 from council.stages.work import StageContext, WorkUnit, with_persona, work_key
-from council.store.db import transaction
+from council.store.db import transaction, utc_now
 from council.store.ledger import CallRecord
 
 __all__ = ["NAME", "execute", "item_id", "plan"]
@@ -55,7 +54,7 @@ def _assignments(ctx: StageContext) -> list[tuple[str, str, int]]:
 def _import_item_set(ctx: StageContext) -> list[WorkUnit]:
     """A frozen item set needs no calls: its items enter the ledger as done."""
     digest = "item-set:" + prompt_hash(*TEMPLATES)
-    now = datetime.now(timezone.utc).isoformat()
+    now = utc_now()
     with transaction(ctx.conn):
         for item in ctx.item_set:
             key = work_key(NAME, item.author, item.seed_id, item.id)

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-__all__ = ["DB_NAME", "connect", "transaction"]
+__all__ = ["DB_NAME", "connect", "transaction", "utc_now"]
 
 DB_NAME = "council.db"
+
+
+def utc_now() -> str:
+    """Timestamps in the store: ISO 8601, UTC."""
+    return datetime.now(timezone.utc).isoformat()
 
 
 @contextmanager

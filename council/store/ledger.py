@@ -9,19 +9,14 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Iterable
 
-from council.store.db import transaction
+from council.store.db import transaction, utc_now
 
 __all__ = ["FINAL", "CallRecord", "Usage", "ensure_pending", "final_keys", "record", "spent_usd", "stage_counts"]
 
 #: Statuses that mean "done, never call again": an unparseable verdict was paid for.
 FINAL = ("ok", "unparseable")
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat()
 
 
 @dataclass(frozen=True)
@@ -58,7 +53,7 @@ class CallRecord:
 
 def ensure_pending(conn: sqlite3.Connection, units: Iterable[tuple[str, str, str, str]]) -> None:
     """Insert (key, stage, member, prompt_hash) rows not in the ledger yet, as pending."""
-    now = _now()
+    now = utc_now()
     with transaction(conn):
         conn.executemany(
             "INSERT OR IGNORE INTO calls (key, stage, member, status, prompt_hash, updated_at) "
@@ -89,7 +84,7 @@ def record(conn: sqlite3.Connection, outcome: CallRecord) -> None:
             "WHERE key = ?",
             (
                 outcome.status, usage.attempts, usage.input_tokens, usage.output_tokens, usage.cost_usd,
-                usage.latency_s, outcome.error, _now(), outcome.key,
+                usage.latency_s, outcome.error, utc_now(), outcome.key,
             ),
         )
 

@@ -7,9 +7,8 @@ pinned by ``tests/council/test_store.py``.
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timezone
 
-from council.store.db import transaction
+from council.store.db import transaction, utc_now
 
 __all__ = ["MIGRATIONS", "migrate"]
 
@@ -115,7 +114,7 @@ def migrate(conn: sqlite3.Connection) -> list[int]:
                 conn.execute(statement)
             conn.execute(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-                (version, name, datetime.now(timezone.utc).isoformat()),
+                (version, name, utc_now()),
             )
         applied.append(version)
     return applied

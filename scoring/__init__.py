@@ -3,8 +3,10 @@
 A pure statistics library: arrays and frozen dataclasses in and out, no I/O.
 """
 
+from scoring.ablation import JuryAblation, jury_ablation, rank_stability
+from scoring.agreement import JudgeAgreement, contrarianism, judge_agreement, vote_table
 from scoring.aggregation import aggregate_votes, consistent_votes, drop_self_judgments, scored_votes
-from scoring.bootstrap import bootstrap_ratings, resampled_win_matrices
+from scoring.bootstrap import bootstrap_ratings, resample_items, resampled_win_matrices
 from scoring.bradley_terry import (
     DEFAULT_ALPHA,
     check_connected,
@@ -14,22 +16,36 @@ from scoring.bradley_terry import (
     win_probabilities,
 )
 from scoring.errors import DisconnectedComparisonsError, ScoringError
+from scoring.human import HumanAgreement, human_agreement
+from scoring.judge_metrics import JUDGE_METRICS, JudgeMetrics, judge_metrics
 from scoring.judges import (
     JudgeAffinity,
     JudgeProfiles,
     PositionPreference,
     judge_affinity,
     judge_profiles,
+    polarization,
     position_preference,
 )
 from scoring.leaderboard import (
     ELO_PER_STRENGTH,
     Leaderboard,
+    assemble_leaderboard,
     elo_scale,
     point_scores,
     prepare_votes,
     rank_models,
     win_rate_percent,
+)
+from scoring.length import (
+    LengthBias,
+    LengthControlled,
+    length_bias,
+    length_difference,
+    length_log_ratio,
+    length_summary,
+    rank_models_length_controlled,
+    word_count,
 )
 from scoring.ranking import percentile_intervals, point_ranks, rank_intervals, separability, tiers
 from scoring.simulate import SimulatedCouncil, simulate_council
@@ -40,35 +56,56 @@ __all__ = [
     "DEFAULT_ALPHA",
     "DisconnectedComparisonsError",
     "ELO_PER_STRENGTH",
+    "HumanAgreement",
+    "JUDGE_METRICS",
     "JudgeAffinity",
+    "JudgeAgreement",
+    "JudgeMetrics",
     "JudgeProfiles",
+    "JuryAblation",
     "LABELS",
-    "PositionPreference",
     "Leaderboard",
+    "LengthBias",
+    "LengthControlled",
+    "PositionPreference",
     "ScoringError",
     "ScoringSettings",
     "SimulatedCouncil",
     "UNSCORED",
     "Votes",
     "aggregate_votes",
+    "assemble_leaderboard",
     "bootstrap_ratings",
     "check_connected",
     "consistent_votes",
+    "contrarianism",
     "drop_self_judgments",
     "elo_scale",
     "fit_bradley_terry",
+    "human_agreement",
     "judge_affinity",
+    "judge_agreement",
+    "judge_metrics",
     "judge_profiles",
+    "jury_ablation",
     "label_of",
+    "length_bias",
+    "length_difference",
+    "length_log_ratio",
+    "length_summary",
     "make_votes",
     "outcome_of",
     "percentile_intervals",
     "point_ranks",
+    "polarization",
     "point_scores",
     "position_preference",
     "prepare_votes",
     "rank_intervals",
     "rank_models",
+    "rank_models_length_controlled",
+    "rank_stability",
+    "resample_items",
     "resampled_win_matrices",
     "scored_votes",
     "scoring_settings",
@@ -76,7 +113,9 @@ __all__ = [
     "simulate_council",
     "tiers",
     "vote_cells",
+    "vote_table",
     "win_matrix",
     "win_probabilities",
     "win_rate_percent",
+    "word_count",
 ]

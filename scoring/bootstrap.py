@@ -18,7 +18,7 @@ from scipy.sparse import csr_matrix
 from scoring.bradley_terry import DEFAULT_ALPHA, fit_bradley_terry, vote_cells
 from scoring.votes import Votes
 
-__all__ = ["bootstrap_ratings", "resampled_win_matrices"]
+__all__ = ["bootstrap_ratings", "resample_items", "resampled_win_matrices"]
 
 Resample = Literal["item", "vote"]
 
@@ -125,3 +125,41 @@ def bootstrap_ratings(
         )
     ]
     return np.concatenate(draws, axis=0)
+
+
+def resample_items(votes: Votes, rng: np.random.Generator) -> tuple[Votes, np.ndarray]:
+    """One cluster-bootstrap resample: items drawn with replacement, with all their votes.
+
+    Each drawn copy of an item becomes its own item (named ``"<item>#<k>"`` for the
+    k-th draw), so couplets and vote keys stay within one copy and a statistic that
+    pairs votes by key never pairs two copies. Items without votes are not drawn.
+
+    Returns
+    -------
+    resampled : Votes
+    drawn : numpy.ndarray of int
+        The original item of each new item, to carry per-item data (answer lengths).
+    """
+    n_items = len(votes.items)
+    order = np.argsort(votes.item, kind="stable")
+    sizes = np.bincount(votes.item, minlength=n_items)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    # As in `bootstrap_ratings`, only items that hold votes are units.
+    present = np.flatnonzero(sizes)
+    drawn = present[rng.integers(0, len(present), size=len(present))]
+    lengths = sizes[drawn]
+    copy = np.repeat(np.arange(len(drawn)), lengths)
+    offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    rows = order[starts[drawn][copy] + offsets]
+    resampled = Votes(
+        item=copy,
+        judge=votes.judge[rows],
+        model_a=votes.model_a[rows],
+        model_b=votes.model_b[rows],
+        outcome=votes.outcome[rows],
+        items=tuple(f"{votes.items[i]}#{k}" for k, i in enumerate(drawn)),
+        judges=votes.judges,
+        models=votes.models,
+        n_unknown=votes.n_unknown,
+    )
+    return resampled, drawn

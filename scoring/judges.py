@@ -9,7 +9,8 @@ import numpy as np
 from scoring.votes import UNSCORED, Votes
 
 __all__ = [
-    "JudgeAffinity", "JudgeProfiles", "PositionPreference", "judge_affinity", "judge_profiles", "position_preference",
+    "JudgeAffinity", "JudgeProfiles", "PositionPreference", "judge_affinity", "judge_profiles", "polarization",
+    "position_preference",
 ]
 
 
@@ -56,7 +57,9 @@ class JudgeProfiles:
     couplet is a vote with its position-swapped partner; it is consistent when the
     preferred sides mirror or both are ties (side-wise). ``consistency`` and
     ``inconsistency`` are the shares of votes in consistent and in inconsistent
-    couplets (votes without a partner count in neither); ``paired_consistency`` is
+    couplets (votes without a partner count in neither); ``strict_consistency`` the
+    share in couplets whose labels mirror exactly (A>>B ↔ B>>A, A>B ↔ B>A, A=B ↔
+    A=B); ``paired_consistency`` is
     consistency among votes that have a partner (NaN when none has). ``bias_first``
     and ``bias_second`` split the inconsistent votes by the position they favoured:
     a judge that always picks the first answer has ``bias_first`` = inconsistency.
@@ -67,6 +70,7 @@ class JudgeProfiles:
     n_votes: np.ndarray
     consistency: np.ndarray
     inconsistency: np.ndarray
+    strict_consistency: np.ndarray
     paired_consistency: np.ndarray
     bias_first: np.ndarray
     bias_second: np.ndarray
@@ -108,6 +112,7 @@ def judge_profiles(votes: Votes) -> JudgeProfiles:
         n_votes=total.astype(int),
         consistency=share(consistent),
         inconsistency=share(inconsistent),
+        strict_consistency=share(has_partner & (scored.outcome == -partner_outcome)),
         paired_consistency=paired,
         bias_first=share(inconsistent & (side > 0)),
         bias_second=share(inconsistent & (side < 0)),
@@ -165,3 +170,14 @@ def judge_affinity(votes: Votes, settings=None) -> JudgeAffinity:
         [scores[j, i] - council_row[i] if i >= 0 else np.nan for j, i in enumerate(own_index)]
     )
     return JudgeAffinity(votes.judges, models, scores, council_row, self_enhancement)
+
+
+def polarization(scores: np.ndarray) -> np.ndarray:
+    """Range (max − min) of the scores along the last axis, NaNs left out (Zhao et al.,
+    2024, §5.1): how far apart a judge places the best and the worst model. NaN for a
+    row with no score."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN row stays NaN
+        return np.nanmax(scores, axis=-1) - np.nanmin(scores, axis=-1)

@@ -172,7 +172,7 @@ def prepare_votes(votes: Votes, settings: ScoringSettings) -> PreparedVotes:
     return PreparedVotes(compact, n_unscored, n_self, n_inconsistent, unrated)
 
 
-def _point_fit(fit_votes: Votes, settings: ScoringSettings) -> np.ndarray:
+def point_fit(fit_votes: Votes, settings: ScoringSettings) -> np.ndarray:
     """Strengths of the prepared votes' models, anchored as the settings say."""
     if len(fit_votes) == 0:
         raise ScoringError("no scored votes to rank (all were unscored or filtered out)")
@@ -193,7 +193,7 @@ def point_scores(votes: Votes, settings: ScoringSettings | None = None) -> dict[
     """Each model's score from the full data, without bootstrap (the settings' scale)."""
     settings = settings or ScoringSettings()
     fit_votes = prepare_votes(votes, settings).votes
-    point = _point_fit(fit_votes, settings)
+    point = point_fit(fit_votes, settings)
     scale = win_rate_percent if settings.reference is not None else elo_scale
     return dict(zip(fit_votes.models, scale(point).tolist()))
 
@@ -222,15 +222,22 @@ def rank_models(votes: Votes, settings: ScoringSettings | None = None) -> Leader
     settings = settings or ScoringSettings()
     prepared = prepare_votes(votes, settings)
     fit_votes = prepared.votes
-    models = fit_votes.models
-    point = _point_fit(fit_votes, settings)
-    reference = models.index(settings.reference) if settings.reference is not None else None
-    weights = {"strong_weight": settings.strong_weight, "tie_weight": settings.tie_weight}
+    point = point_fit(fit_votes, settings)
     draws = bootstrap_ratings(
         fit_votes, rounds=settings.rounds, resample=settings.resample, seed=settings.seed,
-        alpha=settings.alpha, **weights,
+        alpha=settings.alpha, strong_weight=settings.strong_weight, tie_weight=settings.tie_weight,
     )
-    if reference is not None:
+    return assemble_leaderboard(point, draws, prepared, settings)
+
+
+def assemble_leaderboard(point: np.ndarray, draws: np.ndarray, prepared: PreparedVotes,
+                         settings: ScoringSettings) -> Leaderboard:
+    """A `Leaderboard` from point strengths and bootstrap draws of the prepared votes'
+    models (in their order): anchoring, scales, intervals, ranks, tiers, counts."""
+    fit_votes = prepared.votes
+    models = fit_votes.models
+    if settings.reference is not None:
+        reference = models.index(settings.reference)
         draws = draws - draws[:, [reference]]
         to_score = win_rate_percent
     else:

@@ -13,6 +13,7 @@ from council.prompts import prompt_hash, render
 from council.providers.client import MemberClient
 from council.stages.work import StageContext, WorkUnit, with_persona, work_key
 from council.store.ledger import CallRecord
+from scoring import word_count
 
 __all__ = ["NAME", "execute", "plan", "truncate_at_sentence"]
 
@@ -77,6 +78,6 @@ async def execute(unit: WorkUnit, client: MemberClient, ctx: StageContext) -> Ca
     text, truncated = truncate_at_sentence(completion.text, ctx.config.respond.word_limit)
     product = {
         **unit.fields, "call_key": unit.key, "text": text, "raw_text": completion.text,
-        "word_count": len(text.split()), "truncated": int(truncated),
+        "word_count": word_count(text), "truncated": int(truncated),
     }
     return CallRecord(unit.key, "ok", usage, product_table="responses", product=product)

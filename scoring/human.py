@@ -1,0 +1,199 @@
+"""Agreement with human judgments (Zhao et al., 2024, arXiv 2406.08598, §6.2, Table 2
+and Figures 23–24).
+
+Human pairwise labels come as `Votes` too (one "judge" per annotator). Per vote key
+(item, first model, second model), the humans' majority side is the human verdict.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.stats import kendalltau, spearmanr
+
+from scoring.agreement import _kappa, vote_table
+from scoring.errors import ScoringError
+from scoring.settings import ScoringSettings
+from scoring.votes import Votes
+
+__all__ = ["HumanAgreement", "human_agreement"]
+
+
+@dataclass(frozen=True, eq=False)
+class HumanAgreement:
+    """How the judges and the council agree with people.
+
+    ``exact`` and ``kappa`` (per judge, then ``council_*`` for the majority side of all
+    judges) compare sides on the vote keys both labelled, ties excluded: the share on
+    the same side, and Cohen's κ. ``n_shared`` counts those keys. ``spearman`` and
+    ``kendall`` correlate the council's and the humans' leaderboards (scores of the
+    models both rank), with percentile intervals from a joint item bootstrap.
+    """
+
+    judges: tuple[str, ...]
+    agreement: np.ndarray
+    kappa: np.ndarray
+    n_shared: np.ndarray
+    council_agreement: float
+    council_kappa: float
+    council_n_shared: int
+    models: tuple[str, ...]
+    council_scores: np.ndarray
+    human_scores: np.ndarray
+    spearman: float
+    spearman_interval: tuple[float, float]
+    kendall: float
+    kendall_interval: tuple[float, float]
+
+    def to_dict(self) -> dict:
+        def number(value):
+            return float(value) if np.isfinite(value) else None
+
+        return {
+            "judges": [
+                {"judge": judge, "agreement": number(self.agreement[j]), "kappa": number(self.kappa[j]),
+                 "n_shared": int(self.n_shared[j])}
+                for j, judge in enumerate(self.judges)
+            ],
+            "council": {"agreement": number(self.council_agreement), "kappa": number(self.council_kappa),
+                        "n_shared": self.council_n_shared},
+            "leaderboards": {
+                "models": list(self.models),
+                "council_scores": [float(x) for x in self.council_scores],
+                "human_scores": [float(x) for x in self.human_scores],
+                "spearman": number(self.spearman), "spearman_interval": [number(x) for x in self.spearman_interval],
+                "kendall": number(self.kendall), "kendall_interval": [number(x) for x in self.kendall_interval],
+            },
+        }
+
+
+def _on_shared_names(votes: Votes, human: Votes) -> tuple[Votes, Votes]:
+    """Both vote sets re-indexed over the union of their items, judges and models."""
+    items = tuple(sorted(set(votes.items) | set(human.items)))
+    models = tuple(sorted(set(votes.models) | set(human.models)))
+
+    def reindex(source: Votes) -> Votes:
+        item_map = np.array([items.index(name) for name in source.items], dtype=np.int32)
+        model_map = np.array([models.index(name) for name in source.models], dtype=np.int32)
+        return Votes(
+            item=item_map[source.item] if len(source) else source.item,
+            judge=source.judge,
+            model_a=model_map[source.model_a] if len(source) else source.model_a,
+            model_b=model_map[source.model_b] if len(source) else source.model_b,
+            outcome=source.outcome, items=items, judges=source.judges, models=models,
+        )
+
+    return reindex(votes), reindex(human)
+
+
+def _majority_side(outcome: np.ndarray, present: np.ndarray) -> np.ndarray:
+    side = np.where(present, np.sign(outcome), 0).astype(np.int64)
+    return np.sign(side.sum(axis=1))
+
+
+def _correlations(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a constant leaderboard has no rank correlation: NaN
+        return float(spearmanr(a, b).statistic), float(kendalltau(a, b).statistic)
+
+
+def human_agreement(
+    votes: Votes, human: Votes, settings: ScoringSettings | None = None, *, rounds: int = 200, seed: int | None = 0
+) -> HumanAgreement:
+    """Agreement of each judge and of the council with human labels, and the rank
+    correlation of the two leaderboards with item-bootstrap intervals.
+
+    Parameters
+    ----------
+    votes : Votes
+        The council's votes.
+    human : Votes
+        Human labels on (some of) the same items and model pairs, in the same format.
+    settings : ScoringSettings, optional
+        How both leaderboards are fitted (point estimates only).
+    rounds : int
+        Joint item-bootstrap rounds for the correlation intervals.
+    seed : int or None
+    """
+    from scoring.leaderboard import point_scores
+
+    settings = settings or ScoringSettings()
+    votes, human = _on_shared_names(votes, human)
+    # One table over the same keys: stack, then split the judge columns.
+    both = Votes(
+        item=np.concatenate([votes.item, human.item]),
+        judge=np.concatenate([votes.judge, human.judge + len(votes.judges)]),
+        model_a=np.concatenate([votes.model_a, human.model_a]),
+        model_b=np.concatenate([votes.model_b, human.model_b]),
+        outcome=np.concatenate([votes.outcome, human.outcome]),
+        items=votes.items, judges=votes.judges + human.judges, models=votes.models,
+    )
+    outcome, present = vote_table(both)
+    n_judges = len(votes.judges)
+    judge_side = np.where(present[:, :n_judges], np.sign(outcome[:, :n_judges]), 0)
+    human_side = _majority_side(outcome[:, n_judges:], present[:, n_judges:])[:, None]
+    council_side = _majority_side(outcome[:, :n_judges], present[:, :n_judges])[:, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        kappa, agreement, shared = _kappa(judge_side, human_side, judge_side != 0, human_side != 0)
+        c_kappa, c_agreement, c_shared = _kappa(council_side, human_side, council_side != 0, human_side != 0)
+    try:
+        council_points = point_scores(votes, settings)
+        human_points = point_scores(human, settings.replace(include_self=True))
+    except ScoringError as error:
+        raise ScoringError(f"cannot rank both the council and the humans: {error}") from None
+    models = tuple(m for m in sorted(council_points) if m in human_points)
+    if len(models) < 2:
+        raise ScoringError("the council and the humans rank fewer than two models in common")
+    council_scores = np.array([council_points[m] for m in models])
+    human_scores = np.array([human_points[m] for m in models])
+    spearman, kendall = _correlations(council_scores, human_scores)
+    shared_items = np.intersect1d(np.unique(votes.item), np.unique(human.item))
+    rng = np.random.default_rng(seed)
+    draws = []
+    for _ in range(rounds):
+        drawn = rng.choice(shared_items, size=len(shared_items))
+        # One draw of items for both sets, so the two leaderboards stay paired.
+        council_r, human_r = (_take_items(v, drawn) for v in (votes, human))
+        try:
+            c = point_scores(council_r, settings)
+            h = point_scores(human_r, settings.replace(include_self=True))
+        except ScoringError:
+            continue
+        common = [m for m in models if m in c and m in h]
+        if len(common) >= 2:
+            draws.append(_correlations([c[m] for m in common], [h[m] for m in common]))
+    tail = 100 * (1 - settings.level) / 2
+    draws_array = np.array(draws) if draws else np.full((1, 2), np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        low, high = np.nanpercentile(draws_array, [tail, 100 - tail], axis=0)
+    return HumanAgreement(
+        judges=votes.judges,
+        agreement=agreement[:, 0],
+        kappa=kappa[:, 0],
+        n_shared=shared[:, 0].astype(int),
+        council_agreement=float(c_agreement[0, 0]),
+        council_kappa=float(c_kappa[0, 0]),
+        council_n_shared=int(c_shared[0, 0]),
+        models=models,
+        council_scores=council_scores,
+        human_scores=human_scores,
+        spearman=spearman,
+        spearman_interval=(float(low[0]), float(high[0])),
+        kendall=kendall,
+        kendall_interval=(float(low[1]), float(high[1])),
+    )
+
+
+def _take_items(votes: Votes, drawn: np.ndarray) -> Votes:
+    """The votes of the drawn items, each drawn copy its own item."""
+    parts = [np.flatnonzero(votes.item == i) for i in drawn]
+    rows = np.concatenate(parts) if parts else np.zeros(0, dtype=int)
+    copy = np.repeat(np.arange(len(drawn)), [len(p) for p in parts])
+    return Votes(
+        item=copy, judge=votes.judge[rows], model_a=votes.model_a[rows], model_b=votes.model_b[rows],
+        outcome=votes.outcome[rows], items=tuple(f"{votes.items[i]}#{k}" for k, i in enumerate(drawn)),
+        judges=votes.judges, models=votes.models,
+    )

@@ -1,0 +1,270 @@
+"""Every judge diagnostic of the Language Model Council, with item-bootstrap intervals.
+
+Zhao et al. (2024, arXiv 2406.08598, §5 and Tables 1, 5–7) report position bias,
+consistency, conviction, contrarianism, polarization, self-enhancement, length bias and
+each judge's separability as point values. Each is a statistic of the votes, so the
+cluster bootstrap that gives the leaderboard its intervals gives these theirs: items are
+redrawn with all their votes and every metric is recomputed on each redraw.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from scoring.agreement import JudgeAgreement, contrarianism, judge_agreement
+from scoring.bootstrap import resample_items
+from scoring.errors import ScoringError
+from scoring.judges import judge_affinity, judge_profiles, polarization
+from scoring.length import length_bias
+from scoring.settings import ScoringSettings
+from scoring.votes import Votes
+
+__all__ = ["JUDGE_METRICS", "JudgeMetrics", "judge_metrics"]
+
+#: Metric name → what it measures (the JSON keys of ``council judges --json``).
+JUDGE_METRICS = {
+    "position_consistency": "share of votes in side-wise consistent couplets (both orders agree on the winner)",
+    "position_consistency_strict": "share of votes in couplets whose labels mirror exactly",
+    "position_bias_first": "share of votes in inconsistent couplets that chose the first position",
+    "position_bias_second": "share of votes in inconsistent couplets that chose the second position",
+    "conviction": "share of strong verdicts (A>>B, B>>A)",
+    "agreement": "mean Cohen's κ on sides with each other judge (shared vote keys)",
+    "contrarianism": "1 − Cohen's κ with the majority side of the other judges",
+    "polarization": "range (max − min) of the scores the judge alone gives the models",
+    "self_enhancement_bias": "the judge's score for its own model minus the council's",
+    "length_bias_r2": "R² of verdict side on word difference (first − second)",
+    "length_bias_slope": "verdict units per 100 words of difference",
+    "separability": "% of model pairs whose intervals separate with this judge as sole judge",
+}
+
+
+@dataclass(frozen=True, eq=False)
+class JudgeMetrics:
+    """Judge diagnostics with percentile intervals from an item bootstrap.
+
+    Attributes
+    ----------
+    judges : tuple of str
+    metrics : tuple of str
+        Row names of the arrays, the keys of `JUDGE_METRICS`.
+    estimate, lower, upper : numpy.ndarray, shape (n_metrics, n_judges)
+        Point values on all votes, and the interval bounds (NaN where undefined: no
+        couplets, no lengths, a judge that is not a ranked model…).
+    n_votes : numpy.ndarray of int
+        Each judge's scored votes.
+    agreement : JudgeAgreement
+        Pairwise agreement on all votes; ``kappa_lower``/``kappa_upper`` bound its κ.
+    scores : numpy.ndarray, shape (n_judges, n_models)
+        The score each judge alone gives each model (affinity), on the settings' scale.
+    council_scores : numpy.ndarray
+    models : tuple of str
+    rounds, separability_rounds, separability_draws : int
+        Outer bootstrap rounds; inner rounds of each sole-judge leaderboard; outer
+        rounds that recompute separability.
+    settings : ScoringSettings
+    """
+
+    judges: tuple[str, ...]
+    metrics: tuple[str, ...]
+    estimate: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    n_votes: np.ndarray
+    agreement: JudgeAgreement
+    kappa_lower: np.ndarray
+    kappa_upper: np.ndarray
+    models: tuple[str, ...]
+    scores: np.ndarray
+    council_scores: np.ndarray
+    rounds: int
+    separability_rounds: int
+    separability_draws: int
+    settings: ScoringSettings
+
+    def metric(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(estimate, lower, upper) of one metric, one entry per judge."""
+        row = self.metrics.index(name)
+        return self.estimate[row], self.lower[row], self.upper[row]
+
+    def to_dict(self) -> dict:
+        """JSON-ready: ``{"judges": [{"judge", "n_votes", <metric>: {estimate, lower,
+        upper}}]}`` plus how the intervals were made; NaN becomes null."""
+
+        def number(value) -> float | None:
+            return None if not np.isfinite(value) else float(value)
+
+        judges = []
+        for j, judge in enumerate(self.judges):
+            row: dict = {"judge": judge, "n_votes": int(self.n_votes[j])}
+            for m, name in enumerate(self.metrics):
+                row[name] = {
+                    "estimate": number(self.estimate[m, j]),
+                    "lower": number(self.lower[m, j]),
+                    "upper": number(self.upper[m, j]),
+                }
+            judges.append(row)
+        return {
+            "settings": self.settings.to_dict(),
+            "rounds": self.rounds,
+            "separability_rounds": self.separability_rounds,
+            "separability_draws": self.separability_draws,
+            "level": self.settings.level,
+            "metrics": {name: JUDGE_METRICS[name] for name in self.metrics},
+            "judges": judges,
+        }
+
+
+def _sole_judge_separability(votes: Votes, settings: ScoringSettings, rounds: int, rng) -> np.ndarray:
+    """Separability of the leaderboard each judge's votes alone would give.
+
+    The judges' bootstrap win matrices are padded to one size and fitted in one batch
+    (a model a judge never compared has no wins and no losses there, and is left out
+    of that judge's separability); a judge whose votes cannot rank (one model,
+    disconnected comparisons, no reference) gets NaN.
+    """
+    from scoring.bootstrap import resampled_win_matrices
+    from scoring.bradley_terry import fit_bradley_terry
+    from scoring.leaderboard import point_fit, prepare_votes
+    from scoring.ranking import percentile_intervals, separability
+
+    n_judges = len(votes.judges)
+    result = np.full(n_judges, np.nan)
+    batches, owners, sizes, references = [], [], [], []
+    size = len(votes.models)
+    for j in range(n_judges):
+        own = prepare_votes(votes.select(votes.judge == j), settings).votes
+        try:
+            point_fit(own, settings)
+        except ScoringError:
+            continue
+        n = len(own.models)
+        for wins in resampled_win_matrices(
+            own, rounds=rounds, resample=settings.resample, rng=rng,
+            strong_weight=settings.strong_weight, tie_weight=settings.tie_weight,
+        ):
+            padded = np.zeros((len(wins), size, size))
+            padded[:, :n, :n] = wins
+            batches.append(padded)
+        owners.append(j)
+        sizes.append(n)
+        references.append(own.models.index(settings.reference) if settings.reference is not None else None)
+    if not owners:
+        return result
+    fitted = fit_bradley_terry(np.concatenate(batches), alpha=settings.alpha, tol=1e-6).reshape(len(owners), rounds, size)
+    for j, n, reference, draws in zip(owners, sizes, references, fitted):
+        draws = draws[:, :n]
+        draws = draws - (draws[:, [reference]] if reference is not None else draws.mean(axis=1, keepdims=True))
+        result[j] = separability(*percentile_intervals(draws, settings.level))
+    return result
+
+
+def _statistics(votes, settings, lengths, separability_rounds, rng):
+    """All metrics (n_metrics × n_judges) and the κ matrix, for one set of votes."""
+    profiles = judge_profiles(votes)
+    agreement = judge_agreement(votes)
+    affinity = judge_affinity(votes, settings.replace(include_self=True))
+    if lengths is not None:
+        lengths_fit = length_bias(votes, lengths)
+        r2, slope = lengths_fit.r2, lengths_fit.slope
+    else:
+        r2 = slope = np.full(len(votes.judges), np.nan)
+    if separability_rounds:
+        sole = _sole_judge_separability(votes, settings, separability_rounds, rng)
+    else:
+        sole = np.full(len(votes.judges), np.nan)
+    values = {
+        "position_consistency": profiles.consistency,
+        "position_consistency_strict": profiles.strict_consistency,
+        "position_bias_first": profiles.bias_first,
+        "position_bias_second": profiles.bias_second,
+        "conviction": profiles.conviction,
+        "agreement": agreement.mean_kappa(),
+        "contrarianism": contrarianism(votes),
+        "polarization": polarization(affinity.scores),
+        "self_enhancement_bias": affinity.self_enhancement,
+        "length_bias_r2": r2,
+        "length_bias_slope": slope,
+        "separability": sole,
+    }
+    return np.array([values[name] for name in JUDGE_METRICS]), agreement, affinity, profiles
+
+
+def judge_metrics(
+    votes: Votes,
+    settings: ScoringSettings | None = None,
+    *,
+    lengths: np.ndarray | None = None,
+    rounds: int = 200,
+    separability_rounds: int = 100,
+    separability_draws: int = 50,
+    seed: int | None = 0,
+) -> JudgeMetrics:
+    """Every judge's diagnostics with item-bootstrap intervals.
+
+    Parameters
+    ----------
+    votes : Votes
+        Raw votes, self-judgments included (self-enhancement needs them).
+    settings : ScoringSettings, optional
+        How scores are fitted: reference model, weights, alpha, consistency filter and
+        interval level. Affinity and self-enhancement always include self-judgments.
+    lengths : numpy.ndarray, shape (n_items, n_models), optional
+        Words per answer; without it the length-bias metrics are NaN.
+    rounds : int
+        Item-bootstrap rounds for the intervals.
+    separability_rounds : int
+        Bootstrap rounds of each sole-judge leaderboard (its separability is a
+        statistic of its own intervals); 0 skips the metric.
+    separability_draws : int
+        Outer rounds that also recompute separability (a nested bootstrap: the
+        costliest metric by far, so its interval rests on fewer draws than the rest).
+    seed : int or None
+
+    Returns
+    -------
+    JudgeMetrics
+    """
+    settings = settings or ScoringSettings()
+    if rounds < 1:
+        raise ValueError("rounds must be at least 1")
+    if settings.consistency is not None:
+        from scoring.aggregation import consistent_votes
+
+        votes = consistent_votes(votes.select(votes.scored), settings.consistency)
+    rng = np.random.default_rng(seed)
+    estimate, agreement, affinity, profiles = _statistics(votes, settings, lengths, separability_rounds, rng)
+    draws = np.empty((rounds,) + estimate.shape)
+    kappa_draws = np.empty((rounds,) + agreement.kappa.shape)
+    for r in range(rounds):
+        resampled, drawn = resample_items(votes, rng)
+        resampled_lengths = lengths[drawn] if lengths is not None else None
+        draws[r], resampled_agreement, _, _ = _statistics(
+            resampled, settings, resampled_lengths, separability_rounds if r < separability_draws else 0, rng
+        )
+        kappa_draws[r] = resampled_agreement.kappa
+    tail = 100 * (1 - settings.level) / 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns stay NaN
+        lower, upper = np.nanpercentile(draws, [tail, 100 - tail], axis=0)
+        kappa_lower, kappa_upper = np.nanpercentile(kappa_draws, [tail, 100 - tail], axis=0)
+    return JudgeMetrics(
+        judges=votes.judges,
+        metrics=tuple(JUDGE_METRICS),
+        estimate=estimate,
+        lower=lower,
+        upper=upper,
+        n_votes=profiles.n_votes,
+        agreement=agreement,
+        kappa_lower=kappa_lower,
+        kappa_upper=kappa_upper,
+        models=affinity.models,
+        scores=affinity.scores,
+        council_scores=affinity.council,
+        rounds=rounds,
+        separability_rounds=separability_rounds,
+        separability_draws=min(separability_draws, rounds) if separability_rounds else 0,
+        settings=settings,
+    )

@@ -32,63 +32,210 @@ def main() -> None:
     """Rank language models by consensus of an LLM jury."""
 
 
-@main.command()
-@click.argument("path", type=click.Path(dir_okay=True))
-@click.option("--reference", metavar="MODEL", help="Anchor model: scores become win % against it.")
-@click.option("--aggregation", type=click.Choice(["none", "majority", "mean"]), help="Pool judges per item and pair.")
-@click.option("--resample", type=click.Choice(["item", "vote"]), help="Bootstrap unit [item].")
-@click.option("--rounds", type=click.IntRange(min=1), help="Bootstrap resamples [1000; reference mode 100].")
-@click.option("--level", type=click.FloatRange(0, 1, min_open=True, max_open=True), help="Interval coverage [0.95].")
-@click.option("--seed", type=int, help="Random seed of the bootstrap [0].")
-@click.option("--mode", type=click.Choice(["recommended", "reference"]), default="recommended", show_default=True,
-              help="'reference' reproduces the paper's code (needs --reference).")
-@click.option("--strong-weight", type=click.FloatRange(min=0, min_open=True), help="Weight of A>>B votes [1; reference mode 3].")
-@click.option("--include-self/--exclude-self", default=None, help="Count self-judgments [excluded; reference mode included].")
-@click.option("--consistency", type=click.Choice(["strict", "sidewise"]), help="Keep only position-consistent couplets.")
-@click.option("--unknown-verdicts", type=click.Choice(["error", "unscored"]), default="error", show_default=True,
-              help="A verdict that is not a label: stop, or count the vote as unscored.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def score(path, reference, aggregation, resample, rounds, level, seed, mode, strong_weight, include_self,
-          consistency, unknown_verdicts, as_json) -> None:
-    """Rank the models of a votes file (JSONL, CSV or Parquet) or of a run directory."""
-    from council.display import leaderboard_table
-    from council.votes_file import read_votes
-    from scoring import ScoringError, rank_models, scoring_settings
+_SCORING_OPTIONS = [
+    click.option("--reference", metavar="MODEL", help="Anchor model: scores become win % against it."),
+    click.option("--aggregation", type=click.Choice(["none", "majority", "mean"]),
+                 help="Pool judges per item and pair."),
+    click.option("--resample", type=click.Choice(["item", "vote"]), help="Bootstrap unit [item]."),
+    click.option("--rounds", type=click.IntRange(min=1), help="Bootstrap resamples [1000; reference mode 100]."),
+    click.option("--level", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+                 help="Interval coverage [0.95]."),
+    click.option("--seed", type=int, help="Random seed of the bootstrap [0]."),
+    click.option("--mode", type=click.Choice(["recommended", "reference"]), default="recommended",
+                 show_default=True, help="'reference' reproduces the paper's code (needs --reference)."),
+    click.option("--strong-weight", type=click.FloatRange(min=0, min_open=True),
+                 help="Weight of A>>B votes [1; reference mode 3]."),
+    click.option("--include-self/--exclude-self", default=None,
+                 help="Count self-judgments [excluded; reference mode included]."),
+    click.option("--consistency", type=click.Choice(["strict", "sidewise"]),
+                 help="Keep only position-consistent couplets."),
+    click.option("--unknown-verdicts", type=click.Choice(["error", "unscored"]), default="error",
+                 show_default=True, help="A verdict that is not a label: stop, or count the vote as unscored."),
+]
+_SETTING_NAMES = ("reference", "aggregation", "resample", "rounds", "level", "seed", "strong_weight",
+                  "include_self", "consistency")
+
+
+def scoring_options(command):
+    """The options of `council score`, shared by every command that scores votes."""
+    for option in reversed(_SCORING_OPTIONS):
+        command = option(command)
+    return command
+
+
+def _settings(options: dict):
+    from scoring import scoring_settings
 
     try:
-        settings = scoring_settings(
-            mode, reference=reference, aggregation=aggregation, resample=resample, rounds=rounds, level=level,
-            seed=seed, strong_weight=strong_weight, include_self=include_self, consistency=consistency,
-        )
+        return scoring_settings(options["mode"], **{name: options[name] for name in _SETTING_NAMES})
     except ValueError as error:
         raise BadInput(str(error)) from None
-    from pathlib import Path
 
-    if Path(path).is_dir():
-        from council.store.frames import open_run
-        from council.votes_file import VotesFile
 
-        with open_run(path) as store:
-            read = VotesFile(votes=store.scoring_votes(), unknown_verdicts=())
-    else:
-        read = read_votes(path, unknown_verdicts=unknown_verdicts)
-    if read.unknown_verdicts:
-        shown = ", ".join(f"line {line}: {value!r}" for line, value in read.unknown_verdicts[:5])
-        more = len(read.unknown_verdicts) - 5
+def _source(path: str, unknown_verdicts: str):
+    """Votes of a run directory or a votes file, warning about verdicts counted unscored."""
+    from council.source import open_source
+
+    source = open_source(path, unknown_verdicts=unknown_verdicts)
+    if source.unknown_verdicts:
+        shown = ", ".join(f"line {line}: {value!r}" for line, value in source.unknown_verdicts[:5])
+        more = len(source.unknown_verdicts) - 5
         click.echo(
-            f"warning: {path}: {len(read.unknown_verdicts)} verdicts were not labels and count as unscored "
+            f"warning: {path}: {len(source.unknown_verdicts)} verdicts were not labels and count as unscored "
             f"({shown}{f', and {more} more' if more > 0 else ''})",
             err=True,
         )
+    return source
+
+
+def _scored(path: str, compute):
+    """Run a scoring computation; its errors are bad input about ``path``."""
+    from scoring import ScoringError
+
     try:
-        board = rank_models(read.votes, settings)
+        return compute()
     except ScoringError as error:
         raise BadInput(str(error), path=str(path)) from None
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=True))
+@scoring_options
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def score(path, as_json, **options) -> None:
+    """Rank the models of a votes file (JSONL, CSV or Parquet) or of a run directory."""
+    from council.display import leaderboard_table
+    from scoring import rank_models
+
+    settings = _settings(options)
+    source = _source(path, options["unknown_verdicts"])
+    board = _scored(path, lambda: rank_models(source.votes, settings))
     if as_json:
         click.echo(json.dumps(board.to_dict(), indent=2))
     else:
         click.echo(leaderboard_table(board))
 
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=True))
+@scoring_options
+@click.option("--judge-rounds", type=click.IntRange(min=1), default=200, show_default=True,
+              help="Item-bootstrap rounds of the judge metrics' intervals.")
+@click.option("--separability-draws", type=click.IntRange(min=0), default=50, show_default=True,
+              help="Outer rounds that recompute each judge's separability (nested bootstrap; 0 skips it).")
+@click.option("--human", "human_path", type=click.Path(dir_okay=False),
+              help="A votes file of human labels: add each judge's agreement with people.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def judges(path, judge_rounds, separability_draws, human_path, as_json, **options) -> None:
+    """Every judge's biases with intervals: position, conviction, contrarianism,
+    polarization, self-enhancement, length bias and separability as a sole judge."""
+    from council.display import judge_metrics_table
+    from scoring import judge_metrics
+
+    settings = _settings(options)
+    source = _source(path, options["unknown_verdicts"])
+    metrics = _scored(path, lambda: judge_metrics(
+        source.votes, settings, lengths=source.lengths, rounds=judge_rounds,
+        separability_rounds=100 if separability_draws else 0, separability_draws=separability_draws,
+        seed=settings.seed,
+    ))
+    data = metrics.to_dict()
+    human = None
+    if human_path:
+        from scoring import human_agreement
+
+        human_votes = _source(human_path, options["unknown_verdicts"]).votes
+        human = _scored(human_path, lambda: human_agreement(source.votes, human_votes, settings,
+                                                             rounds=judge_rounds, seed=settings.seed))
+        data["human"] = human.to_dict()
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+    else:
+        click.echo(judge_metrics_table(metrics, has_lengths=source.lengths is not None))
+        if human is not None:
+            click.echo("")
+            click.echo(_human_lines(human))
+
+
+def _human_lines(human) -> str:
+    low, high = human.spearman_interval
+    k_low, k_high = human.kendall_interval
+    return (
+        f"agreement with humans: council {100 * human.council_agreement:.1f}% of {human.council_n_shared} shared "
+        f"keys (κ {human.council_kappa:.2f}); leaderboards: Spearman {human.spearman:.3f} [{low:.3f}, {high:.3f}], "
+        f"Kendall {human.kendall:.3f} [{k_low:.3f}, {k_high:.3f}] over {len(human.models)} models"
+    )
+
+
+def _sizes(text: str | None) -> tuple[int, ...] | None:
+    if not text:
+        return None
+    try:
+        return tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise BadInput(f"sizes must be comma-separated whole numbers, got {text!r}") from None
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=True))
+@scoring_options
+@click.option("--jury-sizes", metavar="N,N,…", help="Judges per sub-council [1 to all, up to 6 sizes].")
+@click.option("--test-sizes", metavar="N,N,…", help="Items per test set [a fifth to all, up to 5 sizes].")
+@click.option("--trials", type=click.IntRange(min=1), default=20, show_default=True,
+              help="Sub-councils drawn per cell.")
+@click.option("--adversarial", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Random voters added to every sub-council.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def ablate(path, jury_sizes, test_sizes, trials, adversarial, as_json, **options) -> None:
+    """How many judges and items this council needs: separability and rank stability of
+    Monte Carlo sub-councils (the paper's Figure 5)."""
+    from council.display import ablation_table
+    from scoring import jury_ablation
+
+    settings = _settings(options)
+    source = _source(path, options["unknown_verdicts"])
+    rounds = options["rounds"] or 100
+    try:
+        ablation = _scored(path, lambda: jury_ablation(
+            source.votes, settings, jury_sizes=_sizes(jury_sizes), test_sizes=_sizes(test_sizes), trials=trials,
+            adversarial=adversarial, rounds=rounds, seed=settings.seed,
+        ))
+    except ValueError as error:
+        raise BadInput(str(error), path=str(path)) from None
+    if as_json:
+        click.echo(json.dumps(ablation.to_dict(), indent=2))
+    else:
+        click.echo(ablation_table(ablation))
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=True))
+@scoring_options
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The HTML file to write.")
+@click.option("--human", "human_path", type=click.Path(dir_okay=False), help="A votes file of human labels.")
+@click.option("--judge-rounds", type=click.IntRange(min=1), default=200, show_default=True,
+              help="Item-bootstrap rounds of the judge metrics' intervals.")
+@click.option("--separability-draws", type=click.IntRange(min=0), default=50, show_default=True,
+              help="Outer rounds that recompute each judge's separability (nested bootstrap; 0 skips it).")
+@click.option("--trials", type=click.IntRange(min=1), default=10, show_default=True,
+              help="Sub-councils per cell of the ablation curve.")
+def report(path, out, human_path, judge_rounds, separability_draws, trials, **options) -> None:
+    """One static HTML file (no server, no network, plots embedded) for an appendix."""
+    from council.report import build_report
+
+    from pathlib import Path
+
+    if not Path(out).resolve().parent.is_dir():
+        raise BadInput(f"the folder of --out does not exist: {Path(out).parent}")
+    settings = _settings(options)
+    source = _source(path, options["unknown_verdicts"])
+    human_votes = _source(human_path, options["unknown_verdicts"]).votes if human_path else None
+    html = _scored(path, lambda: build_report(source, settings, human=human_votes, judge_rounds=judge_rounds,
+                                              trials=trials, separability_draws=separability_draws))
+    from council.files import write_atomically
+
+    write_atomically(out, html)
+    click.echo(f"wrote {out}")
 
 
 def _load(config_path: str):

@@ -13,6 +13,7 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from council.files import write_atomically
 from council.errors import BadInput
 from council.jsonl import read_objects
 
@@ -82,7 +83,7 @@ def write_item_set(path: str | Path, name: str, items: list[FrozenItem]) -> str:
     digest = _digest(items)
     header = {"council_item_set": ITEM_SET_VERSION, "name": name, "items": len(items), "sha256": digest}
     lines = [json.dumps(header)] + [json.dumps(asdict(item), ensure_ascii=False) for item in items]
-    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_atomically(path, "\n".join(lines) + "\n")
     return digest
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from scoring import Leaderboard
 
-__all__ = ["leaderboard_table"]
+__all__ = ["ablation_table", "judge_metrics_table", "judge_table", "leaderboard_table"]
 
 
 def _interval(low: float, high: float, digits: int) -> str:
@@ -45,11 +47,7 @@ def leaderboard_table(board: Leaderboard) -> str:
                 str(int(board.n_votes_per_model[i])),
             )
         )
-    widths = [max(len(row[col]) for row in rows) for col in range(len(rows[0]))]
-    right = {0, 4, 6}
-    for row in rows:
-        cells = [cell.rjust(width) if col in right else cell.ljust(width) for col, (cell, width) in enumerate(zip(row, widths))]
-        lines.append("  ".join(cells).rstrip())
+    lines += _aligned(rows, right={0, 4, 6})
     if board.unrated:
         lines.append("")
         lines.append(f"not ranked (no votes left to fit): {', '.join(board.unrated)}")
@@ -57,6 +55,84 @@ def leaderboard_table(board: Leaderboard) -> str:
     lines.append(
         "Tiers: a model sits in a lower tier only when its interval is apart from every model above it."
     )
+    return "\n".join(lines)
+
+
+def _aligned(rows: list[tuple[str, ...]], right: set[int]) -> list[str]:
+    """Rows as text columns, the ``right`` ones right-aligned."""
+    widths = [max(len(row[col]) for row in rows) for col in range(len(rows[0]))]
+    return [
+        "  ".join(cell.rjust(w) if col in right else cell.ljust(w) for col, (cell, w) in enumerate(zip(row, widths))).rstrip()
+        for row in rows
+    ]
+
+
+#: Columns of the terminal judge table: metric, header, scale factor, digits.
+_JUDGE_COLUMNS = (
+    ("position_consistency", "consistent %", 100, 0),
+    ("position_bias_first", "bias 1st %", 100, 0),
+    ("position_bias_second", "bias 2nd %", 100, 0),
+    ("conviction", "strong %", 100, 0),
+    ("contrarianism", "contrarian", 1, 2),
+    ("polarization", "polarization", 1, 1),
+    ("self_enhancement_bias", "self-bias", 1, 1),
+    ("length_bias_r2", "length R²", 1, 2),
+    ("separability", "separability %", 1, 0),
+)
+
+
+def judge_metrics_table(metrics, *, has_lengths: bool = True) -> str:
+    """Judge diagnostics (a `scoring.JudgeMetrics`): estimate and interval per cell."""
+    settings = metrics.settings
+    columns = [c for c in _JUDGE_COLUMNS if has_lengths or not c[0].startswith("length")]
+    rows = [("judge", "votes") + tuple(header for _, header, _, _ in columns)]
+    for j, judge in enumerate(metrics.judges):
+        cells = [judge, str(int(metrics.n_votes[j]))]
+        for name, _, scale, digits in columns:
+            estimate, lower, upper = (scale * part[j] for part in metrics.metric(name))
+            if np.isfinite(estimate):
+                interval = f" [{lower:.{digits}f}, {upper:.{digits}f}]" if np.isfinite(lower) else ""
+                cells.append(f"{estimate:.{digits}f}{interval}")
+            else:
+                cells.append("—")
+        rows.append(tuple(cells))
+    unit = f"win % vs {settings.reference}" if settings.reference else "Elo points"
+    lines = [
+        f"{len(metrics.judges)} judges; {100 * settings.level:g}% intervals from {metrics.rounds} item-bootstrap rounds "
+        f"(separability: {metrics.separability_draws} rounds of a nested bootstrap); scores in {unit}",
+        "",
+    ]
+    lines += _aligned(rows, right=set(range(1, len(rows[0]))))
+    lines += [
+        "",
+        "consistent: both orders agree on the winner; bias 1st/2nd: votes in inconsistent couplets that chose that "
+        "position; contrarian: 1 − κ with the other judges' majority (0 agrees, 1 chance, >1 opposes); "
+        "self-bias: own score for its own model minus the council's; — where undefined.",
+    ]
+    if not has_lengths:
+        lines.append("No answer lengths in a votes file: length bias needs a run directory.")
+    return "\n".join(lines)
+
+
+def ablation_table(ablation) -> str:
+    """Jury ablation (a `scoring.JuryAblation`): separability and rank stability per cell."""
+    rows = [("judges", "items", "separability %", "± sd", "rank stability (MERV)", "failed")]
+    for c, jury in enumerate(ablation.jury_sizes):
+        for t, test in enumerate(ablation.test_sizes):
+            rows.append((
+                str(jury), str(test), f"{ablation.separability_mean[c, t]:.1f}",
+                f"{ablation.separability_std[c, t]:.1f}", f"{ablation.rank_stability[c, t]:.2f}",
+                str(int(ablation.n_failed[c, t])),
+            ))
+    lines = [
+        f"{ablation.trials} sub-councils per cell (judges and items drawn without replacement"
+        + (f", {ablation.adversarial} random voters added" if ablation.adversarial else "") + f"); "
+        f"{ablation.settings.rounds} bootstrap rounds each",
+        "",
+    ]
+    lines += _aligned(rows, right=set(range(6)))
+    lines += ["", "Rank stability: mean over models of the standard deviation of their rank across trials (lower "
+                  "is steadier; 0 when every trial draws the same council)."]
     return "\n".join(lines)
 
 

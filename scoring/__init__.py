@@ -17,7 +17,7 @@ from scoring.bradley_terry import (
 )
 from scoring.errors import DisconnectedComparisonsError, ScoringError
 from scoring.human import HumanAgreement, human_agreement
-from scoring.judge_metrics import JUDGE_METRICS, JudgeMetrics, judge_metrics
+from scoring.diagnostics import JUDGE_METRICS, JudgeMetrics, judge_metrics
 from scoring.judges import (
     JudgeAffinity,
     JudgeProfiles,

@@ -127,6 +127,35 @@ class RunStore:
             raise BadInput("the run has no judgments yet", path=str(self.path))
         return make_votes(*zip(*rows))
 
+    def word_counts(self) -> dict[tuple[str, str], int]:
+        """Words of each stored answer, by (item, respondent)."""
+        rows = self.conn.execute("SELECT item, respondent, word_count FROM responses").fetchall()
+        return {(item, respondent): words for item, respondent, words in rows}
+
+    def facts(self) -> dict:
+        """What a report says about the run: config hash, members, counts, spend."""
+        invocation = self.conn.execute(
+            "SELECT config_hash, package_version, started_at FROM invocations ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        config = self.config()
+        status = self.status()
+        parse = dict(self.conn.execute("SELECT parse_status, count(*) FROM votes GROUP BY parse_status").fetchall())
+        return {
+            "run_dir": str(self.path),
+            "config_hash": invocation[0] if invocation else None,
+            "package_version": invocation[1] if invocation else None,
+            "last_run_started": invocation[2] if invocation else None,
+            "members": [
+                {"name": m.name, "model": m.model, "roles": list(m.roles)} for m in (config.members if config else [])
+            ],
+            "items": self.conn.execute("SELECT count(*) FROM items").fetchone()[0],
+            "responses": self.conn.execute("SELECT count(*) FROM responses").fetchone()[0],
+            "judgments": sum(parse.values()),
+            "unscored": parse.get("unparseable", 0),
+            "cost_usd": status["cost_usd"],
+            "complete": status["complete"],
+        }
+
     def leaderboard(self, settings=None):
         from scoring import rank_models
 

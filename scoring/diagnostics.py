@@ -132,15 +132,17 @@ def _sole_judge_separability(votes: Votes, settings: ScoringSettings, rounds: in
 
     n_judges = len(votes.judges)
     result = np.full(n_judges, np.nan)
-    batches, owners, sizes, references = [], [], [], []
+    batches, starts, owners, sizes, references = [], [], [], [], []
     size = len(votes.models)
     for j in range(n_judges):
         own = prepare_votes(votes.select(votes.judge == j), settings).votes
         try:
-            point_fit(own, settings)
+            point = point_fit(own, settings)
         except ScoringError:
             continue
         n = len(own.models)
+        start = np.zeros(size)
+        start[:n] = point - point.mean()
         for wins in resampled_win_matrices(
             own, rounds=rounds, resample=settings.resample, rng=rng,
             strong_weight=settings.strong_weight, tie_weight=settings.tie_weight,
@@ -148,12 +150,16 @@ def _sole_judge_separability(votes: Votes, settings: ScoringSettings, rounds: in
             padded = np.zeros((len(wins), size, size))
             padded[:, :n, :n] = wins
             batches.append(padded)
+            starts.append(np.broadcast_to(start, (len(wins), size)))
         owners.append(j)
         sizes.append(n)
         references.append(own.models.index(settings.reference) if settings.reference is not None else None)
     if not owners:
         return result
-    fitted = fit_bradley_terry(np.concatenate(batches), alpha=settings.alpha, tol=1e-6).reshape(len(owners), rounds, size)
+    # Started from each judge's point fit, as bootstrap draws lie near it.
+    fitted = fit_bradley_terry(
+        np.concatenate(batches), alpha=settings.alpha, tol=1e-6, start=np.concatenate(starts)
+    ).reshape(len(owners), rounds, size)
     for j, n, reference, draws in zip(owners, sizes, references, fitted):
         draws = draws[:, :n]
         draws = draws - (draws[:, [reference]] if reference is not None else draws.mean(axis=1, keepdims=True))

@@ -1,0 +1,211 @@
+"""``council report``: one static HTML file with every view of a run or votes file.
+
+No server, no network: figures are inline SVG, styles inline, no script. The file reads
+the same results the CLI and the notebooks do (`scoring` over `council.source`).
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime, timezone
+
+import numpy as np
+
+from council import figures
+from council.source import VoteSource
+
+__all__ = ["build_report"]
+
+_STYLE = """
+body { font: 14px/1.45 system-ui, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; }
+h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { margin-top: 2em; border-bottom: 1px solid #ddd; }
+table { border-collapse: collapse; font-size: 12.5px; margin: 0.8em 0; }
+th, td { padding: 3px 8px; border-bottom: 1px solid #eee; text-align: right; white-space: nowrap; }
+th:first-child, td:first-child { text-align: left; } th { background: #f6f6f6; }
+.note { color: #555; font-size: 12.5px; max-width: 900px; } figure { margin: 1em 0; } svg { max-width: 100%; height: auto; }
+.facts td { text-align: left; white-space: normal; } .wide { overflow-x: auto; }
+"""
+
+
+def _e(value) -> str:
+    return html.escape(str(value))
+
+
+def _table(header: list[str], rows: list[list], cls: str = "") -> str:
+    head = "".join(f"<th>{_e(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>" for row in rows)
+    return f'<div class="wide"><table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+
+
+def _figure(figure, caption: str) -> str:
+    return f"<figure>{figures.to_svg(figure)}<figcaption class='note'>{_e(caption)}</figcaption></figure>"
+
+
+def _cell(estimate, lower, upper, scale=1.0, digits=2) -> str:
+    if not np.isfinite(estimate):
+        return "—"
+    text = f"{scale * estimate:.{digits}f}"
+    if np.isfinite(lower) and np.isfinite(upper):
+        text += f" [{scale * lower:.{digits}f}, {scale * upper:.{digits}f}]"
+    return text
+
+
+def _facts_section(source: VoteSource, settings) -> str:
+    facts = dict(source.facts)
+    members = facts.pop("members", None)
+    rows = [[key.replace("_", " "), value if value is not None else "—"] for key, value in facts.items()]
+    if "cost_usd" in facts:
+        rows = [[k, f"${v:.4f}" if k == "cost usd" else v] for k, v in rows]
+    rows.append(["scoring", ", ".join(f"{k}={v}" for k, v in settings.to_dict().items())])
+    body = _table(["fact", "value"], rows, "facts")
+    if members:
+        body += _table(["member", "model", "roles"], [[m["name"], m["model"], ", ".join(m["roles"])] for m in members])
+    return f"<h2 id='facts'>Run facts</h2><p class='note'>Source: {_e(source.kind)} {_e(source.path)}</p>{body}"
+
+
+def _leaderboard_section(board) -> str:
+    digits = 2 if board.settings.reference else 0
+    rows = [
+        [int(board.rank[i]), f"{int(board.rank_lower[i])}–{int(board.rank_upper[i])}", int(board.tier[i]), model,
+         f"{board.score[i]:.{digits}f}", f"[{board.score_lower[i]:.{digits}f}, {board.score_upper[i]:.{digits}f}]",
+         int(board.n_votes_per_model[i])]
+        for i, model in enumerate(board.models)
+    ]
+    unit = "items" if board.settings.resample == "item" else "single votes"
+    level = f"{100 * board.settings.level:g}%"
+    note = (
+        f"{board.n_votes} votes fitted ({board.n_unscored} unscored, {board.n_self_excluded} self-judgments, "
+        f"{board.n_inconsistent_excluded} position-inconsistent left out). {level} intervals from "
+        f"{board.settings.rounds} bootstrap resamples of {unit}. A model sits in a lower tier only when its interval "
+        "is apart from every model above it."
+    )
+    return (
+        "<h2 id='leaderboard'>Leaderboard</h2>"
+        + _figure(figures.forest_figure(board), "Point scores and percentile intervals, coloured by tier.")
+        + _table(["rank", f"{level} ranks", "tier", "model", "score", f"{level} interval", "votes"], rows)
+        + f"<p class='note'>{_e(note)}</p>"
+        + "<h2 id='win-probabilities'>Win probabilities</h2>"
+        + _figure(figures.win_probability_figure(board), "Bradley–Terry probability that the row model's answer "
+                  "is preferred to the column model's.")
+    )
+
+
+_JUDGE_COLUMNS = (
+    ("position_consistency", "consistent %", 100, 0), ("position_consistency_strict", "strict %", 100, 0),
+    ("position_bias_first", "bias 1st %", 100, 0), ("position_bias_second", "bias 2nd %", 100, 0),
+    ("conviction", "strong %", 100, 0), ("agreement", "mean κ", 1, 2), ("contrarianism", "contrarian", 1, 2),
+    ("polarization", "polarization", 1, 1), ("self_enhancement_bias", "self-bias", 1, 1),
+    ("length_bias_r2", "length R²", 1, 2), ("separability", "separability %", 1, 0),
+)
+
+
+def _judges_section(metrics, has_lengths: bool) -> str:
+    from scoring import JUDGE_METRICS
+
+    columns = [c for c in _JUDGE_COLUMNS if has_lengths or not c[0].startswith("length")]
+    rows = []
+    for j, judge in enumerate(metrics.judges):
+        row = [judge, int(metrics.n_votes[j])]
+        for name, _, scale, digits in columns:
+            estimate, lower, upper = (part[j] for part in metrics.metric(name))
+            row.append(_cell(estimate, lower, upper, scale, digits))
+        rows.append(row)
+    legend = "".join(f"<li><b>{_e(header)}</b>: {_e(JUDGE_METRICS[name])}</li>" for name, header, _, _ in columns)
+    note = (
+        f"Percentile intervals from {metrics.rounds} item-bootstrap rounds (separability: {metrics.separability_draws} "
+        "rounds of a nested bootstrap). Spreads such as polarization and separability grow under resampling, so "
+        "their intervals can sit above the estimate; read them as the spread over test sets like this one."
+    )
+    return (
+        "<h2 id='judges'>Judges</h2>"
+        + _table(["judge", "votes"] + [header for _, header, _, _ in columns], rows)
+        + f"<ul class='note'>{legend}</ul><p class='note'>{_e(note)}</p>"
+        + "<h2 id='position'>Position bias</h2>"
+        + _figure(figures.position_figure(metrics), "Every pair is judged in both orders; a consistent judge "
+                  "names the same winner both times.")
+        + "<h2 id='self-enhancement'>Self-enhancement</h2>"
+        + _self_enhancement_note(metrics)
+        + _figure(figures.self_enhancement_figure(metrics), "Score a judge alone gives its own model minus the "
+                  "council's score for it; self-judgments included for both.")
+        + "<h2 id='agreement'>Agreement</h2>"
+        + _figure(figures.agreement_figure(metrics), "Cohen's κ on the side each judge preferred, over the vote "
+                  "keys both judged (ties left out); blank where two judges share no key.")
+    )
+
+
+def _self_enhancement_note(metrics) -> str:
+    if np.isfinite(metrics.metric("self_enhancement_bias")[0]).any():
+        return ""
+    return ("<p class='note'>No judge here has a self-enhancement value: either no judge is also a ranked model, or "
+            "the votes hold no self-judgments (a run keeps them only with <code>judge.include_self: true</code>).</p>")
+
+
+def _length_section(source: VoteSource, metrics, board, settings) -> str:
+    if source.lengths is None:
+        return ("<h2 id='length'>Length bias</h2><p class='note'>A votes file carries no answers, so answer "
+                "lengths are unknown here: run <code>council report</code> on a run directory for this view.</p>")
+    from scoring import ScoringError, rank_models_length_controlled
+
+    with np.errstate(invalid="ignore"):
+        means = np.nanmean(source.lengths, axis=0)
+    mean_words = {m: float(w) for m, w in zip(source.votes.models, means) if np.isfinite(w)}
+    try:
+        controlled = rank_models_length_controlled(source.votes, source.lengths, settings)
+    except ScoringError:
+        controlled = None
+    body = _figure(figures.length_figure(metrics, mean_words, controlled, board),
+                   "R² of each judge's verdict side on the word difference of the two answers; mean answer lengths; "
+                   "scores from Bradley–Terry with a log length-ratio covariate against plain scores.")
+    if controlled is not None:
+        effect = (f"Length effect: {controlled.length_effect:+.2f} log-odds per doubling of an answer's length "
+                  f"[{controlled.length_effect_lower:+.2f}, {controlled.length_effect_upper:+.2f}].")
+        body += f"<p class='note'>{_e(effect)}</p>"
+    return "<h2 id='length'>Length bias</h2>" + body
+
+
+def _ablation_section(ablation) -> str:
+    return (
+        "<h2 id='ablation'>Jury ablation</h2>"
+        + _figure(figures.ablation_figure(ablation), f"{ablation.trials} Monte Carlo sub-councils per cell, judges "
+                  "and items drawn without replacement (the paper's Figure 5).")
+    )
+
+
+def _human_section(human) -> str:
+    rows = [[judge, f"{100 * human.agreement[j]:.1f}" if np.isfinite(human.agreement[j]) else "—",
+             f"{human.kappa[j]:.2f}" if np.isfinite(human.kappa[j]) else "—", int(human.n_shared[j])]
+            for j, judge in enumerate(human.judges)]
+    rows.append(["council (majority)", f"{100 * human.council_agreement:.1f}", f"{human.council_kappa:.2f}",
+                 human.council_n_shared])
+    low, high = human.spearman_interval
+    k_low, k_high = human.kendall_interval
+    note = (f"Leaderboards: Spearman {human.spearman:.3f} [{low:.3f}, {high:.3f}], Kendall {human.kendall:.3f} "
+            f"[{k_low:.3f}, {k_high:.3f}] over {len(human.models)} models (joint item bootstrap).")
+    return ("<h2 id='human'>Agreement with humans</h2>" + _table(["judge", "same side %", "κ", "shared keys"], rows)
+            + f"<p class='note'>{_e(note)}</p>")
+
+
+def build_report(source: VoteSource, settings, *, human=None, judge_rounds: int = 200, trials: int = 10,
+                 separability_draws: int = 50) -> str:
+    """The whole report as one HTML string."""
+    from scoring import human_agreement, judge_metrics, jury_ablation, rank_models
+
+    board = rank_models(source.votes, settings)
+    metrics = judge_metrics(source.votes, settings, lengths=source.lengths, rounds=judge_rounds,
+                            separability_draws=separability_draws, seed=settings.seed)
+    sections = [_facts_section(source, settings), _leaderboard_section(board),
+                _judges_section(metrics, source.lengths is not None),
+                _length_section(source, metrics, board, settings)]
+    if len(source.votes.judges) >= 1 and len(source.votes.items) >= 2:
+        sections.append(_ablation_section(jury_ablation(source.votes, settings, trials=trials, seed=settings.seed)))
+    if human is not None:
+        sections.append(_human_section(human_agreement(source.votes, human, settings, rounds=judge_rounds,
+                                                       seed=settings.seed)))
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    title = f"Council report — {source.path}"
+    return (
+        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{_e(title)}</title>"
+        f"<style>{_STYLE}</style></head><body><h1>{_e(title)}</h1>"
+        f"<p class='note'>Generated {stamp} by council. {len(board.models)} models, {len(source.votes.judges)} judges, "
+        f"{len(source.votes.items)} items.</p>" + "".join(sections) + "</body></html>"
+    )

@@ -1,0 +1,66 @@
+"""What a PATH given to ``council score|judges|ablate|report`` names: a run directory
+or a votes file, read through the same APIs as everywhere else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from council.votes_file import UnknownVerdicts, read_votes
+from scoring import Votes
+
+__all__ = ["VoteSource", "open_source"]
+
+
+@dataclass(frozen=True, eq=False)
+class VoteSource:
+    """Votes with what is known beside them.
+
+    ``lengths`` are words per answer aligned with ``votes.items`` × ``votes.models``
+    (NaN where unknown), present only for runs, which store the answers. ``facts``
+    describe where the votes came from, for reports.
+    """
+
+    path: str
+    kind: str  # "run" or "votes file"
+    votes: Votes
+    lengths: np.ndarray | None
+    facts: dict = field(default_factory=dict)
+    unknown_verdicts: tuple[tuple[int, str], ...] = ()
+
+
+def _aligned_lengths(votes: Votes, words: dict[tuple[str, str], int]) -> np.ndarray | None:
+    if not words:
+        return None
+    lengths = np.full((len(votes.items), len(votes.models)), np.nan)
+    for i, item in enumerate(votes.items):
+        for m, model in enumerate(votes.models):
+            value = words.get((item, model))
+            if value is not None:
+                lengths[i, m] = value
+    return lengths
+
+
+def open_source(path: str | Path, unknown_verdicts: UnknownVerdicts = "error") -> VoteSource:
+    """Read a run directory (votes, answer lengths, run facts) or a votes file."""
+    path = Path(path)
+    if path.is_dir():
+        from council.store.frames import open_run
+
+        with open_run(path) as store:
+            votes = store.scoring_votes()
+            return VoteSource(str(path), "run", votes, _aligned_lengths(votes, store.word_counts()), store.facts())
+    read = read_votes(path, unknown_verdicts=unknown_verdicts)
+    votes = read.votes
+    facts = {
+        "votes_file": str(path),
+        "judgments": len(votes),
+        "unscored": votes.n_unscored,
+        "unknown_verdicts": len(read.unknown_verdicts),
+        "items": len(votes.items),
+        "judges": len(votes.judges),
+        "models": len(votes.models),
+    }
+    return VoteSource(str(path), "votes file", votes, None, facts, read.unknown_verdicts)

@@ -9,7 +9,10 @@ from importlib import import_module
 _EXPORTS = {
     "BadInput": "council.errors",
     "load_config": "council.config",
+    "VoteSource": "council.source",
+    "build_report": "council.report",
     "open_run": "council.store.frames",
+    "open_source": "council.source",
     "read_votes": "council.votes_file",
     "run": "council.runner",
     "run_async": "council.runner",

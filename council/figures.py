@@ -6,6 +6,7 @@ matplotlib Figure; `to_svg` turns one into inline SVG for the HTML report.
 
 from __future__ import annotations
 
+import functools
 import io
 
 import numpy as np
@@ -18,23 +19,38 @@ __all__ = [
 _TIER_COLOURS = ("#1b6ca8", "#e07b39", "#3a9e5c", "#b03a48", "#7d5ba6", "#8c6d31", "#c75d9b", "#5c5c5c")
 
 
-def _pyplot():
-    import matplotlib
+_STYLE = {"svg.fonttype": "none", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False}
 
-    matplotlib.use("Agg")  # files only: no display, no GUI toolkit
-    import matplotlib.pyplot as plt
 
-    plt.rcParams.update({"svg.fonttype": "none", "font.size": 9, "axes.spines.top": False,
-                         "axes.spines.right": False})
-    return plt
+def _styled(draw):
+    """Draw under the house style without touching the caller's matplotlib settings."""
+
+    @functools.wraps(draw)
+    def styled(*args, **kwargs):
+        import matplotlib
+
+        with matplotlib.rc_context(_STYLE):
+            return draw(*args, **kwargs)
+
+    return styled
+
+
+def _new_figure(figsize, nrows=1, ncols=1, **kwargs):
+    """A figure outside pyplot: no global state, no backend, nothing to close. It shows
+    in a notebook like any figure and saves to any format."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=figsize)
+    return figure, figure.subplots(nrows, ncols, **kwargs)
 
 
 def to_svg(figure) -> str:
-    """The figure as an inline ``<svg>`` element (text kept as text), then closed."""
-    plt = _pyplot()
+    """The figure as an inline ``<svg>`` element, text kept as text."""
+    import matplotlib
+
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight")
-    plt.close(figure)
+    with matplotlib.rc_context(_STYLE):
+        figure.savefig(buffer, format="svg", bbox_inches="tight")
     svg = buffer.getvalue()
     return svg[svg.index("<svg"):]
 
@@ -43,11 +59,11 @@ def _height(rows: int) -> float:
     return max(2.2, 0.32 * rows + 1.0)
 
 
+@_styled
 def forest_figure(board):
     """Scores with their intervals, best first, coloured by tier."""
-    plt = _pyplot()
     n = len(board.models)
-    figure, axes = plt.subplots(figsize=(7, _height(n)))
+    figure, axes = _new_figure((7, _height(n)))
     y = np.arange(n)[::-1]
     for i in range(n):
         colour = _TIER_COLOURS[(int(board.tier[i]) - 1) % len(_TIER_COLOURS)]
@@ -74,11 +90,11 @@ def _heatmap(axes, values, labels_x, labels_y, *, vmin, vmax, cmap, digits=2):
     return image
 
 
+@_styled
 def win_probability_figure(board):
     """P(row beats column) under the fitted strengths."""
-    plt = _pyplot()
     n = len(board.models)
-    figure, axes = plt.subplots(figsize=(max(4, 0.45 * n + 2.5), max(3.5, 0.45 * n + 2)))
+    figure, axes = _new_figure((max(4, 0.45 * n + 2.5), max(3.5, 0.45 * n + 2)))
     probabilities = board.win_probabilities()
     np.fill_diagonal(probabilities, np.nan)
     image = _heatmap(axes, probabilities, board.models, board.models, vmin=0, vmax=1, cmap="RdBu_r")
@@ -96,10 +112,10 @@ def _dot_whisker(axes, labels, estimate, lower, upper, *, colour, offset=0.0, la
     axes.set_yticks(np.arange(len(labels))[::-1], labels)
 
 
+@_styled
 def position_figure(metrics):
     """Position bias towards the first and the second answer, and consistency."""
-    plt = _pyplot()
-    figure, (left, right) = plt.subplots(1, 2, figsize=(9, _height(len(metrics.judges))), sharey=True)
+    figure, (left, right) = _new_figure((9, _height(len(metrics.judges))), 1, 2, sharey=True)
     for name, colour, offset, label in (("position_bias_first", "#1b6ca8", 0.15, "favours first"),
                                         ("position_bias_second", "#e07b39", -0.15, "favours second")):
         estimate, lower, upper = (100 * part for part in metrics.metric(name))
@@ -115,10 +131,10 @@ def position_figure(metrics):
     return figure
 
 
+@_styled
 def self_enhancement_figure(metrics):
     """Each judge's score for its own model minus the council's."""
-    plt = _pyplot()
-    figure, axes = plt.subplots(figsize=(6, _height(len(metrics.judges))))
+    figure, axes = _new_figure((6, _height(len(metrics.judges))))
     estimate, lower, upper = metrics.metric("self_enhancement_bias")
     _dot_whisker(axes, metrics.judges, estimate, lower, upper, colour="#b03a48")
     axes.axvline(0, color="#999999", linewidth=0.8)
@@ -128,23 +144,23 @@ def self_enhancement_figure(metrics):
     return figure
 
 
+@_styled
 def agreement_figure(metrics):
     """Cohen's κ between every two judges on the vote keys they share."""
-    plt = _pyplot()
     n = len(metrics.judges)
-    figure, axes = plt.subplots(figsize=(max(4, 0.45 * n + 2.5), max(3.5, 0.45 * n + 2)))
+    figure, axes = _new_figure((max(4, 0.45 * n + 2.5), max(3.5, 0.45 * n + 2)))
     image = _heatmap(axes, metrics.agreement.kappa, metrics.judges, metrics.judges, vmin=-1, vmax=1, cmap="PuOr")
     figure.colorbar(image, ax=axes, shrink=0.8, label="Cohen's κ (sides)")
     axes.set_title("Agreement between judges", loc="left")
     return figure
 
 
+@_styled
 def length_figure(metrics, mean_words: dict[str, float], controlled=None, board=None):
     """Length bias per judge (R²), answer lengths per model, and — when given — the
     plain against the length-controlled scores."""
-    plt = _pyplot()
     panels = 3 if controlled is not None and board is not None else 2
-    figure, axes = plt.subplots(1, panels, figsize=(4.2 * panels, _height(max(len(metrics.judges), len(mean_words)))))
+    figure, axes = _new_figure((4.2 * panels, _height(max(len(metrics.judges), len(mean_words)))), 1, panels)
     estimate, lower, upper = metrics.metric("length_bias_r2")
     _dot_whisker(axes[0], metrics.judges, estimate, lower, upper, colour="#7d5ba6")
     axes[0].set_xlabel("R² of verdict on word difference")
@@ -172,11 +188,13 @@ def length_figure(metrics, mean_words: dict[str, float], controlled=None, board=
     return figure
 
 
+@_styled
 def ablation_figure(ablation):
     """Separability and rank stability against test-set size, one line per jury size."""
-    plt = _pyplot()
-    figure, (left, right) = plt.subplots(1, 2, figsize=(9, 3.4))
-    colours = plt.get_cmap("viridis")(np.linspace(0, 0.9, len(ablation.jury_sizes)))
+    import matplotlib
+
+    figure, (left, right) = _new_figure((9, 3.4), 1, 2)
+    colours = matplotlib.colormaps["viridis"](np.linspace(0, 0.9, len(ablation.jury_sizes)))
     for c, jury in enumerate(ablation.jury_sizes):
         label = f"{jury} judge{'s' if jury > 1 else ''}"
         left.errorbar(ablation.test_sizes, ablation.separability_mean[c], yerr=ablation.separability_std[c],

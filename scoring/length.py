@@ -106,7 +106,10 @@ def length_bias(votes: Votes, lengths: np.ndarray) -> LengthBias:
 
 
 def _logistic_fit(a, b, won, lost, z, n_models, alpha, start=None, max_iter=100, tol=1e-10):
-    """MAP of σ(s_a − s_b + γ z) with ridge ``alpha·Σs²`` (γ unpenalised), by Newton.
+    """MAP of σ(s_a − s_b + γ z) with ridge ``alpha·(Σs² + γ²)``, by Newton.
+
+    The ridge on γ keeps it finite when verdicts follow length perfectly (complete
+    separation), as the ridge on ``s`` does for a model that never lost.
 
     ``won``/``lost`` are the win credits of the first/second model per comparison.
     Returns centred strengths and γ.
@@ -123,17 +126,19 @@ def _logistic_fit(a, b, won, lost, z, n_models, alpha, start=None, max_iter=100,
         w = total * p * (1 - p)
         grad = np.empty(n + 1)
         grad[:-1] = np.bincount(a, residual, n) - np.bincount(b, residual, n) - 2 * alpha * s
-        grad[-1] = residual @ z
+        grad[-1] = residual @ z - 2 * alpha * gamma
         hessian = np.empty((n + 1, n + 1))
         hessian[:-1, :-1] = np.bincount(cells, np.concatenate([-w, -w, w, w]), n * n).reshape(n, n)
         hz = np.bincount(a, w * z, n) - np.bincount(b, w * z, n)
         hessian[:-1, -1] = hz
         hessian[-1, :-1] = hz
-        hessian[-1, -1] = w @ (z * z)
+        hessian[-1, -1] = w @ (z * z) + 2 * alpha
         # The ridge, and (for alpha = 0) a pin on the strengths' sum, which the
         # likelihood leaves free: 1 is then an eigenvector with a step of zero.
         hessian[:-1, :-1] += 2 * alpha * np.eye(n) + 1.0 / n
-        step = np.linalg.solve(hessian, grad)
+        # 1e-9 on the diagonal, as in fit_bradley_terry: solvable when a resample
+        # leaves a model without comparisons or lengths that never differ.
+        step = np.linalg.solve(hessian + 1e-9 * np.eye(n + 1), grad)
         # Undamped Newton can overshoot from far away (a model that never lost).
         largest = np.max(np.abs(step))
         if largest > 2.0:
@@ -151,7 +156,8 @@ class LengthControlled:
 
     ``length_effect`` is γ of σ(s_a − s_b + γ·log2(len_a / len_b)): the log-odds a
     judge adds for an answer twice as long as the other (0: no length preference).
-    ``n_left_out`` counts votes dropped because an answer's length was unknown.
+    ``n_left_out`` counts votes dropped because an answer's length was unknown. γ
+    shares the strengths' ridge ``alpha``.
     """
 
     leaderboard: object  # scoring.Leaderboard; typed loosely to avoid an import cycle

@@ -73,7 +73,7 @@ def test_length_controlled_fit_matches_scipy():
 
     def negative_log_posterior(theta):
         eta = theta[:n][votes.model_a] - theta[:n][votes.model_b] + theta[n] * z
-        return (won * np.logaddexp(0, -eta) + (1 - won) * np.logaddexp(0, eta)).sum() + 0.01 * (theta[:n] ** 2).sum()
+        return (won * np.logaddexp(0, -eta) + (1 - won) * np.logaddexp(0, eta)).sum() + 0.01 * (theta**2).sum()
 
     oracle = minimize(negative_log_posterior, np.zeros(n + 1), method="BFGS", options={"gtol": 1e-9}).x
     board = controlled.leaderboard

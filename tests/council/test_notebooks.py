@@ -1,0 +1,62 @@
+"""The notebooks run top to bottom on the shipped votes and on a real run, so they
+cannot rot: executed with nbclient in a fresh kernel, as a reader would."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+nbclient = pytest.importorskip("nbclient", reason="nbclient runs the notebooks (dev extra)")
+nbformat = pytest.importorskip("nbformat", reason="nbformat reads the notebooks (dev extra)")
+
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+
+
+def _execute(name: str, **environment: str):
+    notebook = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    previous = {key: os.environ.get(key) for key in environment}
+    os.environ.update(environment)  # the kernel inherits this process's environment
+    try:
+        client = nbclient.NotebookClient(notebook, timeout=600, kernel_name="python3",
+                                         resources={"metadata": {"path": str(NOTEBOOKS)}})
+        client.execute()
+    finally:
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return notebook
+
+
+def _images(notebook) -> int:
+    return sum(
+        1
+        for cell in notebook.cells if cell.cell_type == "code"
+        for output in cell.get("outputs", []) if "image/png" in output.get("data", {})
+    )
+
+
+QUICK = {"COUNCIL_NOTEBOOK_ROUNDS": "20", "COUNCIL_NOTEBOOK_TRIALS": "3", "COUNCIL_NOTEBOOK_COUNCILS": "2"}
+
+
+def test_judge_bias_notebook_runs_on_the_paper_votes():
+    notebook = _execute("judge_bias", **QUICK)
+    assert _images(notebook) >= 4  # forest, position, self-enhancement, agreement
+
+
+def test_council_design_notebook_runs_on_the_paper_votes():
+    notebook = _execute("council_design", **QUICK)
+    assert _images(notebook) >= 1
+
+
+def test_judge_bias_notebook_runs_on_a_run(cli, council_file, tmp_path):
+    run_dir = tmp_path / "run"
+    config = council_file(members=("alpha", "beta", "gamma"), judge={"include_self": True})
+    assert cli("run", config, "--run-dir", run_dir).exit_code == 0
+    notebook = _execute("judge_bias", COUNCIL_SOURCE=str(run_dir), **QUICK)
+    assert _images(notebook) >= 5  # and the length view, from the run's answers
+    text = "".join(str(output.get("text", "")) for cell in notebook.cells for output in cell.get("outputs", []))
+    assert "length effect" in text

@@ -443,6 +443,8 @@ def demo_command(run_dir, members, items_per_author, progress, as_json) -> None:
         click.echo(judge_table(bias))
         click.echo("")
         click.echo(DEMO_NOTE)
+        click.echo(f"Every judge metric with intervals: `council judges {run_dir}`; the whole analysis as one HTML "
+                   f"page: `council report {run_dir} --out report.html`.")
     if not report.complete:
         click.echo(f"work remains: run `council demo --run-dir {run_dir}` again", err=True)
         raise SystemExit(1)

@@ -201,6 +201,7 @@ def ablation_figure(ablation):
                       color=colours[c], marker="o", markersize=3, capsize=2, label=label)
         right.plot(ablation.test_sizes, ablation.rank_stability[c], color=colours[c], marker="o", markersize=3,
                    label=label)
+    left.set_ylim(0, 100)  # a mean ± sd band can reach past the possible range
     left.set_xlabel("items in the test set")
     left.set_ylabel("separability % (mean ± sd)")
     right.set_xlabel("items in the test set")

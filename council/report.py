@@ -99,10 +99,7 @@ _JUDGE_COLUMNS = (
 )
 
 
-def _judges_section(metrics, has_lengths: bool) -> str:
-    from scoring import JUDGE_METRICS
-
-    columns = [c for c in _JUDGE_COLUMNS if has_lengths or not c[0].startswith("length")]
+def _judge_table(metrics, columns) -> str:
     rows = []
     for j, judge in enumerate(metrics.judges):
         row = [judge, int(metrics.n_votes[j])]
@@ -110,23 +107,37 @@ def _judges_section(metrics, has_lengths: bool) -> str:
             estimate, lower, upper = (part[j] for part in metrics.metric(name))
             row.append(_cell(estimate, lower, upper, scale, digits))
         rows.append(row)
+    return _table(["judge", "votes"] + [header for _, header, _, _ in columns], rows)
+
+
+def _judges_section(metrics, has_lengths: bool) -> str:
+    from scoring import JUDGE_METRICS
+
+    columns = [c for c in _JUDGE_COLUMNS if has_lengths or not c[0].startswith("length")]
+    # Two tables of a screen's width each: how a judge votes, then what its votes do.
+    position = [c for c in columns if c[0].startswith("position") or c[0] == "conviction"]
+    outcome = [c for c in columns if c not in position]
     legend = "".join(f"<li><b>{_e(header)}</b>: {_e(JUDGE_METRICS[name])}</li>" for name, header, _, _ in columns)
     note = (
-        f"Percentile intervals from {metrics.rounds} item-bootstrap rounds (separability: {metrics.separability_draws} "
-        "rounds of a nested bootstrap). Spreads such as polarization and separability grow under resampling, so "
-        "their intervals can sit above the estimate; read them as the spread over test sets like this one."
+        f"Estimates with {100 * metrics.settings.level:g}% percentile intervals from {metrics.rounds} item-bootstrap "
+        f"rounds (separability: {metrics.separability_draws} rounds of a nested bootstrap). Spreads such as "
+        "polarization and separability grow under resampling, so their intervals can sit above the estimate; read "
+        "them as the spread over test sets like this one. — where a metric is undefined."
     )
+    self_figure = ""
+    if np.isfinite(metrics.metric("self_enhancement_bias")[0]).any():
+        self_figure = _figure(figures.self_enhancement_figure(metrics), "Score a judge alone gives its own model "
+                              "minus the council's score for it; self-judgments included for both.")
     return (
         "<h2 id='judges'>Judges</h2>"
-        + _table(["judge", "votes"] + [header for _, header, _, _ in columns], rows)
+        + _judge_table(metrics, position) + _judge_table(metrics, outcome)
         + f"<ul class='note'>{legend}</ul><p class='note'>{_e(note)}</p>"
         + "<h2 id='position'>Position bias</h2>"
         + _figure(figures.position_figure(metrics), "Every pair is judged in both orders; a consistent judge "
                   "names the same winner both times.")
         + "<h2 id='self-enhancement'>Self-enhancement</h2>"
         + _self_enhancement_note(metrics)
-        + _figure(figures.self_enhancement_figure(metrics), "Score a judge alone gives its own model minus the "
-                  "council's score for it; self-judgments included for both.")
+        + self_figure
         + "<h2 id='agreement'>Agreement</h2>"
         + _figure(figures.agreement_figure(metrics), "Cohen's κ on the side each judge preferred, over the vote "
                   "keys both judged (ties left out); blank where two judges share no key.")

@@ -175,7 +175,11 @@ def fit_bradley_terry(
         step -= step.mean(axis=-1, keepdims=True)
         step = _damped(sa, step, wa, alpha)
         s[idx] = sa + step
-        active[idx] = np.abs(step).max(axis=-1) > tol
+        # Done when steps are tiny, or when the gradient is at rounding level: along a
+        # near-flat direction (a model that never lost, tiny alpha) the Newton step is
+        # rounding noise divided by a tiny curvature and never drops below tol.
+        flat = np.abs(gradient).max(axis=-1) <= 1e-12 * np.maximum(1.0, won[idx].sum(axis=-1))
+        active[idx] = (np.abs(step).max(axis=-1) > tol) & ~flat
     s -= s.mean(axis=-1, keepdims=True)
     return s[0] if single else s
 

@@ -20,7 +20,9 @@ FAST = ("--judge-rounds", "20", "--separability-draws", "3", "--rounds", "50")
 @pytest.fixture
 def finished_run(cli, council_file, tmp_path):
     run_dir = tmp_path / "run"
-    result = cli("run", council_file(members=("alpha", "beta", "gamma", "delta")), "--run-dir", run_dir)
+    # Self-judgments kept, as a run meant for bias diagnostics would.
+    config = council_file(members=("alpha", "beta", "gamma", "delta"), judge={"include_self": True})
+    result = cli("run", config, "--run-dir", run_dir)
     assert result.exit_code == 0, result.output
     return run_dir
 
@@ -34,20 +36,15 @@ def test_judges_json_on_a_run_has_every_metric_with_intervals_and_length_bias(cl
         for name in ("position_consistency", "position_bias_first", "position_bias_second", "conviction",
                      "contrarianism", "polarization", "self_enhancement_bias", "length_bias_r2", "separability"):
             assert set(row[name]) == {"estimate", "lower", "upper"}
-        # Answers live in the run, so length bias is measured; self-judgments are excluded by
-        # default in the run, so self-enhancement has nothing to compare.
+        # Answers live in the run, so length bias is measured; the run kept self-judgments.
         assert row["length_bias_r2"]["estimate"] is not None
+        assert row["self_enhancement_bias"]["estimate"] is not None
         assert 0 <= row["position_consistency"]["estimate"] <= 1
     assert data["rounds"] == 20 and data["separability_draws"] == 3
 
 
 def test_judges_table_on_the_paper_votes_with_human_labels(cli, write_votes):
-    # Stand-in "humans": one judge's votes, relabelled as an annotator.
-    import csv
-
-    with open(EXAMPLE_VOTES, newline="") as handle:
-        rows = [row for row in csv.DictReader(handle) if row["judge"] == "gpt-4o-2024-05-13"]
-    humans = write_votes([{**row, "judge": "annotator-1"} for row in rows], suffix=".csv", name="humans")
+    humans = _stand_in_humans(write_votes)
     result = cli("judges", EXAMPLE_VOTES, "--reference", "qwen1.5-32B-Chat", "--unknown-verdicts", "unscored",
                  "--human", humans, *FAST)
     assert result.exit_code == 0, result.output
@@ -85,11 +82,21 @@ def _render(html: Path, screenshot: Path) -> str:
     return dom.stdout
 
 
+def _stand_in_humans(write_votes):
+    """One judge's votes relabelled as an annotator's: stand-in human labels."""
+    import csv
+
+    with open(EXAMPLE_VOTES, newline="") as handle:
+        rows = [row for row in csv.DictReader(handle) if row["judge"] == "gpt-4o-2024-05-13"]
+    return write_votes([{**row, "judge": "annotator-1"} for row in rows], suffix=".csv", name="humans")
+
+
 @pytest.mark.parametrize("source", ["run", "votes"])
-def test_report_is_one_static_file_that_renders(cli, finished_run, tmp_path, source):
+def test_report_is_one_static_file_that_renders(cli, finished_run, tmp_path, write_votes, source):
     out = tmp_path / f"report-{source}.html"
     args = [finished_run] if source == "run" else [EXAMPLE_VOTES, "--reference", "qwen1.5-32B-Chat",
-                                                   "--unknown-verdicts", "unscored"]
+                                                   "--unknown-verdicts", "unscored",
+                                                   "--human", _stand_in_humans(write_votes)]
     result = cli("report", *args, "--out", out, "--trials", "2", *FAST)
     assert result.exit_code == 0, result.output
     text = out.read_text()
@@ -102,6 +109,8 @@ def test_report_is_one_static_file_that_renders(cli, finished_run, tmp_path, sou
     assert "<script" not in text and not re.search(r"(src|href)=['\"]?https?:", text)
     if source == "run":
         assert "config hash" in text and "Length effect" in text
+    else:
+        assert "id='human'" in text and "Spearman" in text
     if _chromium() is None:
         pytest.skip("Debian's chromium is not installed: the report was checked as text only")
     dom = _render(out, tmp_path / "shot.png")

@@ -63,6 +63,16 @@ def scoring_options(command):
     return command
 
 
+def judge_metric_options(command):
+    """How hard `council judges` and `council report` bootstrap the judge metrics."""
+    command = click.option(
+        "--separability-draws", type=click.IntRange(min=0), default=50, show_default=True,
+        help="Outer rounds that recompute each judge's separability (nested bootstrap; 0 skips it).",
+    )(command)
+    return click.option("--judge-rounds", type=click.IntRange(min=1), default=200, show_default=True,
+                        help="Item-bootstrap rounds of the judge metrics' intervals.")(command)
+
+
 def _settings(options: dict):
     from scoring import scoring_settings
 
@@ -119,10 +129,7 @@ def score(path, as_json, **options) -> None:
 @main.command()
 @click.argument("path", type=click.Path(dir_okay=True))
 @scoring_options
-@click.option("--judge-rounds", type=click.IntRange(min=1), default=200, show_default=True,
-              help="Item-bootstrap rounds of the judge metrics' intervals.")
-@click.option("--separability-draws", type=click.IntRange(min=0), default=50, show_default=True,
-              help="Outer rounds that recompute each judge's separability (nested bootstrap; 0 skips it).")
+@judge_metric_options
 @click.option("--human", "human_path", type=click.Path(dir_okay=False),
               help="A votes file of human labels: add each judge's agreement with people.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
@@ -140,13 +147,8 @@ def judges(path, judge_rounds, separability_draws, human_path, as_json, **option
         seed=settings.seed,
     ))
     data = metrics.to_dict()
-    human = None
-    if human_path:
-        from scoring import human_agreement
-
-        human_votes = _source(human_path, options["unknown_verdicts"]).votes
-        human = _scored(human_path, lambda: human_agreement(source.votes, human_votes, settings,
-                                                             rounds=judge_rounds, seed=settings.seed))
+    human = _human_agreement(human_path, source, settings, options["unknown_verdicts"], judge_rounds)
+    if human is not None:
         data["human"] = human.to_dict()
     if as_json:
         click.echo(json.dumps(data, indent=2))
@@ -155,6 +157,17 @@ def judges(path, judge_rounds, separability_draws, human_path, as_json, **option
         if human is not None:
             click.echo("")
             click.echo(_human_lines(human))
+
+
+def _human_agreement(human_path, source, settings, unknown_verdicts: str, rounds: int):
+    """Agreement with the human labels of ``human_path`` (None without one)."""
+    if not human_path:
+        return None
+    from scoring import human_agreement
+
+    human_votes = _source(human_path, unknown_verdicts).votes
+    return _scored(human_path, lambda: human_agreement(source.votes, human_votes, settings, rounds=rounds,
+                                                       seed=settings.seed))
 
 
 def _human_lines(human) -> str:
@@ -213,27 +226,23 @@ def ablate(path, jury_sizes, test_sizes, trials, adversarial, as_json, **options
 @scoring_options
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="The HTML file to write.")
 @click.option("--human", "human_path", type=click.Path(dir_okay=False), help="A votes file of human labels.")
-@click.option("--judge-rounds", type=click.IntRange(min=1), default=200, show_default=True,
-              help="Item-bootstrap rounds of the judge metrics' intervals.")
-@click.option("--separability-draws", type=click.IntRange(min=0), default=50, show_default=True,
-              help="Outer rounds that recompute each judge's separability (nested bootstrap; 0 skips it).")
+@judge_metric_options
 @click.option("--trials", type=click.IntRange(min=1), default=10, show_default=True,
               help="Sub-councils per cell of the ablation curve.")
 def report(path, out, human_path, judge_rounds, separability_draws, trials, **options) -> None:
     """One static HTML file (no server, no network, plots embedded) for an appendix."""
-    from council.report import build_report
-
     from pathlib import Path
+
+    from council.files import write_atomically
+    from council.report import build_report
 
     if not Path(out).resolve().parent.is_dir():
         raise BadInput(f"the folder of --out does not exist: {Path(out).parent}")
     settings = _settings(options)
     source = _source(path, options["unknown_verdicts"])
-    human_votes = _source(human_path, options["unknown_verdicts"]).votes if human_path else None
-    html = _scored(path, lambda: build_report(source, settings, human=human_votes, judge_rounds=judge_rounds,
+    human = _human_agreement(human_path, source, settings, options["unknown_verdicts"], judge_rounds)
+    html = _scored(path, lambda: build_report(source, settings, human=human, judge_rounds=judge_rounds,
                                               trials=trials, separability_draws=separability_draws))
-    from council.files import write_atomically
-
     write_atomically(out, html)
     click.echo(f"wrote {out}")
 

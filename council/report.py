@@ -198,8 +198,12 @@ def _human_section(human) -> str:
 
 def build_report(source: VoteSource, settings, *, human=None, judge_rounds: int = 200, trials: int = 10,
                  separability_draws: int = 50) -> str:
-    """The whole report as one HTML string."""
-    from scoring import human_agreement, judge_metrics, jury_ablation, rank_models
+    """The whole report as one HTML string.
+
+    ``human`` is a `scoring.HumanAgreement` (from `scoring.human_agreement`) to add the
+    agreement with people; the rest is computed here from ``source`` and ``settings``.
+    """
+    from scoring import judge_metrics, jury_ablation, rank_models
 
     board = rank_models(source.votes, settings)
     metrics = judge_metrics(source.votes, settings, lengths=source.lengths, rounds=judge_rounds,
@@ -210,8 +214,7 @@ def build_report(source: VoteSource, settings, *, human=None, judge_rounds: int 
     if len(source.votes.judges) >= 1 and len(source.votes.items) >= 2:
         sections.append(_ablation_section(jury_ablation(source.votes, settings, trials=trials, seed=settings.seed)))
     if human is not None:
-        sections.append(_human_section(human_agreement(source.votes, human, settings, rounds=judge_rounds,
-                                                       seed=settings.seed)))
+        sections.append(_human_section(human))
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     title = f"Council report — {source.path}"
     return (

@@ -121,6 +121,9 @@ def human_agreement(
 
     settings = settings or ScoringSettings()
     votes, human = _on_shared_names(votes, human)
+    shared_items = np.intersect1d(np.unique(votes.item), np.unique(human.item))
+    if not len(shared_items):
+        raise ScoringError("the human labels share no item with the council's votes (item names must match)")
     # One table over the same keys: stack, then split the judge columns.
     both = Votes(
         item=np.concatenate([votes.item, human.item]),
@@ -149,7 +152,6 @@ def human_agreement(
     council_scores = np.array([council_points[m] for m in models])
     human_scores = np.array([human_points[m] for m in models])
     spearman, kendall = _correlations(council_scores, human_scores)
-    shared_items = np.intersect1d(np.unique(votes.item), np.unique(human.item))
     rng = np.random.default_rng(seed)
     draws = []
     for _ in range(rounds):

@@ -53,6 +53,14 @@ def test_judges_table_on_the_paper_votes_with_human_labels(cli, write_votes):
     assert re.search(r"agreement with humans: council [\d.]+% of \d+ shared keys", result.output)
 
 
+def test_human_labels_on_other_items_are_bad_input(cli, write_votes):
+    humans = write_votes([{"item": "elsewhere", "judge": "annotator-1", "model_a": "claude-3-opus",
+                           "model_b": "qwen1.5-32B-Chat", "verdict": "A>B"}], name="humans")
+    result = cli("judges", EXAMPLE_VOTES, "--unknown-verdicts", "unscored", "--human", humans,
+                 "--separability-draws", "0", "--judge-rounds", "2")
+    assert result.exit_code == 2 and "share no item" in result.output and "humans.jsonl" in result.output
+
+
 def test_ablate_prints_cells_and_rejects_impossible_sizes(cli, finished_run):
     result = cli("ablate", finished_run, "--trials", "3", "--rounds", "30", "--json", "--jury-sizes", "1,4")
     assert result.exit_code == 0, result.output

@@ -149,7 +149,11 @@ def agreement_figure(metrics):
     """Cohen's κ between every two judges on the vote keys they share."""
     n = len(metrics.judges)
     figure, axes = _new_figure((max(4, 0.45 * n + 2.5), max(3.5, 0.45 * n + 2)))
-    image = _heatmap(axes, metrics.agreement.kappa, metrics.judges, metrics.judges, vmin=-1, vmax=1, cmap="PuOr")
+    from scoring import MIN_KAPPA_KEYS
+
+    agreement = metrics.agreement
+    kappa = np.where(agreement.n_decided >= MIN_KAPPA_KEYS, agreement.kappa, np.nan)
+    image = _heatmap(axes, kappa, metrics.judges, metrics.judges, vmin=-1, vmax=1, cmap="PuOr")
     figure.colorbar(image, ax=axes, shrink=0.8, label="Cohen's κ (sides)")
     axes.set_title("Agreement between judges", loc="left")
     return figure

@@ -111,7 +111,7 @@ def _judge_table(metrics, columns) -> str:
 
 
 def _judges_section(metrics, has_lengths: bool) -> str:
-    from scoring import JUDGE_METRICS
+    from scoring import JUDGE_METRICS, MIN_KAPPA_KEYS
 
     columns = [c for c in _JUDGE_COLUMNS if has_lengths or not c[0].startswith("length")]
     # Two tables of a screen's width each: how a judge votes, then what its votes do.
@@ -139,8 +139,9 @@ def _judges_section(metrics, has_lengths: bool) -> str:
         + _self_enhancement_note(metrics)
         + self_figure
         + "<h2 id='agreement'>Agreement</h2>"
-        + _figure(figures.agreement_figure(metrics), "Cohen's κ on the side each judge preferred, over the vote "
-                  "keys both judged (ties left out); blank where two judges share no key.")
+        + _figure(figures.agreement_figure(metrics), f"Cohen's κ on the side each judge preferred, over the vote "
+                  "keys both judged (ties left out); blank where two judges share fewer than "
+                  f"{MIN_KAPPA_KEYS} such keys.")
     )
 
 

@@ -4,7 +4,7 @@ A pure statistics library: arrays and frozen dataclasses in and out, no I/O.
 """
 
 from scoring.ablation import JuryAblation, jury_ablation, rank_stability
-from scoring.agreement import JudgeAgreement, contrarianism, judge_agreement, vote_table
+from scoring.agreement import MIN_KAPPA_KEYS, JudgeAgreement, contrarianism, judge_agreement, vote_table
 from scoring.aggregation import aggregate_votes, consistent_votes, drop_self_judgments, scored_votes
 from scoring.bootstrap import bootstrap_ratings, resample_items, resampled_win_matrices
 from scoring.bradley_terry import (
@@ -64,6 +64,7 @@ __all__ = [
     "JudgeProfiles",
     "JuryAblation",
     "LABELS",
+    "MIN_KAPPA_KEYS",
     "Leaderboard",
     "LengthBias",
     "LengthControlled",

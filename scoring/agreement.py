@@ -13,7 +13,11 @@ import numpy as np
 
 from scoring.votes import Votes
 
-__all__ = ["JudgeAgreement", "contrarianism", "judge_agreement", "vote_table"]
+__all__ = ["MIN_KAPPA_KEYS", "JudgeAgreement", "contrarianism", "judge_agreement", "vote_table"]
+
+#: Fewest shared decided keys for a κ to be summarised or drawn: below this, one or
+#: two coincidences make κ ±1.
+MIN_KAPPA_KEYS = 5
 
 
 def vote_table(votes: Votes) -> tuple[np.ndarray, np.ndarray]:
@@ -70,8 +74,9 @@ class JudgeAgreement:
     over shared keys where neither judge called a tie (the paper code's convention);
     ``sidewise[j, k]`` is the raw share of those keys on the same side; ``exact[j,
     k]`` the share of shared keys (ties included) with the very same verdict on the
-    five-point scale. ``n_shared`` counts shared keys. NaN where two judges share
-    no key (or, for κ, where both always chose one side).
+    five-point scale. ``n_shared`` counts shared keys, ``n_decided`` those where
+    neither called a tie (κ's sample). NaN where two judges share no key (or, for κ,
+    where both always chose one side).
     """
 
     judges: tuple[str, ...]
@@ -79,12 +84,14 @@ class JudgeAgreement:
     sidewise: np.ndarray
     exact: np.ndarray
     n_shared: np.ndarray
+    n_decided: np.ndarray
 
-    def mean_kappa(self) -> np.ndarray:
-        """Each judge's mean κ with the other judges (NaN pairs left out)."""
+    def mean_kappa(self, min_decided: int = MIN_KAPPA_KEYS) -> np.ndarray:
+        """Each judge's mean κ with the other judges that share at least
+        ``min_decided`` decided keys with it (NaN if none does)."""
         import warnings
 
-        off = self.kappa.copy()
+        off = np.where(self.n_decided >= min_decided, self.kappa, np.nan)
         np.fill_diagonal(off, np.nan)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # a judge sharing no key: NaN
@@ -96,7 +103,7 @@ def judge_agreement(votes: Votes) -> JudgeAgreement:
     outcome, present = vote_table(votes)
     side = np.sign(outcome)
     decided = present & (side != 0)
-    kappa, sidewise, _ = _kappa(side, side, decided, decided)
+    kappa, sidewise, n_decided = _kappa(side, side, decided, decided)
     present_f = present.astype(float)
     same = np.zeros((len(votes.judges),) * 2)
     for value in (-2, -1, 0, 1, 2):
@@ -105,7 +112,7 @@ def judge_agreement(votes: Votes) -> JudgeAgreement:
     n_shared = present_f.T @ present_f
     with np.errstate(invalid="ignore", divide="ignore"):
         exact = same / n_shared
-    return JudgeAgreement(votes.judges, kappa, sidewise, exact, n_shared.astype(int))
+    return JudgeAgreement(votes.judges, kappa, sidewise, exact, n_shared.astype(int), n_decided.astype(int))
 
 
 def contrarianism(votes: Votes) -> np.ndarray:
@@ -118,7 +125,8 @@ def contrarianism(votes: Votes) -> np.ndarray:
     its own and the council's side rates allow perfectly (κ = 1); 1 means no more
     agreement than chance; above 1, systematic opposition. The paper (§5.1) names the
     trait without fixing a formula; κ discounts the agreement two judges that both
-    favour, say, the first position would show by chance.
+    favour, say, the first position would show by chance. NaN for a judge with fewer
+    than `MIN_KAPPA_KEYS` such keys.
     """
     outcome, present = vote_table(votes)
     side = np.sign(outcome).astype(np.int64)
@@ -127,6 +135,8 @@ def contrarianism(votes: Votes) -> np.ndarray:
     result = np.full(len(votes.judges), np.nan)
     for j in range(len(votes.judges)):
         mask = (side[:, j] != 0) & (others[:, j] != 0)
+        if mask.sum() < MIN_KAPPA_KEYS:
+            continue
         kappa, _, _ = _kappa(side[:, [j]], others[:, [j]], mask[:, None], mask[:, None])
         result[j] = 1.0 - kappa[0, 0]
     return result

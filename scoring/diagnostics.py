@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scoring.agreement import JudgeAgreement, contrarianism, judge_agreement
+from scoring.agreement import MIN_KAPPA_KEYS, JudgeAgreement, contrarianism, judge_agreement
 from scoring.bootstrap import resample_items
 from scoring.errors import ScoringError
 from scoring.judges import judge_affinity, judge_profiles, polarization
@@ -31,7 +31,7 @@ JUDGE_METRICS = {
     "position_bias_first": "share of votes in inconsistent couplets that chose the first position",
     "position_bias_second": "share of votes in inconsistent couplets that chose the second position",
     "conviction": "share of strong verdicts (A>>B, B>>A)",
-    "agreement": "mean Cohen's κ on sides with each other judge (shared vote keys)",
+    "agreement": f"mean Cohen's κ on sides with each other judge sharing at least {MIN_KAPPA_KEYS} decided vote keys",
     "contrarianism": "1 − Cohen's κ with the majority side of the other judges",
     "polarization": "range (max − min) of the scores the judge alone gives the models",
     "self_enhancement_bias": "the judge's score for its own model minus the council's",

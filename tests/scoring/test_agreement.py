@@ -72,3 +72,15 @@ def test_identical_judges_are_not_contrarian():
         label = ["A>B", "B>A"][rng.integers(2)]
         rows += [(f"i{k}", judge, "x", "y", label) for judge in ("j1", "j2", "j3")]
     assert np.allclose(contrarianism(make_votes(*zip(*rows))), 0.0)
+
+
+def test_too_few_shared_keys_give_no_summary():
+    rows = []
+    for k in range(3):  # three shared keys: a κ of 1 by coincidence, not evidence
+        rows += [(f"i{k}", judge, "x", "y", "A>B" if k else "B>A") for judge in ("j1", "j2")]
+    votes = make_votes(*zip(*rows))
+    agreement = judge_agreement(votes)
+    assert agreement.kappa[0, 1] == pytest.approx(1.0) and agreement.n_decided[0, 1] == 3
+    assert np.isnan(agreement.mean_kappa()).all()
+    assert np.isnan(contrarianism(votes)).all()
+    assert agreement.mean_kappa(min_decided=3)[0] == pytest.approx(1.0)

@@ -56,9 +56,11 @@ class JudgeMetrics:
     n_votes : numpy.ndarray of int
         Each judge's scored votes.
     agreement : JudgeAgreement
-        Pairwise agreement on all votes; ``kappa_lower``/``kappa_upper`` bound its κ.
+        Pairwise agreement on all votes; ``kappa_lower``/``kappa_upper`` bound its κ
+        and ``exact_lower``/``exact_upper`` its exact agreement.
     scores : numpy.ndarray, shape (n_judges, n_models)
-        The score each judge alone gives each model (affinity), on the settings' scale.
+        The score each judge alone gives each model (affinity), on the settings' scale,
+        bounded by ``scores_lower``/``scores_upper``.
     council_scores : numpy.ndarray
     models : tuple of str
     rounds, separability_rounds, separability_draws : int
@@ -76,8 +78,12 @@ class JudgeMetrics:
     agreement: JudgeAgreement
     kappa_lower: np.ndarray
     kappa_upper: np.ndarray
+    exact_lower: np.ndarray
+    exact_upper: np.ndarray
     models: tuple[str, ...]
     scores: np.ndarray
+    scores_lower: np.ndarray
+    scores_upper: np.ndarray
     council_scores: np.ndarray
     rounds: int
     separability_rounds: int
@@ -91,7 +97,9 @@ class JudgeMetrics:
 
     def to_dict(self) -> dict:
         """JSON-ready: ``{"judges": [{"judge", "n_votes", <metric>: {estimate, lower,
-        upper}}]}`` plus how the intervals were made; NaN becomes null."""
+        upper}, "affinity": {model: {…}}}], "agreement": [{"judges", "n_shared",
+        "n_decided", "kappa": {…}, "exact": {…}}]}`` plus how the intervals were made;
+        NaN becomes null."""
 
         def number(value) -> float | None:
             return None if not np.isfinite(value) else float(value)
@@ -105,7 +113,26 @@ class JudgeMetrics:
                     "lower": number(self.lower[m, j]),
                     "upper": number(self.upper[m, j]),
                 }
+            row["affinity"] = {
+                model: {"estimate": number(self.scores[j, k]), "lower": number(self.scores_lower[j, k]),
+                        "upper": number(self.scores_upper[j, k])}
+                for k, model in enumerate(self.models) if np.isfinite(self.scores[j, k])
+            }
             judges.append(row)
+        pairs = []
+        agreement = self.agreement
+        for a in range(len(self.judges)):
+            for b in range(a + 1, len(self.judges)):
+                if agreement.n_shared[a, b]:
+                    pairs.append({
+                        "judges": [self.judges[a], self.judges[b]],
+                        "n_shared": int(agreement.n_shared[a, b]),
+                        "n_decided": int(agreement.n_decided[a, b]),
+                        "kappa": {"estimate": number(agreement.kappa[a, b]), "lower": number(self.kappa_lower[a, b]),
+                                  "upper": number(self.kappa_upper[a, b])},
+                        "exact": {"estimate": number(agreement.exact[a, b]), "lower": number(self.exact_lower[a, b]),
+                                  "upper": number(self.exact_upper[a, b])},
+                    })
         return {
             "settings": self.settings.to_dict(),
             "rounds": self.rounds,
@@ -114,6 +141,7 @@ class JudgeMetrics:
             "level": self.settings.level,
             "metrics": {name: JUDGE_METRICS[name] for name in self.metrics},
             "judges": judges,
+            "agreement": pairs,
         }
 
 
@@ -244,18 +272,26 @@ def judge_metrics(
     estimate, agreement, affinity, profiles = _statistics(votes, settings, lengths, separability_rounds, rng)
     draws = np.empty((rounds,) + estimate.shape)
     kappa_draws = np.empty((rounds,) + agreement.kappa.shape)
+    exact_draws = np.empty_like(kappa_draws)
+    score_draws = np.full((rounds,) + affinity.scores.shape, np.nan)
     for r in range(rounds):
         resampled, drawn = resample_items(votes, rng)
         resampled_lengths = lengths[drawn] if lengths is not None else None
-        draws[r], resampled_agreement, _, _ = _statistics(
+        draws[r], resampled_agreement, resampled_affinity, _ = _statistics(
             resampled, settings, resampled_lengths, separability_rounds if r < separability_draws else 0, rng
         )
         kappa_draws[r] = resampled_agreement.kappa
+        exact_draws[r] = resampled_agreement.exact
+        columns = [affinity.models.index(m) for m in resampled_affinity.models if m in affinity.models]
+        kept = [i for i, m in enumerate(resampled_affinity.models) if m in affinity.models]
+        score_draws[r][:, columns] = resampled_affinity.scores[:, kept]
     tail = 100 * (1 - settings.level) / 2
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns stay NaN
         lower, upper = np.nanpercentile(draws, [tail, 100 - tail], axis=0)
         kappa_lower, kappa_upper = np.nanpercentile(kappa_draws, [tail, 100 - tail], axis=0)
+        exact_lower, exact_upper = np.nanpercentile(exact_draws, [tail, 100 - tail], axis=0)
+        scores_lower, scores_upper = np.nanpercentile(score_draws, [tail, 100 - tail], axis=0)
     return JudgeMetrics(
         judges=votes.judges,
         metrics=tuple(JUDGE_METRICS),
@@ -266,8 +302,12 @@ def judge_metrics(
         agreement=agreement,
         kappa_lower=kappa_lower,
         kappa_upper=kappa_upper,
+        exact_lower=exact_lower,
+        exact_upper=exact_upper,
         models=affinity.models,
         scores=affinity.scores,
+        scores_lower=scores_lower,
+        scores_upper=scores_upper,
         council_scores=affinity.council,
         rounds=rounds,
         separability_rounds=separability_rounds,

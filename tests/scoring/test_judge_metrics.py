@@ -66,6 +66,9 @@ def test_json_has_every_metric_with_its_interval():
                      "contrarianism", "polarization", "self_enhancement_bias", "length_bias_r2", "separability"):
             assert set(row[name]) == {"estimate", "lower", "upper"}, name
         assert row["length_bias_r2"]["estimate"] is not None
+        assert set(row["affinity"]) <= set(votes.models) and row["affinity"]
+    pair = data["agreement"][0]
+    assert len(pair["judges"]) == 2 and set(pair["kappa"]) == {"estimate", "lower", "upper"}
 
 
 def test_metrics_are_reproducible_by_seed():

@@ -173,10 +173,12 @@ def _human_agreement(human_path, source, settings, unknown_verdicts: str, rounds
 def _human_lines(human) -> str:
     low, high = human.spearman_interval
     k_low, k_high = human.kendall_interval
+    a_low, a_high = human.council_agreement_interval
     return (
-        f"agreement with humans: council {100 * human.council_agreement:.1f}% of {human.council_n_shared} shared "
-        f"keys (κ {human.council_kappa:.2f}); leaderboards: Spearman {human.spearman:.3f} [{low:.3f}, {high:.3f}], "
-        f"Kendall {human.kendall:.3f} [{k_low:.3f}, {k_high:.3f}] over {len(human.models)} models"
+        f"agreement with humans: council {100 * human.council_agreement:.1f}% [{100 * a_low:.1f}, {100 * a_high:.1f}] "
+        f"of {human.council_n_shared} shared keys on the same side (κ {human.council_kappa:.2f}); leaderboards: "
+        f"Spearman {human.spearman:.3f} [{low:.3f}, {high:.3f}], Kendall {human.kendall:.3f} "
+        f"[{k_low:.3f}, {k_high:.3f}] over {len(human.models)} models"
     )
 
 

@@ -184,15 +184,16 @@ def _ablation_section(ablation) -> str:
 
 
 def _human_section(human) -> str:
-    rows = [[judge, f"{100 * human.agreement[j]:.1f}" if np.isfinite(human.agreement[j]) else "—",
-             f"{human.kappa[j]:.2f}" if np.isfinite(human.kappa[j]) else "—", int(human.n_shared[j])]
+    rows = [[judge, _cell(human.agreement[j], human.agreement_lower[j], human.agreement_upper[j], 100, 1),
+             _cell(human.kappa[j], human.kappa_lower[j], human.kappa_upper[j]), int(human.n_shared[j])]
             for j, judge in enumerate(human.judges)]
-    rows.append(["council (majority)", f"{100 * human.council_agreement:.1f}", f"{human.council_kappa:.2f}",
-                 human.council_n_shared])
+    rows.append(["council (majority)", _cell(human.council_agreement, *human.council_agreement_interval, 100, 1),
+                 _cell(human.council_kappa, *human.council_kappa_interval), human.council_n_shared])
     low, high = human.spearman_interval
     k_low, k_high = human.kendall_interval
-    note = (f"Leaderboards: Spearman {human.spearman:.3f} [{low:.3f}, {high:.3f}], Kendall {human.kendall:.3f} "
-            f"[{k_low:.3f}, {k_high:.3f}] over {len(human.models)} models (joint item bootstrap).")
+    note = (f"Sides compared with the humans' majority side on shared vote keys (ties left out). Leaderboards: "
+            f"Spearman {human.spearman:.3f} [{low:.3f}, {high:.3f}], Kendall {human.kendall:.3f} "
+            f"[{k_low:.3f}, {k_high:.3f}] over {len(human.models)} models. Intervals from one joint item bootstrap.")
     return ("<h2 id='human'>Agreement with humans</h2>" + _table(["judge", "same side %", "κ", "shared keys"], rows)
             + f"<p class='note'>{_e(note)}</p>")
 

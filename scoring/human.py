@@ -29,15 +29,22 @@ class HumanAgreement:
     judges) compare sides on the vote keys both labelled, ties excluded: the share on
     the same side, and Cohen's κ. ``n_shared`` counts those keys. ``spearman`` and
     ``kendall`` correlate the council's and the humans' leaderboards (scores of the
-    models both rank), with percentile intervals from a joint item bootstrap.
+    models both rank). Every ``*_lower``/``*_upper``/``*_interval`` is a percentile
+    interval from one joint item bootstrap (the same items redrawn for both).
     """
 
     judges: tuple[str, ...]
     agreement: np.ndarray
+    agreement_lower: np.ndarray
+    agreement_upper: np.ndarray
     kappa: np.ndarray
+    kappa_lower: np.ndarray
+    kappa_upper: np.ndarray
     n_shared: np.ndarray
     council_agreement: float
+    council_agreement_interval: tuple[float, float]
     council_kappa: float
+    council_kappa_interval: tuple[float, float]
     council_n_shared: int
     models: tuple[str, ...]
     council_scores: np.ndarray
@@ -53,12 +60,22 @@ class HumanAgreement:
 
         return {
             "judges": [
-                {"judge": judge, "agreement": number(self.agreement[j]), "kappa": number(self.kappa[j]),
+                {"judge": judge,
+                 "agreement": {"estimate": number(self.agreement[j]), "lower": number(self.agreement_lower[j]),
+                               "upper": number(self.agreement_upper[j])},
+                 "kappa": {"estimate": number(self.kappa[j]), "lower": number(self.kappa_lower[j]),
+                           "upper": number(self.kappa_upper[j])},
                  "n_shared": int(self.n_shared[j])}
                 for j, judge in enumerate(self.judges)
             ],
-            "council": {"agreement": number(self.council_agreement), "kappa": number(self.council_kappa),
-                        "n_shared": self.council_n_shared},
+            "council": {
+                "agreement": {"estimate": number(self.council_agreement),
+                              "lower": number(self.council_agreement_interval[0]),
+                              "upper": number(self.council_agreement_interval[1])},
+                "kappa": {"estimate": number(self.council_kappa), "lower": number(self.council_kappa_interval[0]),
+                          "upper": number(self.council_kappa_interval[1])},
+                "n_shared": self.council_n_shared,
+            },
             "leaderboards": {
                 "models": list(self.models),
                 "council_scores": [float(x) for x in self.council_scores],
@@ -93,6 +110,29 @@ def _majority_side(outcome: np.ndarray, present: np.ndarray) -> np.ndarray:
     return np.sign(side.sum(axis=1))
 
 
+def _side_agreement(votes: Votes, human: Votes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Same-side share, Cohen's κ and shared decided keys against the humans' majority
+    side: one entry per judge, then the council's majority side last."""
+    # One table over the same keys: stack, then split the judge columns.
+    both = Votes(
+        item=np.concatenate([votes.item, human.item]),
+        judge=np.concatenate([votes.judge, human.judge + len(votes.judges)]),
+        model_a=np.concatenate([votes.model_a, human.model_a]),
+        model_b=np.concatenate([votes.model_b, human.model_b]),
+        outcome=np.concatenate([votes.outcome, human.outcome]),
+        items=votes.items, judges=votes.judges + human.judges, models=votes.models,
+    )
+    outcome, present = vote_table(both)
+    n = len(votes.judges)
+    judge_side = np.where(present[:, :n], np.sign(outcome[:, :n]), 0)
+    council_side = _majority_side(outcome[:, :n], present[:, :n])[:, None]
+    sides = np.concatenate([judge_side, council_side], axis=1)
+    human_side = _majority_side(outcome[:, n:], present[:, n:])[:, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        kappa, agreement, shared = _kappa(sides, human_side, sides != 0, human_side != 0)
+    return agreement[:, 0], kappa[:, 0], shared[:, 0].astype(int)
+
+
 def _correlations(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a constant leaderboard has no rank correlation: NaN
@@ -114,7 +154,7 @@ def human_agreement(
     settings : ScoringSettings, optional
         How both leaderboards are fitted (point estimates only).
     rounds : int
-        Joint item-bootstrap rounds for the correlation intervals.
+        Joint item-bootstrap rounds for the intervals.
     seed : int or None
     """
     from scoring.leaderboard import point_scores
@@ -124,23 +164,7 @@ def human_agreement(
     shared_items = np.intersect1d(np.unique(votes.item), np.unique(human.item))
     if not len(shared_items):
         raise ScoringError("the human labels share no item with the council's votes (item names must match)")
-    # One table over the same keys: stack, then split the judge columns.
-    both = Votes(
-        item=np.concatenate([votes.item, human.item]),
-        judge=np.concatenate([votes.judge, human.judge + len(votes.judges)]),
-        model_a=np.concatenate([votes.model_a, human.model_a]),
-        model_b=np.concatenate([votes.model_b, human.model_b]),
-        outcome=np.concatenate([votes.outcome, human.outcome]),
-        items=votes.items, judges=votes.judges + human.judges, models=votes.models,
-    )
-    outcome, present = vote_table(both)
-    n_judges = len(votes.judges)
-    judge_side = np.where(present[:, :n_judges], np.sign(outcome[:, :n_judges]), 0)
-    human_side = _majority_side(outcome[:, n_judges:], present[:, n_judges:])[:, None]
-    council_side = _majority_side(outcome[:, :n_judges], present[:, :n_judges])[:, None]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        kappa, agreement, shared = _kappa(judge_side, human_side, judge_side != 0, human_side != 0)
-        c_kappa, c_agreement, c_shared = _kappa(council_side, human_side, council_side != 0, human_side != 0)
+    agreement, kappa, shared = _side_agreement(votes, human)
     try:
         council_points = point_scores(votes, settings)
         human_points = point_scores(human, settings.replace(include_self=True))
@@ -153,11 +177,12 @@ def human_agreement(
     human_scores = np.array([human_points[m] for m in models])
     spearman, kendall = _correlations(council_scores, human_scores)
     rng = np.random.default_rng(seed)
-    draws = []
+    draws, side_draws = [], []
     for _ in range(rounds):
         drawn = rng.choice(shared_items, size=len(shared_items))
         # One draw of items for both sets, so the two leaderboards stay paired.
         council_r, human_r = (_take_items(v, drawn) for v in (votes, human))
+        side_draws.append(_side_agreement(council_r, human_r)[:2])
         try:
             c = point_scores(council_r, settings)
             h = point_scores(human_r, settings.replace(include_self=True))
@@ -171,14 +196,21 @@ def human_agreement(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         low, high = np.nanpercentile(draws_array, [tail, 100 - tail], axis=0)
+        side_low, side_high = np.nanpercentile(np.array(side_draws), [tail, 100 - tail], axis=0)
     return HumanAgreement(
         judges=votes.judges,
-        agreement=agreement[:, 0],
-        kappa=kappa[:, 0],
-        n_shared=shared[:, 0].astype(int),
-        council_agreement=float(c_agreement[0, 0]),
-        council_kappa=float(c_kappa[0, 0]),
-        council_n_shared=int(c_shared[0, 0]),
+        agreement=agreement[:-1],
+        agreement_lower=side_low[0, :-1],
+        agreement_upper=side_high[0, :-1],
+        kappa=kappa[:-1],
+        kappa_lower=side_low[1, :-1],
+        kappa_upper=side_high[1, :-1],
+        n_shared=shared[:-1],
+        council_agreement=float(agreement[-1]),
+        council_agreement_interval=(float(side_low[0, -1]), float(side_high[0, -1])),
+        council_kappa=float(kappa[-1]),
+        council_kappa_interval=(float(side_low[1, -1]), float(side_high[1, -1])),
+        council_n_shared=int(shared[-1]),
         models=models,
         council_scores=council_scores,
         human_scores=human_scores,

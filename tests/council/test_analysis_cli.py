@@ -50,7 +50,7 @@ def test_judges_table_on_the_paper_votes_with_human_labels(cli, write_votes):
     assert result.exit_code == 0, result.output
     assert "self-bias" in result.output and "gpt-4o-2024-05-13" in result.output
     assert "length bias needs a run directory" in result.output
-    assert re.search(r"agreement with humans: council [\d.]+% of \d+ shared keys", result.output)
+    assert re.search(r"agreement with humans: council [\d.]+% \[[\d.]+, [\d.]+\] of \d+ shared keys", result.output)
 
 
 def test_human_labels_on_other_items_are_bad_input(cli, write_votes):

@@ -64,3 +64,35 @@ def test_simulated_votes_have_the_asked_shape():
     assert set(votes.outcome) <= {-2, -1, 0, 1, 2} and (votes.outcome == 0).any()
     assert len(votes.judges) == 4 and len(votes.models) == 6
     assert votes.is_self.any()
+
+
+JUDGE_METRICS_CHECKED = (
+    "position_consistency", "position_bias_first", "position_bias_second", "conviction", "agreement",
+    "contrarianism", "self_enhancement_bias",
+)
+
+
+@pytest.mark.slow
+def test_judge_metric_intervals_cover_the_population_values():
+    # One simulated council, items split: 2,000 give each metric's population value
+    # (what infinitely many items would show), 25 disjoint test sets of 20 items each
+    # give a judge_metrics run whose intervals should hold it ~95% of the time.
+    from scoring import judge_metrics
+
+    truth_items, sets, size = 2000, 25, 20
+    votes = simulate_council(n_models=5, n_items=truth_items + sets * size, n_judges=5, self_preference=0.5,
+                             position_bias=0.4, seed=3).votes
+    settings = ScoringSettings(include_self=True)
+    truth = judge_metrics(votes.select(votes.item < truth_items), settings, rounds=1, separability_rounds=0)
+    hits = {name: [] for name in JUDGE_METRICS_CHECKED}
+    for k in range(sets):
+        start = truth_items + k * size
+        test_set = votes.select((votes.item >= start) & (votes.item < start + size))
+        metrics = judge_metrics(test_set, settings, rounds=100, separability_rounds=0, seed=k)
+        for name in JUDGE_METRICS_CHECKED:
+            _, lower, upper = metrics.metric(name)
+            target = truth.metric(name)[0]
+            hits[name].extend((lower <= target) & (target <= upper))
+    coverage = {name: float(np.mean(h)) for name, h in hits.items()}
+    print(f"coverage of nominal 95% judge-metric intervals over {sets} test sets × 5 judges: {coverage}")
+    assert all(value >= 0.85 for value in coverage.values()), coverage

@@ -116,7 +116,7 @@ def jury_ablation(
         bootstrap uses ``rounds`` rounds.
     jury_sizes, test_sizes : tuple of int, optional
         Judges per sub-council (default: 1 to all, up to 6 sizes) and items per test set
-        (default: up to 5 sizes from a fifth of the items to all of them).
+        (default: up to 5 sizes from a fifth of the items, and at least two, to all of them).
     trials : int
         Sub-councils drawn per cell, judges and items without replacement.
     adversarial : int
@@ -135,7 +135,8 @@ def jury_ablation(
     settings = (settings or ScoringSettings()).replace(rounds=rounds)
     n_judges, n_items = len(votes.judges), len(votes.items)
     jury_sizes = tuple(jury_sizes or _spread(1, n_judges, 6))
-    test_sizes = tuple(test_sizes or _spread(max(1, n_items // 5), n_items, 5))
+    # Two items at least: the item bootstrap of one item has no spread to measure.
+    test_sizes = tuple(test_sizes or _spread(min(n_items, max(2, n_items // 5)), n_items, 5))
     for name, sizes, most in (("jury size", jury_sizes, n_judges), ("test size", test_sizes, n_items)):
         bad = [size for size in sizes if not 1 <= size <= most]
         if bad:

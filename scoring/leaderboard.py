@@ -223,6 +223,11 @@ def rank_models(votes: Votes, settings: ScoringSettings | None = None) -> Leader
     prepared = prepare_votes(votes, settings)
     fit_votes = prepared.votes
     point = point_fit(fit_votes, settings)
+    if settings.resample == "item" and len(np.unique(fit_votes.item)) < 2:
+        # Redrawing the only item always gives the same data: zero-width intervals
+        # that would claim every difference certain.
+        raise ScoringError("the votes come from one item: the item bootstrap needs at least two to measure "
+                           "uncertainty")
     draws = bootstrap_ratings(
         fit_votes, rounds=settings.rounds, resample=settings.resample, seed=settings.seed,
         alpha=settings.alpha, strong_weight=settings.strong_weight, tie_weight=settings.tie_weight,

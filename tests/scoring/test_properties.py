@@ -16,8 +16,9 @@ def vote_rows(draw):
     n_models = draw(st.integers(3, 5))
     models = [f"m{k}" for k in range(n_models)]
     label = st.sampled_from(LABELS)
-    # A chain through every model keeps the comparison graph connected.
-    rows = [("i0", "j0", models[k], models[k + 1], draw(label)) for k in range(n_models - 1)]
+    # A chain through every model keeps the comparison graph connected; it spans two
+    # items, the fewest the item bootstrap accepts.
+    rows = [(f"i{k % 2}", "j0", models[k], models[k + 1], draw(label)) for k in range(n_models - 1)]
     extra = draw(
         st.lists(
             st.tuples(st.integers(0, 4), st.integers(0, 2), st.integers(0, n_models - 1), st.integers(1, n_models - 1), label),

@@ -48,3 +48,12 @@ def test_percentile_intervals_have_the_asked_coverage():
     assert low[0] == pytest.approx(-1.96, abs=0.02) and high[0] == pytest.approx(1.96, abs=0.02)
     with pytest.raises(ValueError):
         percentile_intervals(draws, 1.5)
+
+
+def test_one_item_cannot_give_intervals():
+    from scoring import ScoringError, ScoringSettings, make_votes, rank_models
+
+    votes = make_votes(["i1"] * 4, ["j"] * 4, ["x", "y", "x", "z"], ["y", "x", "z", "x"], ["A>B", "B>A", "A>B", "B>A"])
+    with pytest.raises(ScoringError, match="one item"):
+        rank_models(votes)
+    assert len(rank_models(votes, ScoringSettings(resample="vote", rounds=20)).models) == 3

@@ -164,6 +164,8 @@ def _sole_judge_separability(votes: Votes, settings: ScoringSettings, rounds: in
     size = len(votes.models)
     for j in range(n_judges):
         own = prepare_votes(votes.select(votes.judge == j), settings).votes
+        if settings.resample == "item" and len(np.unique(own.item)) < 2:
+            continue  # as rank_models: one item has no spread to bootstrap
         try:
             point = point_fit(own, settings)
         except ScoringError:

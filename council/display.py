@@ -61,10 +61,11 @@ def leaderboard_table(board: Leaderboard) -> str:
 def _aligned(rows: list[tuple[str, ...]], right: set[int]) -> list[str]:
     """Rows as text columns, the ``right`` ones right-aligned."""
     widths = [max(len(row[col]) for row in rows) for col in range(len(rows[0]))]
-    return [
-        "  ".join(cell.rjust(w) if col in right else cell.ljust(w) for col, (cell, w) in enumerate(zip(row, widths))).rstrip()
-        for row in rows
-    ]
+    def line(row):
+        cells = (cell.rjust(w) if col in right else cell.ljust(w) for col, (cell, w) in enumerate(zip(row, widths)))
+        return "  ".join(cells).rstrip()
+
+    return [line(row) for row in rows]
 
 
 #: Columns of the terminal judge table: metric, header, scale factor, digits.
@@ -98,7 +99,8 @@ def judge_metrics_table(metrics, *, has_lengths: bool = True) -> str:
         rows.append(tuple(cells))
     unit = f"win % vs {settings.reference}" if settings.reference else "Elo points"
     lines = [
-        f"{len(metrics.judges)} judges; {100 * settings.level:g}% intervals from {metrics.rounds} item-bootstrap rounds "
+        f"{len(metrics.judges)} judges; {100 * settings.level:g}% intervals from {metrics.rounds} item-bootstrap "
+        "rounds "
         f"(separability: {metrics.separability_draws} rounds of a nested bootstrap); scores in {unit}",
         "",
     ]

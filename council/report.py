@@ -22,7 +22,8 @@ h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { margin-top: 2em; border-bott
 table { border-collapse: collapse; font-size: 12.5px; margin: 0.8em 0; }
 th, td { padding: 3px 8px; border-bottom: 1px solid #eee; text-align: right; white-space: nowrap; }
 th:first-child, td:first-child { text-align: left; } th { background: #f6f6f6; }
-.note { color: #555; font-size: 12.5px; max-width: 900px; } figure { margin: 1em 0; } svg { max-width: 100%; height: auto; }
+.note { color: #555; font-size: 12.5px; max-width: 900px; } figure { margin: 1em 0; }
+svg { max-width: 100%; height: auto; }
 .facts td { text-align: left; white-space: normal; } .wide { overflow-x: auto; }
 """
 

@@ -143,7 +143,7 @@ def jury_ablation(
             raise ValueError(f"{name} {bad[0]} is outside 1..{most}")
     rng = np.random.default_rng(seed)
     shape = (len(jury_sizes), len(test_sizes))
-    separability_mean, separability_std, stability = np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan)
+    separability_mean, separability_std, stability = (np.full(shape, np.nan) for _ in range(3))
     failed = np.zeros(shape, dtype=int)
     for c, jury in enumerate(jury_sizes):
         for t, test in enumerate(test_sizes):

@@ -152,7 +152,9 @@ def fit_bradley_terry(
     if single:
         wins = wins[None]
     batch, n, _ = wins.shape
-    s = np.zeros((batch, n)) if start is None else np.broadcast_to(np.asarray(start, dtype=np.float64), (batch, n)).copy()
+    s = np.zeros((batch, n))
+    if start is not None:
+        s[:] = np.asarray(start, dtype=np.float64)
     if n < 2:
         return s[0] if single else s
     totals = wins + np.swapaxes(wins, -1, -2)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scoring._json import finite
 from scoring.errors import ScoringError
 from scoring.settings import ScoringSettings
 from scoring.votes import Votes
@@ -59,17 +60,13 @@ class JuryAblation:
                 cells.append({
                     "judges": jury,
                     "items": test,
-                    "separability_mean": _number(self.separability_mean[c, t]),
-                    "separability_std": _number(self.separability_std[c, t]),
-                    "rank_stability": _number(self.rank_stability[c, t]),
+                    "separability_mean": finite(self.separability_mean[c, t]),
+                    "separability_std": finite(self.separability_std[c, t]),
+                    "rank_stability": finite(self.rank_stability[c, t]),
                     "failed_trials": int(self.n_failed[c, t]),
                 })
         return {"trials": self.trials, "adversarial": self.adversarial, "settings": self.settings.to_dict(),
                 "cells": cells}
-
-
-def _number(value: float) -> float | None:
-    return float(value) if np.isfinite(value) else None
 
 
 def _random_voters(votes: Votes, count: int, rng: np.random.Generator) -> Votes:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scoring._json import with_interval
 from scoring.agreement import MIN_KAPPA_KEYS, JudgeAgreement, contrarianism, judge_agreement
 from scoring.bootstrap import resample_items
 from scoring.errors import ScoringError
@@ -101,21 +102,13 @@ class JudgeMetrics:
         "n_decided", "kappa": {…}, "exact": {…}}]}`` plus how the intervals were made;
         NaN becomes null."""
 
-        def number(value) -> float | None:
-            return None if not np.isfinite(value) else float(value)
-
         judges = []
         for j, judge in enumerate(self.judges):
             row: dict = {"judge": judge, "n_votes": int(self.n_votes[j])}
             for m, name in enumerate(self.metrics):
-                row[name] = {
-                    "estimate": number(self.estimate[m, j]),
-                    "lower": number(self.lower[m, j]),
-                    "upper": number(self.upper[m, j]),
-                }
+                row[name] = with_interval(self.estimate[m, j], self.lower[m, j], self.upper[m, j])
             row["affinity"] = {
-                model: {"estimate": number(self.scores[j, k]), "lower": number(self.scores_lower[j, k]),
-                        "upper": number(self.scores_upper[j, k])}
+                model: with_interval(self.scores[j, k], self.scores_lower[j, k], self.scores_upper[j, k])
                 for k, model in enumerate(self.models) if np.isfinite(self.scores[j, k])
             }
             judges.append(row)
@@ -128,10 +121,8 @@ class JudgeMetrics:
                         "judges": [self.judges[a], self.judges[b]],
                         "n_shared": int(agreement.n_shared[a, b]),
                         "n_decided": int(agreement.n_decided[a, b]),
-                        "kappa": {"estimate": number(agreement.kappa[a, b]), "lower": number(self.kappa_lower[a, b]),
-                                  "upper": number(self.kappa_upper[a, b])},
-                        "exact": {"estimate": number(agreement.exact[a, b]), "lower": number(self.exact_lower[a, b]),
-                                  "upper": number(self.exact_upper[a, b])},
+                        "kappa": with_interval(agreement.kappa[a, b], self.kappa_lower[a, b], self.kappa_upper[a, b]),
+                        "exact": with_interval(agreement.exact[a, b], self.exact_lower[a, b], self.exact_upper[a, b]),
                     })
         return {
             "settings": self.settings.to_dict(),

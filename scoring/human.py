@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import kendalltau, spearmanr
 
+from scoring._json import with_interval
 from scoring.agreement import _kappa, vote_table
 from scoring.errors import ScoringError
 from scoring.settings import ScoringSettings
@@ -55,33 +56,25 @@ class HumanAgreement:
     kendall_interval: tuple[float, float]
 
     def to_dict(self) -> dict:
-        def number(value):
-            return float(value) if np.isfinite(value) else None
-
         return {
             "judges": [
                 {"judge": judge,
-                 "agreement": {"estimate": number(self.agreement[j]), "lower": number(self.agreement_lower[j]),
-                               "upper": number(self.agreement_upper[j])},
-                 "kappa": {"estimate": number(self.kappa[j]), "lower": number(self.kappa_lower[j]),
-                           "upper": number(self.kappa_upper[j])},
+                 "agreement": with_interval(self.agreement[j], self.agreement_lower[j], self.agreement_upper[j]),
+                 "kappa": with_interval(self.kappa[j], self.kappa_lower[j], self.kappa_upper[j]),
                  "n_shared": int(self.n_shared[j])}
                 for j, judge in enumerate(self.judges)
             ],
             "council": {
-                "agreement": {"estimate": number(self.council_agreement),
-                              "lower": number(self.council_agreement_interval[0]),
-                              "upper": number(self.council_agreement_interval[1])},
-                "kappa": {"estimate": number(self.council_kappa), "lower": number(self.council_kappa_interval[0]),
-                          "upper": number(self.council_kappa_interval[1])},
+                "agreement": with_interval(self.council_agreement, *self.council_agreement_interval),
+                "kappa": with_interval(self.council_kappa, *self.council_kappa_interval),
                 "n_shared": self.council_n_shared,
             },
             "leaderboards": {
                 "models": list(self.models),
                 "council_scores": [float(x) for x in self.council_scores],
                 "human_scores": [float(x) for x in self.human_scores],
-                "spearman": number(self.spearman), "spearman_interval": [number(x) for x in self.spearman_interval],
-                "kendall": number(self.kendall), "kendall_interval": [number(x) for x in self.kendall_interval],
+                "spearman": with_interval(self.spearman, *self.spearman_interval),
+                "kendall": with_interval(self.kendall, *self.kendall_interval),
             },
         }
 

@@ -6,7 +6,10 @@ import numpy as np
 
 from scoring import Leaderboard
 
-__all__ = ["ablation_table", "judge_metrics_table", "judge_table", "leaderboard_table"]
+__all__ = [
+    "JUDGE_COLUMNS", "ablation_table", "estimate_text", "judge_column_groups", "judge_metrics_table", "judge_rows",
+    "judge_table", "leaderboard_table",
+]
 
 
 def _interval(low: float, high: float, digits: int) -> str:
@@ -68,43 +71,56 @@ def _aligned(rows: list[tuple[str, ...]], right: set[int]) -> list[str]:
     return [line(row) for row in rows]
 
 
-#: Columns of the terminal judge table: metric, header, scale factor, digits.
-_JUDGE_COLUMNS = (
-    ("position_consistency", "consistent %", 100, 0),
-    ("position_bias_first", "bias 1st %", 100, 0),
-    ("position_bias_second", "bias 2nd %", 100, 0),
-    ("conviction", "strong %", 100, 0),
-    ("contrarianism", "contrarian", 1, 2),
-    ("polarization", "polarization", 1, 1),
-    ("self_enhancement_bias", "self-bias", 1, 1),
-    ("length_bias_r2", "length R²", 1, 2),
-    ("separability", "separability %", 1, 0),
+#: Judge-metric columns of the terminal and HTML tables: metric, header, scale, digits.
+JUDGE_COLUMNS = (
+    ("position_consistency", "consistent %", 100, 0), ("position_consistency_strict", "strict %", 100, 0),
+    ("position_bias_first", "bias 1st %", 100, 0), ("position_bias_second", "bias 2nd %", 100, 0),
+    ("conviction", "strong %", 100, 0), ("agreement", "mean κ", 1, 2), ("contrarianism", "contrarian", 1, 2),
+    ("polarization", "polarization", 1, 1), ("self_enhancement_bias", "self-bias", 1, 1),
+    ("length_bias_r2", "length R²", 1, 2), ("separability", "separability %", 1, 0),
 )
+
+
+def judge_column_groups(has_lengths: bool) -> tuple[list, list]:
+    """The columns in two tables of a screen's width each: how a judge votes (position,
+    conviction), then what its votes do (agreement, scores, length, separability)."""
+    columns = [c for c in JUDGE_COLUMNS if has_lengths or not c[0].startswith("length")]
+    voting = [c for c in columns if c[0].startswith("position") or c[0] == "conviction"]
+    return voting, [c for c in columns if c not in voting]
+
+
+def estimate_text(estimate: float, lower: float, upper: float, scale: float = 1.0, digits: int = 2) -> str:
+    """``estimate [lower, upper]`` scaled and rounded; — where the estimate is undefined."""
+    if not np.isfinite(estimate):
+        return "—"
+    text = f"{scale * estimate:.{digits}f}"
+    if np.isfinite(lower) and np.isfinite(upper):
+        text += f" [{scale * lower:.{digits}f}, {scale * upper:.{digits}f}]"
+    return text
+
+
+def judge_rows(metrics, columns) -> list[list[str]]:
+    """One row per judge: name, scored votes, then each column's estimate and interval."""
+    return [
+        [judge, str(int(metrics.n_votes[j]))]
+        + [estimate_text(*(part[j] for part in metrics.metric(name)), scale, digits)
+           for name, _, scale, digits in columns]
+        for j, judge in enumerate(metrics.judges)
+    ]
 
 
 def judge_metrics_table(metrics, *, has_lengths: bool = True) -> str:
     """Judge diagnostics (a `scoring.JudgeMetrics`): estimate and interval per cell."""
     settings = metrics.settings
-    columns = [c for c in _JUDGE_COLUMNS if has_lengths or not c[0].startswith("length")]
-    rows = [("judge", "votes") + tuple(header for _, header, _, _ in columns)]
-    for j, judge in enumerate(metrics.judges):
-        cells = [judge, str(int(metrics.n_votes[j]))]
-        for name, _, scale, digits in columns:
-            estimate, lower, upper = (scale * part[j] for part in metrics.metric(name))
-            if np.isfinite(estimate):
-                interval = f" [{lower:.{digits}f}, {upper:.{digits}f}]" if np.isfinite(lower) else ""
-                cells.append(f"{estimate:.{digits}f}{interval}")
-            else:
-                cells.append("—")
-        rows.append(tuple(cells))
     unit = f"win % vs {settings.reference}" if settings.reference else "Elo points"
     lines = [
         f"{len(metrics.judges)} judges; {100 * settings.level:g}% intervals from {metrics.rounds} item-bootstrap "
-        "rounds "
-        f"(separability: {metrics.separability_draws} rounds of a nested bootstrap); scores in {unit}",
-        "",
+        f"rounds (separability: {metrics.separability_draws} rounds of a nested bootstrap); scores in {unit}",
     ]
-    lines += _aligned(rows, right=set(range(1, len(rows[0]))))
+    for columns in judge_column_groups(has_lengths):
+        rows = [tuple(["judge", "votes"] + [header for _, header, _, _ in columns])]
+        rows += [tuple(row) for row in judge_rows(metrics, columns)]
+        lines += [""] + _aligned(rows, right=set(range(1, len(rows[0]))))
     lines += [
         "",
         "consistent: both orders agree on the winner; bias 1st/2nd: votes in inconsistent couplets that chose that "

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 import numpy as np
 
 from council import figures
+from council.display import estimate_text, judge_column_groups, judge_rows
 from council.source import VoteSource
 
 __all__ = ["build_report"]
@@ -40,15 +41,6 @@ def _table(header: list[str], rows: list[list], cls: str = "") -> str:
 
 def _figure(figure, caption: str) -> str:
     return f"<figure>{figures.to_svg(figure)}<figcaption class='note'>{_e(caption)}</figcaption></figure>"
-
-
-def _cell(estimate, lower, upper, scale=1.0, digits=2) -> str:
-    if not np.isfinite(estimate):
-        return "—"
-    text = f"{scale * estimate:.{digits}f}"
-    if np.isfinite(lower) and np.isfinite(upper):
-        text += f" [{scale * lower:.{digits}f}, {scale * upper:.{digits}f}]"
-    return text
 
 
 def _facts_section(source: VoteSource, settings) -> str:
@@ -91,33 +83,15 @@ def _leaderboard_section(board) -> str:
     )
 
 
-_JUDGE_COLUMNS = (
-    ("position_consistency", "consistent %", 100, 0), ("position_consistency_strict", "strict %", 100, 0),
-    ("position_bias_first", "bias 1st %", 100, 0), ("position_bias_second", "bias 2nd %", 100, 0),
-    ("conviction", "strong %", 100, 0), ("agreement", "mean κ", 1, 2), ("contrarianism", "contrarian", 1, 2),
-    ("polarization", "polarization", 1, 1), ("self_enhancement_bias", "self-bias", 1, 1),
-    ("length_bias_r2", "length R²", 1, 2), ("separability", "separability %", 1, 0),
-)
-
-
 def _judge_table(metrics, columns) -> str:
-    rows = []
-    for j, judge in enumerate(metrics.judges):
-        row = [judge, int(metrics.n_votes[j])]
-        for name, _, scale, digits in columns:
-            estimate, lower, upper = (part[j] for part in metrics.metric(name))
-            row.append(_cell(estimate, lower, upper, scale, digits))
-        rows.append(row)
-    return _table(["judge", "votes"] + [header for _, header, _, _ in columns], rows)
+    return _table(["judge", "votes"] + [header for _, header, _, _ in columns], judge_rows(metrics, columns))
 
 
 def _judges_section(metrics, has_lengths: bool) -> str:
     from scoring import JUDGE_METRICS, MIN_KAPPA_KEYS
 
-    columns = [c for c in _JUDGE_COLUMNS if has_lengths or not c[0].startswith("length")]
-    # Two tables of a screen's width each: how a judge votes, then what its votes do.
-    position = [c for c in columns if c[0].startswith("position") or c[0] == "conviction"]
-    outcome = [c for c in columns if c not in position]
+    position, outcome = judge_column_groups(has_lengths)
+    columns = position + outcome
     legend = "".join(f"<li><b>{_e(header)}</b>: {_e(JUDGE_METRICS[name])}</li>" for name, header, _, _ in columns)
     note = (
         f"Estimates with {100 * metrics.settings.level:g}% percentile intervals from {metrics.rounds} item-bootstrap "
@@ -185,11 +159,11 @@ def _ablation_section(ablation) -> str:
 
 
 def _human_section(human) -> str:
-    rows = [[judge, _cell(human.agreement[j], human.agreement_lower[j], human.agreement_upper[j], 100, 1),
-             _cell(human.kappa[j], human.kappa_lower[j], human.kappa_upper[j]), int(human.n_shared[j])]
+    rows = [[judge, estimate_text(human.agreement[j], human.agreement_lower[j], human.agreement_upper[j], 100, 1),
+             estimate_text(human.kappa[j], human.kappa_lower[j], human.kappa_upper[j]), int(human.n_shared[j])]
             for j, judge in enumerate(human.judges)]
-    rows.append(["council (majority)", _cell(human.council_agreement, *human.council_agreement_interval, 100, 1),
-                 _cell(human.council_kappa, *human.council_kappa_interval), human.council_n_shared])
+    rows.append(["council (majority)", estimate_text(human.council_agreement, *human.council_agreement_interval, 100, 1),
+                 estimate_text(human.council_kappa, *human.council_kappa_interval), human.council_n_shared])
     low, high = human.spearman_interval
     k_low, k_high = human.kendall_interval
     note = (f"Sides compared with the humans' majority side on shared vote keys (ties left out). Leaderboards: "

@@ -54,8 +54,9 @@ class JudgeMetrics:
     estimate, lower, upper : numpy.ndarray, shape (n_metrics, n_judges)
         Point values on all votes, and the interval bounds (NaN where undefined: no
         couplets, no lengths, a judge that is not a ranked model…).
-    n_votes : numpy.ndarray of int
-        Each judge's scored votes.
+    n_votes, n_unscored : numpy.ndarray of int
+        Each judge's scored votes, and its votes without a usable verdict (never
+        counted in any metric).
     agreement : JudgeAgreement
         Pairwise agreement on all votes; ``kappa_lower``/``kappa_upper`` bound its κ
         and ``exact_lower``/``exact_upper`` its exact agreement.
@@ -76,6 +77,7 @@ class JudgeMetrics:
     lower: np.ndarray
     upper: np.ndarray
     n_votes: np.ndarray
+    n_unscored: np.ndarray
     agreement: JudgeAgreement
     kappa_lower: np.ndarray
     kappa_upper: np.ndarray
@@ -104,7 +106,7 @@ class JudgeMetrics:
 
         judges = []
         for j, judge in enumerate(self.judges):
-            row: dict = {"judge": judge, "n_votes": int(self.n_votes[j])}
+            row: dict = {"judge": judge, "n_votes": int(self.n_votes[j]), "n_unscored": int(self.n_unscored[j])}
             for m, name in enumerate(self.metrics):
                 row[name] = with_interval(self.estimate[m, j], self.lower[m, j], self.upper[m, j])
             row["affinity"] = {
@@ -257,6 +259,7 @@ def judge_metrics(
     settings = settings or ScoringSettings()
     if rounds < 1:
         raise ValueError("rounds must be at least 1")
+    n_unscored = np.bincount(votes.judge[~votes.scored], minlength=len(votes.judges))
     if settings.consistency is not None:
         from scoring.aggregation import consistent_votes
 
@@ -292,6 +295,7 @@ def judge_metrics(
         lower=lower,
         upper=upper,
         n_votes=profiles.n_votes,
+        n_unscored=n_unscored,
         agreement=agreement,
         kappa_lower=kappa_lower,
         kappa_upper=kappa_upper,

@@ -8,6 +8,7 @@ import pytest
 
 from scoring import (
     JUDGE_METRICS,
+    UNSCORED,
     ScoringSettings,
     Votes,
     judge_metrics,
@@ -22,6 +23,14 @@ from scoring import (
 def _with_first_position_judge(votes: Votes) -> Votes:
     """Judge 0 always prefers the answer shown first."""
     outcome = np.where((votes.judge == 0) & votes.scored, 1, votes.outcome)
+    return Votes(item=votes.item, judge=votes.judge, model_a=votes.model_a, model_b=votes.model_b, outcome=outcome,
+                 items=votes.items, judges=votes.judges, models=votes.models)
+
+
+def _with_unscored(votes: Votes) -> Votes:
+    """The first vote made unscored (an unparseable verdict)."""
+    outcome = votes.outcome.copy()
+    outcome[0] = UNSCORED
     return Votes(item=votes.item, judge=votes.judge, model_a=votes.model_a, model_b=votes.model_b, outcome=outcome,
                  items=votes.items, judges=votes.judges, models=votes.models)
 
@@ -58,9 +67,11 @@ def test_a_position_biased_and_a_self_loving_judge_are_found():
 def test_json_has_every_metric_with_its_interval():
     votes = simulate_council(n_models=4, n_items=10, n_judges=3, seed=1).votes
     lengths = np.full((len(votes.items), len(votes.models)), 100.0) + np.arange(len(votes.models))
-    data = json.loads(json.dumps(judge_metrics(votes, lengths=lengths, rounds=20, separability_rounds=20,
-                                               separability_draws=5).to_dict()))
+    metrics = judge_metrics(_with_unscored(votes), lengths=lengths, rounds=20, separability_rounds=20,
+                            separability_draws=5)
+    data = json.loads(json.dumps(metrics.to_dict()))
     assert len(data["judges"]) == 3
+    assert [row["n_unscored"] for row in data["judges"]] == [1, 0, 0]
     for row in data["judges"]:
         for name in ("position_consistency", "position_bias_first", "position_bias_second", "conviction",
                      "contrarianism", "polarization", "self_enhancement_bias", "length_bias_r2", "separability"):

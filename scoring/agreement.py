@@ -37,10 +37,11 @@ def vote_table(votes: Votes) -> tuple[np.ndarray, np.ndarray]:
     keys, key_index = np.unique(row_keys(scored.item, scored.model_a, scored.model_b), return_inverse=True)
     outcome = np.zeros((len(keys), len(votes.judges)), dtype=np.int8)
     present = np.zeros(outcome.shape, dtype=bool)
-    # Written in reverse so that the first of repeated votes is the one left standing.
-    rows = np.arange(len(scored))[::-1]
-    outcome[key_index[rows], scored.judge[rows]] = scored.outcome[rows]
-    present[key_index, scored.judge] = True
+    # The first vote of each (key, judge): numpy leaves the order of repeated fancy
+    # assignments unspecified, so repeats are dropped before writing.
+    _, first = np.unique(key_index.astype(np.int64) * len(votes.judges) + scored.judge, return_index=True)
+    outcome[key_index[first], scored.judge[first]] = scored.outcome[first]
+    present[key_index[first], scored.judge[first]] = True
     return outcome, present
 
 

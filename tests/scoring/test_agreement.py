@@ -84,3 +84,11 @@ def test_too_few_shared_keys_give_no_summary():
     assert np.isnan(agreement.mean_kappa()).all()
     assert np.isnan(contrarianism(votes)).all()
     assert agreement.mean_kappa(min_decided=3)[0] == pytest.approx(1.0)
+
+
+def test_a_repeated_vote_counts_once_the_first_time():
+    rows = [("i1", "j1", "x", "y", "A>B"), ("i1", "j1", "x", "y", "B>A"), ("i1", "j2", "x", "y", "A>B")]
+    from scoring import vote_table
+
+    outcome, present = vote_table(make_votes(*zip(*rows)))
+    assert outcome.tolist() == [[1, 1]] and present.all()

@@ -164,6 +164,8 @@ def fit_bradley_terry(
     # leaves a model without comparisons or (with alpha = 0) without a single win.
     centring = np.full((n, n), 1.0 / n) + 1e-9 * eye
     active = np.ones(batch, dtype=bool)
+    # Log-posterior at the current s, carried from one line search to the next.
+    value = _log_posterior(s, wins, alpha)
     for _ in range(max_iter):
         idx = np.flatnonzero(active)
         if idx.size == 0:
@@ -175,7 +177,7 @@ def fit_bradley_terry(
         neg_hessian = -curvature + eye * (curvature.sum(axis=-1)[:, :, None] + 2.0 * alpha) + centring
         step = np.linalg.solve(neg_hessian, gradient[..., None])[..., 0]
         step -= step.mean(axis=-1, keepdims=True)
-        step = _damped(sa, step, wa, alpha)
+        step, value[idx] = _damped(sa, step, wa, alpha, value[idx])
         s[idx] = sa + step
         # Done when steps are tiny, or when the gradient is at rounding level: along a
         # near-flat direction (a model that never lost, tiny alpha) the Newton step is
@@ -186,27 +188,34 @@ def fit_bradley_terry(
     return s[0] if single else s
 
 
-def _damped(s: np.ndarray, step: np.ndarray, wins: np.ndarray, alpha: float) -> np.ndarray:
+def _damped(
+    s: np.ndarray, step: np.ndarray, wins: np.ndarray, alpha: float, current: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Halve each fit's Newton step until its log-posterior does not decrease.
 
     Newton's method on the logistic likelihood can overshoot when a model nearly
-    never loses; a per-fit backtracking keeps every fit of a batch monotone.
+    never loses; a per-fit backtracking keeps every fit of a batch monotone. Returns
+    the steps taken and the log-posterior where they land (``current`` is where they
+    start); a fit whose step never stops decreasing it does not move.
     """
     # Long steps only happen far from the optimum: cap them before testing.
     largest = np.abs(step).max(axis=-1, keepdims=True)
     step = step * np.minimum(1.0, 4.0 / np.maximum(largest, 1e-300))
-    current = _log_posterior(s, wins, alpha)
     scale = np.ones(len(s))
+    landed = current.copy()
     pending = np.ones(len(s), dtype=bool)
     for _ in range(30):
         idx = np.flatnonzero(pending)
         if idx.size == 0:
             break
         trial = s[idx] + scale[idx, None] * step[idx]
-        better = _log_posterior(trial, wins[idx], alpha) >= current[idx] - 1e-12 * np.abs(current[idx])
+        trial_value = _log_posterior(trial, wins[idx], alpha)
+        better = trial_value >= current[idx] - 1e-12 * np.abs(current[idx])
+        landed[idx[better]] = trial_value[better]
         pending[idx[better]] = False
         scale[idx[~better]] *= 0.5
-    return scale[:, None] * step
+    scale[pending] = 0.0
+    return scale[:, None] * step, landed
 
 
 def win_probabilities(strengths: np.ndarray) -> np.ndarray:

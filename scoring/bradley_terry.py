@@ -114,7 +114,6 @@ def fit_bradley_terry(
     alpha: float = DEFAULT_ALPHA,
     tol: float = 1e-10,
     max_iter: int = 200,
-    start: np.ndarray | None = None,
 ) -> np.ndarray:
     """Maximum a-posteriori Bradley–Terry log-strengths from win counts.
 
@@ -132,9 +131,6 @@ def fit_bradley_terry(
     tol : float
         Stop when no log-strength moves by more than this.
     max_iter : int
-    start : numpy.ndarray, shape (n,) or (batch, n), optional
-        Where Newton starts (default 0): a nearby fit, such as the point estimate for
-        bootstrap draws, saves iterations.
 
     Returns
     -------
@@ -153,8 +149,6 @@ def fit_bradley_terry(
         wins = wins[None]
     batch, n, _ = wins.shape
     s = np.zeros((batch, n))
-    if start is not None:
-        s[:] = np.asarray(start, dtype=np.float64)
     if n < 2:
         return s[0] if single else s
     totals = wins + np.swapaxes(wins, -1, -2)

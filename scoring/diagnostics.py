@@ -139,54 +139,20 @@ class JudgeMetrics:
 
 
 def _sole_judge_separability(votes: Votes, settings: ScoringSettings, rounds: int, rng) -> np.ndarray:
-    """Separability of the leaderboard each judge's votes alone would give.
+    """Separability of the leaderboard each judge's votes alone would give (NaN for a
+    judge whose votes cannot be ranked: one model or item, disconnected comparisons,
+    no reference). Batching the judges' bootstraps into one padded fit was measured
+    no faster than this loop, so the loop stays."""
+    from scoring.leaderboard import rank_models
 
-    The judges' bootstrap win matrices are padded to one size and fitted in one batch
-    (a model a judge never compared has no wins and no losses there, and is left out
-    of that judge's separability); a judge whose votes cannot rank (one model,
-    disconnected comparisons, no reference) gets NaN.
-    """
-    from scoring.bootstrap import resampled_win_matrices
-    from scoring.bradley_terry import fit_bradley_terry
-    from scoring.leaderboard import point_fit, prepare_votes
-    from scoring.ranking import percentile_intervals, separability
-
-    n_judges = len(votes.judges)
-    result = np.full(n_judges, np.nan)
-    batches, starts, owners, sizes, references = [], [], [], [], []
-    size = len(votes.models)
-    for j in range(n_judges):
-        own = prepare_votes(votes.select(votes.judge == j), settings).votes
-        if settings.resample == "item" and len(np.unique(own.item)) < 2:
-            continue  # as rank_models: one item has no spread to bootstrap
+    result = np.full(len(votes.judges), np.nan)
+    for j in range(len(votes.judges)):
+        own = votes.select(votes.judge == j)
         try:
-            point = point_fit(own, settings)
+            board = rank_models(own, settings.replace(rounds=rounds, seed=int(rng.integers(2**31))))
         except ScoringError:
             continue
-        n = len(own.models)
-        start = np.zeros(size)
-        start[:n] = point - point.mean()
-        for wins in resampled_win_matrices(
-            own, rounds=rounds, resample=settings.resample, rng=rng,
-            strong_weight=settings.strong_weight, tie_weight=settings.tie_weight,
-        ):
-            padded = np.zeros((len(wins), size, size))
-            padded[:, :n, :n] = wins
-            batches.append(padded)
-            starts.append(np.broadcast_to(start, (len(wins), size)))
-        owners.append(j)
-        sizes.append(n)
-        references.append(own.models.index(settings.reference) if settings.reference is not None else None)
-    if not owners:
-        return result
-    # Started from each judge's point fit, as bootstrap draws lie near it.
-    fitted = fit_bradley_terry(
-        np.concatenate(batches), alpha=settings.alpha, tol=1e-6, start=np.concatenate(starts)
-    ).reshape(len(owners), rounds, size)
-    for j, n, reference, draws in zip(owners, sizes, references, fitted):
-        draws = draws[:, :n]
-        draws = draws - (draws[:, [reference]] if reference is not None else draws.mean(axis=1, keepdims=True))
-        result[j] = separability(*percentile_intervals(draws, settings.level))
+        result[j] = board.separability
     return result
 
 

@@ -141,8 +141,8 @@ class JudgeMetrics:
 def _sole_judge_separability(votes: Votes, settings: ScoringSettings, rounds: int, rng) -> np.ndarray:
     """Separability of the leaderboard each judge's votes alone would give (NaN for a
     judge whose votes cannot be ranked: one model or item, disconnected comparisons,
-    no reference). Batching the judges' bootstraps into one padded fit was measured
-    no faster than this loop, so the loop stays."""
+    no reference). A plain loop: batching the judges' bootstraps into one padded fit
+    measured slower."""
     from scoring.leaderboard import rank_models
 
     result = np.full(len(votes.judges), np.nan)
@@ -157,7 +157,8 @@ def _sole_judge_separability(votes: Votes, settings: ScoringSettings, rounds: in
 
 
 def _statistics(votes, settings, lengths, separability_rounds, rng):
-    """All metrics (n_metrics × n_judges) and the κ matrix, for one set of votes."""
+    """All metrics (n_metrics × n_judges) of one set of votes, with the agreement,
+    affinity and profiles they came from."""
     profiles = judge_profiles(votes)
     agreement = judge_agreement(votes)
     affinity = judge_affinity(votes, settings.replace(include_self=True))

@@ -82,11 +82,11 @@ def _settings(options: dict):
         raise BadInput(str(error)) from None
 
 
-def _source(path: str, unknown_verdicts: str):
+def _source(path: str, unknown_verdicts: str, *, facts: bool = False):
     """Votes of a run directory or a votes file, warning about verdicts counted unscored."""
     from council.source import open_source
 
-    source = open_source(path, unknown_verdicts=unknown_verdicts)
+    source = open_source(path, unknown_verdicts=unknown_verdicts, facts=facts)
     if source.unknown_verdicts:
         shown = ", ".join(f"line {line}: {value!r}" for line, value in source.unknown_verdicts[:5])
         more = len(source.unknown_verdicts) - 5
@@ -136,14 +136,13 @@ def score(path, as_json, **options) -> None:
 def judges(path, judge_rounds, separability_draws, human_path, as_json, **options) -> None:
     """Every judge's biases with intervals: position, conviction, contrarianism,
     polarization, self-enhancement, length bias and separability as a sole judge."""
-    from council.display import judge_metrics_table
+    from council.display import human_summary, judge_metrics_table
     from scoring import judge_metrics
 
     settings = _settings(options)
     source = _source(path, options["unknown_verdicts"])
     metrics = _scored(path, lambda: judge_metrics(
-        source.votes, settings, lengths=source.lengths, rounds=judge_rounds,
-        separability_rounds=100 if separability_draws else 0, separability_draws=separability_draws,
+        source.votes, settings, lengths=source.lengths, rounds=judge_rounds, separability_draws=separability_draws,
         seed=settings.seed,
     ))
     data = metrics.to_dict()
@@ -156,7 +155,7 @@ def judges(path, judge_rounds, separability_draws, human_path, as_json, **option
         click.echo(judge_metrics_table(metrics, has_lengths=source.lengths is not None))
         if human is not None:
             click.echo("")
-            click.echo(_human_lines(human))
+            click.echo(human_summary(human))
 
 
 def _human_agreement(human_path, source, settings, unknown_verdicts: str, rounds: int):
@@ -168,18 +167,6 @@ def _human_agreement(human_path, source, settings, unknown_verdicts: str, rounds
     human_votes = _source(human_path, unknown_verdicts).votes
     return _scored(human_path, lambda: human_agreement(source.votes, human_votes, settings, rounds=rounds,
                                                        seed=settings.seed))
-
-
-def _human_lines(human) -> str:
-    low, high = human.spearman_interval
-    k_low, k_high = human.kendall_interval
-    a_low, a_high = human.council_agreement_interval
-    return (
-        f"agreement with humans: council {100 * human.council_agreement:.1f}% [{100 * a_low:.1f}, {100 * a_high:.1f}] "
-        f"of {human.council_n_shared} shared keys on the same side (κ {human.council_kappa:.2f}); leaderboards: "
-        f"Spearman {human.spearman:.3f} [{low:.3f}, {high:.3f}], Kendall {human.kendall:.3f} "
-        f"[{k_low:.3f}, {k_high:.3f}] over {len(human.models)} models"
-    )
 
 
 def _sizes(text: str | None) -> tuple[int, ...] | None:
@@ -241,7 +228,7 @@ def report(path, out, human_path, judge_rounds, separability_draws, trials, **op
     if not Path(out).resolve().parent.is_dir():
         raise BadInput(f"the folder of --out does not exist: {Path(out).parent}")
     settings = _settings(options)
-    source = _source(path, options["unknown_verdicts"])
+    source = _source(path, options["unknown_verdicts"], facts=True)
     human = _human_agreement(human_path, source, settings, options["unknown_verdicts"], judge_rounds)
     html = _scored(path, lambda: build_report(source, settings, human=human, judge_rounds=judge_rounds,
                                               trials=trials, separability_draws=separability_draws))

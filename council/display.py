@@ -7,8 +7,8 @@ import numpy as np
 from scoring import Leaderboard
 
 __all__ = [
-    "JUDGE_COLUMNS", "ablation_table", "estimate_text", "judge_column_groups", "judge_metrics_table", "judge_rows",
-    "judge_table", "leaderboard_table",
+    "JUDGE_COLUMNS", "ablation_table", "estimate_text", "human_summary", "judge_column_groups", "judge_metrics_table",
+    "judge_rows", "judge_table", "leaderboard_rows", "leaderboard_table",
 ]
 
 
@@ -16,11 +16,43 @@ def _interval(low: float, high: float, digits: int) -> str:
     return f"[{low:.{digits}f}, {high:.{digits}f}]"
 
 
+def leaderboard_rows(board: Leaderboard) -> list[list[str]]:
+    """One row per model, best first: rank, rank interval, tier, model, score, score
+    interval, votes (2 decimals for win rates, none on the Elo scale)."""
+    digits = 2 if board.settings.reference is not None else 0
+    rows = []
+    for i, model in enumerate(board.models):
+        low, high = int(board.rank_lower[i]), int(board.rank_upper[i])
+        rows.append([
+            str(int(board.rank[i])),
+            f"{low}-{high}" if low != high else str(low),
+            str(int(board.tier[i])),
+            model,
+            f"{board.score[i]:.{digits}f}",
+            _interval(board.score_lower[i], board.score_upper[i], digits),
+            str(int(board.n_votes_per_model[i])),
+        ])
+    return rows
+
+
+def human_summary(human) -> str:
+    """The council's agreement with people and the two leaderboards' rank correlations,
+    in one sentence (a `scoring.HumanAgreement`)."""
+    low, high = human.spearman_interval
+    k_low, k_high = human.kendall_interval
+    a_low, a_high = human.council_agreement_interval
+    return (
+        f"agreement with humans: council {100 * human.council_agreement:.1f}% [{100 * a_low:.1f}, {100 * a_high:.1f}] "
+        f"of {human.council_n_shared} shared keys on the same side (κ {human.council_kappa:.2f}); leaderboards: "
+        f"Spearman {human.spearman:.3f} [{low:.3f}, {high:.3f}], Kendall {human.kendall:.3f} "
+        f"[{k_low:.3f}, {k_high:.3f}] over {len(human.models)} models"
+    )
+
+
 def leaderboard_table(board: Leaderboard) -> str:
     """The leaderboard as an aligned table with a header that says how it was made."""
     settings = board.settings
     reference = settings.reference
-    digits = 2 if reference is not None else 0
     score_name = f"win % vs {reference}" if reference is not None else "score (Elo scale)"
     level = f"{100 * settings.level:g}%"
     unit = "items" if settings.resample == "item" else "single votes"
@@ -37,19 +69,7 @@ def leaderboard_table(board: Leaderboard) -> str:
         "",
     ]
     rows = [("rank", f"{level} ranks", "tier", "model", score_name, f"{level} interval", "votes")]
-    for i, model in enumerate(board.models):
-        low, high = int(board.rank_lower[i]), int(board.rank_upper[i])
-        rows.append(
-            (
-                str(int(board.rank[i])),
-                f"{low}-{high}" if low != high else str(low),
-                str(int(board.tier[i])),
-                model,
-                f"{board.score[i]:.{digits}f}",
-                _interval(board.score_lower[i], board.score_upper[i], digits),
-                str(int(board.n_votes_per_model[i])),
-            )
-        )
+    rows += [tuple(row) for row in leaderboard_rows(board)]
     lines += _aligned(rows, right={0, 4, 6})
     if board.unrated:
         lines.append("")

@@ -59,6 +59,11 @@ def _height(rows: int) -> float:
     return max(2.2, 0.32 * rows + 1.0)
 
 
+def _square(n: int) -> tuple[float, float]:
+    """Size of an n × n heatmap with its labels and colour bar."""
+    return max(4, 0.45 * n + 2.5), max(3.5, 0.45 * n + 2)
+
+
 @_styled
 def forest_figure(board):
     """Scores with their intervals, best first, coloured by tier."""
@@ -94,7 +99,7 @@ def _heatmap(axes, values, labels_x, labels_y, *, vmin, vmax, cmap, digits=2):
 def win_probability_figure(board):
     """P(row beats column) under the fitted strengths."""
     n = len(board.models)
-    figure, axes = _new_figure((max(4, 0.45 * n + 2.5), max(3.5, 0.45 * n + 2)))
+    figure, axes = _new_figure(_square(n))
     probabilities = board.win_probabilities()
     np.fill_diagonal(probabilities, np.nan)
     image = _heatmap(axes, probabilities, board.models, board.models, vmin=0, vmax=1, cmap="RdBu_r")
@@ -147,10 +152,10 @@ def self_enhancement_figure(metrics):
 @_styled
 def agreement_figure(metrics):
     """Cohen's κ between every two judges on the vote keys they share."""
-    n = len(metrics.judges)
-    figure, axes = _new_figure((max(4, 0.45 * n + 2.5), max(3.5, 0.45 * n + 2)))
     from scoring import MIN_KAPPA_KEYS
 
+    n = len(metrics.judges)
+    figure, axes = _new_figure(_square(n))
     agreement = metrics.agreement
     kappa = np.where(agreement.n_decided >= MIN_KAPPA_KEYS, agreement.kappa, np.nan)
     image = _heatmap(axes, kappa, metrics.judges, metrics.judges, vmin=-1, vmax=1, cmap="PuOr")
@@ -160,9 +165,16 @@ def agreement_figure(metrics):
 
 
 @_styled
-def length_figure(metrics, mean_words: dict[str, float], controlled=None, board=None):
-    """Length bias per judge (R²), answer lengths per model, and — when given — the
-    plain against the length-controlled scores."""
+def length_figure(metrics, lengths: np.ndarray, models: tuple[str, ...], controlled=None, board=None):
+    """Length bias per judge (R²), mean answer length per model (``lengths`` is items ×
+    ``models``, NaN where unknown), and — when given — the plain against the
+    length-controlled scores."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a model with no known length
+        means = np.nanmean(lengths, axis=0)
+    mean_words = {m: float(w) for m, w in zip(models, means) if np.isfinite(w)}
     panels = 3 if controlled is not None and board is not None else 2
     figure, axes = _new_figure((4.2 * panels, _height(max(len(metrics.judges), len(mean_words)))), 1, panels)
     estimate, lower, upper = metrics.metric("length_bias_r2")

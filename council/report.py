@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 import numpy as np
 
 from council import figures
-from council.display import estimate_text, judge_column_groups, judge_rows
+from council.display import estimate_text, human_summary, judge_column_groups, judge_rows, leaderboard_rows
 from council.source import VoteSource
 
 __all__ = ["build_report"]
@@ -46,9 +46,12 @@ def _figure(figure, caption: str) -> str:
 def _facts_section(source: VoteSource, settings) -> str:
     facts = dict(source.facts)
     members = facts.pop("members", None)
-    rows = [[key.replace("_", " "), value if value is not None else "—"] for key, value in facts.items()]
-    if "cost_usd" in facts:
-        rows = [[k, f"${v:.4f}" if k == "cost usd" else v] for k, v in rows]
+    def shown(key, value):
+        if value is None:
+            return "—"
+        return f"${value:.4f}" if key == "cost_usd" else value
+
+    rows = [[key.replace("_", " "), shown(key, value)] for key, value in facts.items()]
     rows.append(["scoring", ", ".join(f"{k}={v}" for k, v in settings.to_dict().items())])
     body = _table(["fact", "value"], rows, "facts")
     if members:
@@ -57,13 +60,7 @@ def _facts_section(source: VoteSource, settings) -> str:
 
 
 def _leaderboard_section(board) -> str:
-    digits = 2 if board.settings.reference else 0
-    rows = [
-        [int(board.rank[i]), f"{int(board.rank_lower[i])}–{int(board.rank_upper[i])}", int(board.tier[i]), model,
-         f"{board.score[i]:.{digits}f}", f"[{board.score_lower[i]:.{digits}f}, {board.score_upper[i]:.{digits}f}]",
-         int(board.n_votes_per_model[i])]
-        for i, model in enumerate(board.models)
-    ]
+    rows = leaderboard_rows(board)
     unit = "items" if board.settings.resample == "item" else "single votes"
     level = f"{100 * board.settings.level:g}%"
     note = (
@@ -133,14 +130,11 @@ def _length_section(source: VoteSource, metrics, board, settings) -> str:
                 "lengths are unknown here: run <code>council report</code> on a run directory for this view.</p>")
     from scoring import ScoringError, rank_models_length_controlled
 
-    with np.errstate(invalid="ignore"):
-        means = np.nanmean(source.lengths, axis=0)
-    mean_words = {m: float(w) for m, w in zip(source.votes.models, means) if np.isfinite(w)}
     try:
         controlled = rank_models_length_controlled(source.votes, source.lengths, settings)
     except ScoringError:
         controlled = None
-    body = _figure(figures.length_figure(metrics, mean_words, controlled, board),
+    body = _figure(figures.length_figure(metrics, source.lengths, source.votes.models, controlled, board),
                    "R² of each judge's verdict side on the word difference of the two answers; mean answer lengths; "
                    "scores from Bradley–Terry with a log length-ratio covariate against plain scores.")
     if controlled is not None:
@@ -164,11 +158,8 @@ def _human_section(human) -> str:
             for j, judge in enumerate(human.judges)]
     rows.append(["council (majority)", estimate_text(human.council_agreement, *human.council_agreement_interval, 100, 1),
                  estimate_text(human.council_kappa, *human.council_kappa_interval), human.council_n_shared])
-    low, high = human.spearman_interval
-    k_low, k_high = human.kendall_interval
-    note = (f"Sides compared with the humans' majority side on shared vote keys (ties left out). Leaderboards: "
-            f"Spearman {human.spearman:.3f} [{low:.3f}, {high:.3f}], Kendall {human.kendall:.3f} "
-            f"[{k_low:.3f}, {k_high:.3f}] over {len(human.models)} models. Intervals from one joint item bootstrap.")
+    note = (f"Sides compared with the humans' majority side on shared vote keys (ties left out); "
+            f"{human_summary(human)}. Intervals from one joint item bootstrap.")
     return ("<h2 id='human'>Agreement with humans</h2>" + _table(["judge", "same side %", "κ", "shared keys"], rows)
             + f"<p class='note'>{_e(note)}</p>")
 
@@ -185,11 +176,10 @@ def build_report(source: VoteSource, settings, *, human=None, judge_rounds: int 
     board = rank_models(source.votes, settings)
     metrics = judge_metrics(source.votes, settings, lengths=source.lengths, rounds=judge_rounds,
                             separability_draws=separability_draws, seed=settings.seed)
+    ablation = jury_ablation(source.votes, settings, trials=trials, seed=settings.seed)
     sections = [_facts_section(source, settings), _leaderboard_section(board),
                 _judges_section(metrics, source.lengths is not None),
-                _length_section(source, metrics, board, settings)]
-    if len(source.votes.judges) >= 1 and len(source.votes.items) >= 2:
-        sections.append(_ablation_section(jury_ablation(source.votes, settings, trials=trials, seed=settings.seed)))
+                _length_section(source, metrics, board, settings), _ablation_section(ablation)]
     if human is not None:
         sections.append(_human_section(human))
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")

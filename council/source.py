@@ -20,7 +20,7 @@ class VoteSource:
 
     ``lengths`` are words per answer aligned with ``votes.items`` × ``votes.models``
     (NaN where unknown), present only for runs, which store the answers. ``facts``
-    describe where the votes came from, for reports.
+    describe where the votes came from, for reports (empty unless asked for).
     """
 
     path: str
@@ -34,27 +34,32 @@ class VoteSource:
 def _aligned_lengths(votes: Votes, words: dict[tuple[str, str], int]) -> np.ndarray | None:
     if not words:
         return None
+    item_at = {name: i for i, name in enumerate(votes.items)}
+    model_at = {name: m for m, name in enumerate(votes.models)}
     lengths = np.full((len(votes.items), len(votes.models)), np.nan)
-    for i, item in enumerate(votes.items):
-        for m, model in enumerate(votes.models):
-            value = words.get((item, model))
-            if value is not None:
-                lengths[i, m] = value
+    for (item, model), value in words.items():
+        if item in item_at and model in model_at:
+            lengths[item_at[item], model_at[model]] = value
     return lengths
 
 
-def open_source(path: str | Path, unknown_verdicts: UnknownVerdicts = "error") -> VoteSource:
-    """Read a run directory (votes, answer lengths, run facts) or a votes file."""
+def open_source(path: str | Path, unknown_verdicts: UnknownVerdicts = "error", *, facts: bool = True) -> VoteSource:
+    """Read a run directory (votes, answer lengths, run facts) or a votes file.
+
+    ``facts=False`` skips the run's facts (its status, config and counts), which only
+    a report needs.
+    """
     path = Path(path)
     if path.is_dir():
         from council.store.frames import open_run
 
         with open_run(path) as store:
             votes = store.scoring_votes()
-            return VoteSource(str(path), "run", votes, _aligned_lengths(votes, store.word_counts()), store.facts())
+            lengths = _aligned_lengths(votes, store.word_counts())
+            return VoteSource(str(path), "run", votes, lengths, store.facts() if facts else {})
     read = read_votes(path, unknown_verdicts=unknown_verdicts)
     votes = read.votes
-    facts = {
+    summary = {
         "votes_file": str(path),
         "judgments": len(votes),
         "unscored": votes.n_unscored,
@@ -63,4 +68,4 @@ def open_source(path: str | Path, unknown_verdicts: UnknownVerdicts = "error") -
         "judges": len(votes.judges),
         "models": len(votes.models),
     }
-    return VoteSource(str(path), "votes file", votes, None, facts, read.unknown_verdicts)
+    return VoteSource(str(path), "votes file", votes, None, summary if facts else {}, read.unknown_verdicts)

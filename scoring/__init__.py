@@ -6,7 +6,7 @@ A pure statistics library: arrays and frozen dataclasses in and out, no I/O.
 from scoring.ablation import JuryAblation, jury_ablation, rank_stability
 from scoring.agreement import MIN_KAPPA_KEYS, JudgeAgreement, contrarianism, judge_agreement, vote_table
 from scoring.aggregation import aggregate_votes, consistent_votes, drop_self_judgments, scored_votes
-from scoring.bootstrap import bootstrap_ratings, resample_items, resampled_win_matrices
+from scoring.bootstrap import bootstrap_ratings, resample_items, resampled_win_matrices, take_items
 from scoring.bradley_terry import (
     DEFAULT_ALPHA,
     check_connected,
@@ -112,6 +112,7 @@ __all__ = [
     "scoring_settings",
     "separability",
     "simulate_council",
+    "take_items",
     "tiers",
     "vote_cells",
     "vote_table",

@@ -127,7 +127,6 @@ def jury_ablation(
     JuryAblation
     """
     from scoring.leaderboard import rank_models
-    from scoring.ranking import point_ranks
 
     settings = (settings or ScoringSettings()).replace(rounds=rounds)
     n_judges, n_items = len(votes.judges), len(votes.items)
@@ -158,7 +157,7 @@ def jury_ablation(
                     continue
                 values.append(board.separability)
                 index = [votes.models.index(model) for model in board.models]
-                ranks[trial, index] = point_ranks(board.strength)
+                ranks[trial, index] = board.rank
             if values:
                 separability_mean[c, t] = np.mean(values)
                 separability_std[c, t] = np.std(values)

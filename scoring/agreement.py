@@ -26,8 +26,8 @@ def vote_table(votes: Votes) -> tuple[np.ndarray, np.ndarray]:
     Returns
     -------
     outcome : numpy.ndarray of int8, shape (n_keys, n_judges)
-        Each judge's outcome on each (item, model_a, model_b); the first vote counts
-        when a judge repeated one.
+        Each judge's outcome on each (item, model_a, model_b), 0 where it gave none;
+        the first vote counts when a judge repeated one.
     present : numpy.ndarray of bool, same shape
         Where the judge gave a scored vote.
     """
@@ -129,9 +129,8 @@ def contrarianism(votes: Votes) -> np.ndarray:
     favour, say, the first position would show by chance. NaN for a judge with fewer
     than `MIN_KAPPA_KEYS` such keys.
     """
-    outcome, present = vote_table(votes)
-    side = np.sign(outcome).astype(np.int64)
-    side[~present] = 0
+    outcome, _ = vote_table(votes)
+    side = np.sign(outcome).astype(np.int64)  # 0 for a tie and for no vote alike
     others = np.sign(side.sum(axis=1, keepdims=True) - side)
     result = np.full(len(votes.judges), np.nan)
     for j in range(len(votes.judges)):

@@ -18,7 +18,7 @@ from scipy.sparse import csr_matrix
 from scoring.bradley_terry import DEFAULT_ALPHA, fit_bradley_terry, vote_cells
 from scoring.votes import Votes
 
-__all__ = ["bootstrap_ratings", "resample_items", "resampled_win_matrices"]
+__all__ = ["bootstrap_ratings", "resample_items", "resampled_win_matrices", "take_items"]
 
 Resample = Literal["item", "vote"]
 
@@ -130,9 +130,8 @@ def bootstrap_ratings(
 def resample_items(votes: Votes, rng: np.random.Generator) -> tuple[Votes, np.ndarray]:
     """One cluster-bootstrap resample: items drawn with replacement, with all their votes.
 
-    Each drawn copy of an item becomes its own item (named ``"<item>#<k>"`` for the
-    k-th draw), so couplets and vote keys stay within one copy and a statistic that
-    pairs votes by key never pairs two copies. Items without votes are not drawn.
+    Items without votes are not drawn (as in `bootstrap_ratings`, only items that
+    hold votes are units); see `take_items` for the layout.
 
     Returns
     -------
@@ -140,18 +139,27 @@ def resample_items(votes: Votes, rng: np.random.Generator) -> tuple[Votes, np.nd
     drawn : numpy.ndarray of int
         The original item of each new item, to carry per-item data (answer lengths).
     """
-    n_items = len(votes.items)
-    order = np.argsort(votes.item, kind="stable")
-    sizes = np.bincount(votes.item, minlength=n_items)
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    # As in `bootstrap_ratings`, only items that hold votes are units.
-    present = np.flatnonzero(sizes)
+    present = np.flatnonzero(np.bincount(votes.item, minlength=len(votes.items)))
     drawn = present[rng.integers(0, len(present), size=len(present))]
+    return take_items(votes, drawn), drawn
+
+
+def take_items(votes: Votes, drawn: np.ndarray) -> Votes:
+    """The votes of the ``drawn`` items (indices, repeats allowed), in that order.
+
+    Each drawn copy of an item becomes its own item (named ``"<item>#<k>"`` for the
+    k-th draw), so couplets and vote keys stay within one copy and a statistic that
+    pairs votes by key never pairs two copies.
+    """
+    drawn = np.asarray(drawn, dtype=np.int64)
+    order = np.argsort(votes.item, kind="stable")
+    sizes = np.bincount(votes.item, minlength=len(votes.items))
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     lengths = sizes[drawn]
     copy = np.repeat(np.arange(len(drawn)), lengths)
     offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
     rows = order[starts[drawn][copy] + offsets]
-    resampled = Votes(
+    return Votes(
         item=copy,
         judge=votes.judge[rows],
         model_a=votes.model_a[rows],
@@ -162,4 +170,3 @@ def resample_items(votes: Votes, rng: np.random.Generator) -> tuple[Votes, np.nd
         models=votes.models,
         n_unknown=votes.n_unknown,
     )
-    return resampled, drawn

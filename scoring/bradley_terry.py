@@ -84,6 +84,9 @@ def check_connected(wins: np.ndarray, names: tuple[str, ...] | None = None) -> N
     n = wins.shape[0]
     if n < 2:
         return
+    # A breadth-first search on the dense matrix: this runs once per fit, thousands of
+    # times in the judge bootstraps, where scipy's csgraph costs ~10x more per call
+    # (213 µs against 23 µs for 20 models, measured).
     linked = (wins + wins.T) > 0
     group = np.full(n, -1)
     count = 0

@@ -9,7 +9,6 @@ redrawn with all their votes and every metric is recomputed on each redraw.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +19,7 @@ from scoring.bootstrap import resample_items
 from scoring.errors import ScoringError
 from scoring.judges import judge_affinity, judge_profiles, polarization
 from scoring.length import length_bias
+from scoring.ranking import percentile_intervals
 from scoring.settings import ScoringSettings
 from scoring.votes import Votes
 
@@ -216,7 +216,8 @@ def judge_metrics(
         statistic of its own intervals); 0 skips the metric.
     separability_draws : int
         Outer rounds that also recompute separability (a nested bootstrap: the
-        costliest metric by far, so its interval rests on fewer draws than the rest).
+        costliest metric by far, so its interval rests on fewer draws than the rest);
+        0 skips the metric, as ``separability_rounds=0`` does.
     seed : int or None
 
     Returns
@@ -231,6 +232,8 @@ def judge_metrics(
         from scoring.aggregation import consistent_votes
 
         votes = consistent_votes(votes.select(votes.scored), settings.consistency)
+    if not separability_draws:
+        separability_rounds = 0
     rng = np.random.default_rng(seed)
     estimate, agreement, affinity, profiles = _statistics(votes, settings, lengths, separability_rounds, rng)
     draws = np.empty((rounds,) + estimate.shape)
@@ -248,13 +251,10 @@ def judge_metrics(
         columns = [affinity.models.index(m) for m in resampled_affinity.models if m in affinity.models]
         kept = [i for i, m in enumerate(resampled_affinity.models) if m in affinity.models]
         score_draws[r][:, columns] = resampled_affinity.scores[:, kept]
-    tail = 100 * (1 - settings.level) / 2
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns stay NaN
-        lower, upper = np.nanpercentile(draws, [tail, 100 - tail], axis=0)
-        kappa_lower, kappa_upper = np.nanpercentile(kappa_draws, [tail, 100 - tail], axis=0)
-        exact_lower, exact_upper = np.nanpercentile(exact_draws, [tail, 100 - tail], axis=0)
-        scores_lower, scores_upper = np.nanpercentile(score_draws, [tail, 100 - tail], axis=0)
+    lower, upper = percentile_intervals(draws, settings.level, skip_nan=True)
+    kappa_lower, kappa_upper = percentile_intervals(kappa_draws, settings.level, skip_nan=True)
+    exact_lower, exact_upper = percentile_intervals(exact_draws, settings.level, skip_nan=True)
+    scores_lower, scores_upper = percentile_intervals(score_draws, settings.level, skip_nan=True)
     return JudgeMetrics(
         judges=votes.judges,
         metrics=tuple(JUDGE_METRICS),

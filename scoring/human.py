@@ -11,11 +11,12 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import kendalltau, spearmanr
 
 from scoring._json import with_interval
 from scoring.agreement import _kappa, vote_table
+from scoring.bootstrap import take_items
 from scoring.errors import ScoringError
+from scoring.ranking import percentile_intervals
 from scoring.settings import ScoringSettings
 from scoring.votes import Votes
 
@@ -84,9 +85,12 @@ def _on_shared_names(votes: Votes, human: Votes) -> tuple[Votes, Votes]:
     items = tuple(sorted(set(votes.items) | set(human.items)))
     models = tuple(sorted(set(votes.models) | set(human.models)))
 
+    item_at = {name: i for i, name in enumerate(items)}
+    model_at = {name: m for m, name in enumerate(models)}
+
     def reindex(source: Votes) -> Votes:
-        item_map = np.array([items.index(name) for name in source.items], dtype=np.int32)
-        model_map = np.array([models.index(name) for name in source.models], dtype=np.int32)
+        item_map = np.array([item_at[name] for name in source.items], dtype=np.int32)
+        model_map = np.array([model_at[name] for name in source.models], dtype=np.int32)
         return Votes(
             item=item_map[source.item] if len(source) else source.item,
             judge=source.judge,
@@ -98,9 +102,9 @@ def _on_shared_names(votes: Votes, human: Votes) -> tuple[Votes, Votes]:
     return reindex(votes), reindex(human)
 
 
-def _majority_side(outcome: np.ndarray, present: np.ndarray) -> np.ndarray:
-    side = np.where(present, np.sign(outcome), 0).astype(np.int64)
-    return np.sign(side.sum(axis=1))
+def _majority_side(outcome: np.ndarray) -> np.ndarray:
+    """Per key, the side most of the columns chose (0 on a split; no vote counts 0)."""
+    return np.sign(np.sign(outcome).astype(np.int64).sum(axis=1))
 
 
 def _side_agreement(votes: Votes, human: Votes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -115,18 +119,22 @@ def _side_agreement(votes: Votes, human: Votes) -> tuple[np.ndarray, np.ndarray,
         outcome=np.concatenate([votes.outcome, human.outcome]),
         items=votes.items, judges=votes.judges + human.judges, models=votes.models,
     )
-    outcome, present = vote_table(both)
+    outcome, _ = vote_table(both)  # 0 where a column gave no vote, as for a tie
     n = len(votes.judges)
-    judge_side = np.where(present[:, :n], np.sign(outcome[:, :n]), 0)
-    council_side = _majority_side(outcome[:, :n], present[:, :n])[:, None]
+    judge_side = np.sign(outcome[:, :n])
+    council_side = _majority_side(outcome[:, :n])[:, None]
     sides = np.concatenate([judge_side, council_side], axis=1)
-    human_side = _majority_side(outcome[:, n:], present[:, n:])[:, None]
+    human_side = _majority_side(outcome[:, n:])[:, None]
     with np.errstate(invalid="ignore", divide="ignore"):
         kappa, agreement, shared = _kappa(sides, human_side, sides != 0, human_side != 0)
     return agreement[:, 0], kappa[:, 0], shared[:, 0].astype(int)
 
 
 def _correlations(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    # Imported here: scipy.stats takes ~0.7 s to import, which every CLI command that
+    # loads `scoring` would otherwise pay.
+    from scipy.stats import kendalltau, spearmanr
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a constant leaderboard has no rank correlation: NaN
         return float(spearmanr(a, b).statistic), float(kendalltau(a, b).statistic)
@@ -174,7 +182,7 @@ def human_agreement(
     for _ in range(rounds):
         drawn = rng.choice(shared_items, size=len(shared_items))
         # One draw of items for both sets, so the two leaderboards stay paired.
-        council_r, human_r = (_take_items(v, drawn) for v in (votes, human))
+        council_r, human_r = (take_items(v, drawn) for v in (votes, human))
         side_draws.append(_side_agreement(council_r, human_r)[:2])
         try:
             c = point_scores(council_r, settings)
@@ -184,12 +192,9 @@ def human_agreement(
         common = [m for m in models if m in c and m in h]
         if len(common) >= 2:
             draws.append(_correlations([c[m] for m in common], [h[m] for m in common]))
-    tail = 100 * (1 - settings.level) / 2
     draws_array = np.array(draws) if draws else np.full((1, 2), np.nan)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        low, high = np.nanpercentile(draws_array, [tail, 100 - tail], axis=0)
-        side_low, side_high = np.nanpercentile(np.array(side_draws), [tail, 100 - tail], axis=0)
+    low, high = percentile_intervals(draws_array, settings.level, skip_nan=True)
+    side_low, side_high = percentile_intervals(np.array(side_draws), settings.level, skip_nan=True)
     return HumanAgreement(
         judges=votes.judges,
         agreement=agreement[:-1],
@@ -213,14 +218,3 @@ def human_agreement(
         kendall_interval=(float(low[1]), float(high[1])),
     )
 
-
-def _take_items(votes: Votes, drawn: np.ndarray) -> Votes:
-    """The votes of the drawn items, each drawn copy its own item."""
-    parts = [np.flatnonzero(votes.item == i) for i in drawn]
-    rows = np.concatenate(parts) if parts else np.zeros(0, dtype=int)
-    copy = np.repeat(np.arange(len(drawn)), [len(p) for p in parts])
-    return Votes(
-        item=copy, judge=votes.judge[rows], model_a=votes.model_a[rows], model_b=votes.model_b[rows],
-        outcome=votes.outcome[rows], items=tuple(f"{votes.items[i]}#{k}" for k, i in enumerate(drawn)),
-        judges=votes.judges, models=votes.models,
-    )

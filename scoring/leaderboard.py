@@ -189,6 +189,14 @@ def point_fit(fit_votes: Votes, settings: ScoringSettings) -> np.ndarray:
     return point
 
 
+def check_resamplable(fit_votes: Votes, settings: ScoringSettings) -> None:
+    """Refuse an item bootstrap of one item: redrawing it always gives the same data,
+    hence zero-width intervals that would call every difference certain."""
+    if settings.resample == "item" and len(np.unique(fit_votes.item)) < 2:
+        raise ScoringError("the votes come from one item: the item bootstrap needs at least two to measure "
+                           "uncertainty")
+
+
 def point_scores(votes: Votes, settings: ScoringSettings | None = None) -> dict[str, float]:
     """Each model's score from the full data, without bootstrap (the settings' scale)."""
     settings = settings or ScoringSettings()
@@ -223,11 +231,7 @@ def rank_models(votes: Votes, settings: ScoringSettings | None = None) -> Leader
     prepared = prepare_votes(votes, settings)
     fit_votes = prepared.votes
     point = point_fit(fit_votes, settings)
-    if settings.resample == "item" and len(np.unique(fit_votes.item)) < 2:
-        # Redrawing the only item always gives the same data: zero-width intervals
-        # that would claim every difference certain.
-        raise ScoringError("the votes come from one item: the item bootstrap needs at least two to measure "
-                           "uncertainty")
+    check_resamplable(fit_votes, settings)
     draws = bootstrap_ratings(
         fit_votes, rounds=settings.rounds, resample=settings.resample, seed=settings.seed,
         alpha=settings.alpha, strong_weight=settings.strong_weight, tie_weight=settings.tie_weight,

@@ -189,19 +189,20 @@ def rank_models_length_controlled(votes: Votes, lengths: np.ndarray, settings=No
     """
     from scoring.bradley_terry import vote_cells
     from scoring.errors import ScoringError
-    from scoring.leaderboard import assemble_leaderboard, point_fit, prepare_votes
+    from scoring.leaderboard import assemble_leaderboard, check_resamplable, point_fit, prepare_votes
     from scoring.ranking import percentile_intervals
     from scoring.settings import ScoringSettings
 
     settings = settings or ScoringSettings()
     lengths = np.asarray(lengths, dtype=float)
-    if lengths.shape != (len(votes.items), len(votes.models)):
-        raise ValueError(f"lengths must have shape (n_items, n_models) = {(len(votes.items), len(votes.models))}")
-    known = np.isfinite(lengths[votes.item, votes.model_a]) & np.isfinite(lengths[votes.item, votes.model_b])
+    first_words, second_words = _pair_lengths(votes, lengths)
+    known = np.isfinite(first_words) & np.isfinite(second_words)
     n_left_out = int((~known & votes.scored).sum())
     prepared = prepare_votes(votes.select(known), settings)
     fit_votes = prepared.votes
-    point_fit(fit_votes, settings)  # the same checks (two models, reference, connected) as rank_models
+    # The same checks as rank_models: two models, the reference, connected, two items.
+    point_fit(fit_votes, settings)
+    check_resamplable(fit_votes, settings)
     columns = [votes.models.index(name) for name in fit_votes.models]
     z_all = length_log_ratio(fit_votes, lengths[:, columns])
     rows, cells, weights = vote_cells(fit_votes, strong_weight=settings.strong_weight, tie_weight=settings.tie_weight)

@@ -12,12 +12,25 @@ import numpy as np
 __all__ = ["percentile_intervals", "point_ranks", "rank_intervals", "separability", "tiers"]
 
 
-def percentile_intervals(draws: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Equal-tailed percentile intervals of bootstrap draws (rows are rounds)."""
+def percentile_intervals(
+    draws: np.ndarray, level: float = 0.95, *, skip_nan: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Equal-tailed percentile intervals of bootstrap draws (rows are rounds).
+
+    With ``skip_nan``, rounds where a statistic was undefined (NaN) are left out of
+    its interval, and a statistic undefined in every round gets NaN bounds.
+    """
     if not 0.0 < level < 1.0:
         raise ValueError(f"level must be between 0 and 1, got {level}")
     tail = 100.0 * (1.0 - level) / 2.0
-    lower, upper = np.percentile(draws, [tail, 100.0 - tail], axis=0)
+    if not skip_nan:
+        lower, upper = np.percentile(draws, [tail, 100.0 - tail], axis=0)
+        return lower, upper
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns stay NaN
+        lower, upper = np.nanpercentile(draws, [tail, 100.0 - tail], axis=0)
     return lower, upper
 
 

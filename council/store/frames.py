@@ -138,7 +138,7 @@ class RunStore:
             "SELECT config_hash, package_version, started_at FROM invocations ORDER BY id DESC LIMIT 1"
         ).fetchone()
         config = self.config()
-        status = self.status()
+        status = run_status(self.conn, config)
         parse = dict(self.conn.execute("SELECT parse_status, count(*) FROM votes GROUP BY parse_status").fetchall())
         return {
             "run_dir": str(self.path),

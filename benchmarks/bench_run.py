@@ -35,8 +35,8 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("LITELLM_OFFLINE_MODE", "true")
 
 from council.config import parse_config  # noqa: E402
+from council.engine.runner import run  # noqa: E402
 from council.providers.litellm_adapter import configure  # noqa: E402
-from council.runner import run  # noqa: E402
 
 NAMES = ("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta")
 

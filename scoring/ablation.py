@@ -136,7 +136,7 @@ def jury_ablation(
     for name, sizes, most in (("jury size", jury_sizes, n_judges), ("test size", test_sizes, n_items)):
         bad = [size for size in sizes if not 1 <= size <= most]
         if bad:
-            raise ValueError(f"{name} {bad[0]} is outside 1..{most}")
+            raise ScoringError(f"{name} {bad[0]} is outside 1..{most}")
     rng = np.random.default_rng(seed)
     shape = (len(jury_sizes), len(test_sizes))
     separability_mean, separability_std, stability = (np.full(shape, np.nan) for _ in range(3))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scoring._json import with_interval
+from scoring._json import Estimate, with_interval
 from scoring.agreement import MIN_KAPPA_KEYS, JudgeAgreement, contrarianism, judge_agreement
 from scoring.bootstrap import resample_items
 from scoring.errors import ScoringError
@@ -93,10 +93,10 @@ class JudgeMetrics:
     separability_draws: int
     settings: ScoringSettings
 
-    def metric(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(estimate, lower, upper) of one metric, one entry per judge."""
+    def metric(self, name: str) -> Estimate:
+        """One metric's `Estimate`: arrays with one entry per judge."""
         row = self.metrics.index(name)
-        return self.estimate[row], self.lower[row], self.upper[row]
+        return Estimate(self.estimate[row], self.lower[row], self.upper[row])
 
     def to_dict(self) -> dict:
         """JSON-ready: ``{"judges": [{"judge", "n_votes", <metric>: {estimate, lower,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scoring._json import with_interval
+from scoring._json import HasEstimates, with_interval
 from scoring.agreement import _kappa, vote_table
 from scoring.bootstrap import take_items
 from scoring.errors import ScoringError
@@ -24,15 +24,16 @@ __all__ = ["HumanAgreement", "human_agreement"]
 
 
 @dataclass(frozen=True, eq=False)
-class HumanAgreement:
+class HumanAgreement(HasEstimates):
     """How the judges and the council agree with people.
 
     ``exact`` and ``kappa`` (per judge, then ``council_*`` for the majority side of all
     judges) compare sides on the vote keys both labelled, ties excluded: the share on
     the same side, and Cohen's κ. ``n_shared`` counts those keys. ``spearman`` and
     ``kendall`` correlate the council's and the humans' leaderboards (scores of the
-    models both rank). Every ``*_lower``/``*_upper``/``*_interval`` is a percentile
-    interval from one joint item bootstrap (the same items redrawn for both).
+    models both rank). Every ``*_lower``/``*_upper`` is a percentile
+    interval from one joint item bootstrap (the same items redrawn for both);
+    ``estimate(name)`` gives any of them as a `scoring.Estimate`.
     """
 
     judges: tuple[str, ...]
@@ -44,17 +45,21 @@ class HumanAgreement:
     kappa_upper: np.ndarray
     n_shared: np.ndarray
     council_agreement: float
-    council_agreement_interval: tuple[float, float]
+    council_agreement_lower: float
+    council_agreement_upper: float
     council_kappa: float
-    council_kappa_interval: tuple[float, float]
+    council_kappa_lower: float
+    council_kappa_upper: float
     council_n_shared: int
     models: tuple[str, ...]
     council_scores: np.ndarray
     human_scores: np.ndarray
     spearman: float
-    spearman_interval: tuple[float, float]
+    spearman_lower: float
+    spearman_upper: float
     kendall: float
-    kendall_interval: tuple[float, float]
+    kendall_lower: float
+    kendall_upper: float
 
     def to_dict(self) -> dict:
         return {
@@ -66,16 +71,16 @@ class HumanAgreement:
                 for j, judge in enumerate(self.judges)
             ],
             "council": {
-                "agreement": with_interval(self.council_agreement, *self.council_agreement_interval),
-                "kappa": with_interval(self.council_kappa, *self.council_kappa_interval),
+                "agreement": self.estimate('council_agreement').to_dict(),
+                "kappa": self.estimate('council_kappa').to_dict(),
                 "n_shared": self.council_n_shared,
             },
             "leaderboards": {
                 "models": list(self.models),
                 "council_scores": [float(x) for x in self.council_scores],
                 "human_scores": [float(x) for x in self.human_scores],
-                "spearman": with_interval(self.spearman, *self.spearman_interval),
-                "kendall": with_interval(self.kendall, *self.kendall_interval),
+                "spearman": self.estimate('spearman').to_dict(),
+                "kendall": self.estimate('kendall').to_dict(),
             },
         }
 
@@ -205,16 +210,20 @@ def human_agreement(
         kappa_upper=side_high[1, :-1],
         n_shared=shared[:-1],
         council_agreement=float(agreement[-1]),
-        council_agreement_interval=(float(side_low[0, -1]), float(side_high[0, -1])),
+        council_agreement_lower=float(side_low[0, -1]),
+        council_agreement_upper=float(side_high[0, -1]),
         council_kappa=float(kappa[-1]),
-        council_kappa_interval=(float(side_low[1, -1]), float(side_high[1, -1])),
+        council_kappa_lower=float(side_low[1, -1]),
+        council_kappa_upper=float(side_high[1, -1]),
         council_n_shared=int(shared[-1]),
         models=models,
         council_scores=council_scores,
         human_scores=human_scores,
         spearman=spearman,
-        spearman_interval=(float(low[0]), float(high[0])),
+        spearman_lower=float(low[0]),
+        spearman_upper=float(high[0]),
         kendall=kendall,
-        kendall_interval=(float(low[1]), float(high[1])),
+        kendall_lower=float(low[1]),
+        kendall_upper=float(high[1]),
     )
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
+from scoring._json import HasEstimates
 from scoring.aggregation import aggregate_votes, consistent_votes, drop_self_judgments, scored_votes
 from scoring.bootstrap import bootstrap_ratings
 from scoring.bradley_terry import check_connected, fit_bradley_terry, win_matrix, win_probabilities
@@ -39,8 +40,9 @@ def win_rate_percent(strength: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class Leaderboard:
-    """A ranking with its uncertainty. Arrays run best model first.
+class Leaderboard(HasEstimates):
+    """A ranking with its uncertainty. Arrays run best model first; ``estimate(name)``
+    gives ``strength``, ``score``, ``elo`` or ``rank`` with its interval as a `scoring.Estimate`.
 
     Attributes
     ----------

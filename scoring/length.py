@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
+from scoring._json import HasEstimates
 from scoring.votes import UNSCORED, Votes
 
 __all__ = [
@@ -151,13 +152,14 @@ def _logistic_fit(a, b, won, lost, z, n_models, alpha, start=None, max_iter=100,
 
 
 @dataclass(frozen=True, eq=False)
-class LengthControlled:
+class LengthControlled(HasEstimates):
     """A leaderboard with answer length held equal, and the length effect itself.
 
     ``length_effect`` is γ of σ(s_a − s_b + γ·log2(len_a / len_b)): the log-odds a
     judge adds for an answer twice as long as the other (0: no length preference).
     ``n_left_out`` counts votes dropped because an answer's length was unknown. γ
-    shares the strengths' ridge ``alpha``.
+    shares the strengths' ridge ``alpha``; ``estimate("length_effect")`` gives it with its
+    interval as a `scoring.Estimate`.
     """
 
     leaderboard: object  # scoring.Leaderboard; typed loosely to avoid an import cycle

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
-from typing import Literal
+from typing import Literal, get_args
 
 from scoring.bradley_terry import DEFAULT_ALPHA
 
-__all__ = ["ScoringSettings", "scoring_settings"]
+__all__ = ["Aggregation", "Consistency", "CountTie", "Mode", "Resample", "ScoringSettings", "scoring_settings"]
 
+# Each vocabulary once: the settings check against these, and the CLI's choices are them.
 Mode = Literal["recommended", "reference"]
+Aggregation = Literal["none", "majority", "mean"]
+CountTie = Literal["tie", "first_label"]
+Consistency = Literal["strict", "sidewise"]
+Resample = Literal["item", "vote"]
 
 
 @dataclass(frozen=True)
@@ -44,13 +49,13 @@ class ScoringSettings:
 
     mode: Mode = "recommended"
     reference: str | None = None
-    aggregation: str = "none"
-    count_tie: str = "tie"
-    consistency: str | None = None
+    aggregation: Aggregation = "none"
+    count_tie: CountTie = "tie"
+    consistency: Consistency | None = None
     include_self: bool = False
     strong_weight: float = 1.0
     tie_weight: float = 0.5
-    resample: str = "item"
+    resample: Resample = "item"
     rounds: int = 1000
     level: float = 0.95
     seed: int | None = 0
@@ -58,11 +63,11 @@ class ScoringSettings:
 
     def __post_init__(self) -> None:
         choices = {
-            "mode": ("recommended", "reference"),
-            "aggregation": ("none", "majority", "mean"),
-            "count_tie": ("tie", "first_label"),
-            "consistency": (None, "strict", "sidewise"),
-            "resample": ("item", "vote"),
+            "mode": get_args(Mode),
+            "aggregation": get_args(Aggregation),
+            "count_tie": get_args(CountTie),
+            "consistency": (None, *get_args(Consistency)),
+            "resample": get_args(Resample),
         }
         for field, allowed in choices.items():
             if getattr(self, field) not in allowed:
@@ -79,7 +84,7 @@ class ScoringSettings:
     def to_dict(self) -> dict:
         return asdict(self)
 
-    def replace(self, **changes) -> "ScoringSettings":
+    def replace(self, **changes) -> ScoringSettings:
         return replace(self, **changes)
 
 

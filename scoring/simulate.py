@@ -77,8 +77,9 @@ class SimulatedCouncil:
         credit_b = p_b + (strong_weight - 1.0) * chance(-d - self.strong_margin) + tie_weight * p_tie
         counted = np.ones_like(shift, dtype=bool) if include_self else (judges != a) & (judges != b)
         wins = np.zeros((n, n))
-        np.add.at(wins, (np.broadcast_to(a, shift.shape)[counted], np.broadcast_to(b, shift.shape)[counted]), credit_a[counted])
-        np.add.at(wins, (np.broadcast_to(b, shift.shape)[counted], np.broadcast_to(a, shift.shape)[counted]), credit_b[counted])
+        first, second = np.broadcast_to(a, shift.shape)[counted], np.broadcast_to(b, shift.shape)[counted]
+        np.add.at(wins, (first, second), credit_a[counted])
+        np.add.at(wins, (second, first), credit_b[counted])
         return fit_bradley_terry(wins, alpha=0.0)
 
 

@@ -9,8 +9,8 @@ is *unscored*: it is carried and counted, but never enters a fit.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -141,7 +141,7 @@ class Votes:
         except ValueError:
             return -2
 
-    def select(self, mask: np.ndarray) -> "Votes":
+    def select(self, mask: np.ndarray) -> Votes:
         """The votes where ``mask`` is true, with the same name tables."""
         return Votes(
             item=self.item[mask],

@@ -26,6 +26,6 @@ def reference_outputs(reference_dir: Path) -> dict:
 @pytest.fixture(scope="session")
 def lmc_votes():
     """The 1,000 real judgments as shipped in examples/ (structured fields only)."""
-    from council.votes_file import read_votes
+    from council.inputs.votes import read_votes
 
     return read_votes(ROOT / "examples" / "lmc-sample" / "votes.csv").votes

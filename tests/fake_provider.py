@@ -71,7 +71,7 @@ class FakeProvider:
         self.port = None
 
     # -- lifecycle -------------------------------------------------------------------
-    def start(self) -> "FakeProvider":
+    def start(self) -> FakeProvider:
         self._thread.start()
         self._started.wait(10)
         return self
@@ -107,7 +107,9 @@ class FakeProvider:
 
     def count(self, kind: str | None = None, status: int | None = None) -> int:
         with self._lock:
-            return sum(1 for r in self.requests if (kind is None or r.kind == kind) and (status is None or r.status == status))
+            return sum(
+                1 for r in self.requests if (kind is None or r.kind == kind) and (status is None or r.status == status)
+            )
 
     def reset(self) -> None:
         with self._lock:

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from string import Template
 
 __all__ = ["prompt_hash", "render"]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _text(name: str) -> str:
     return resources.files(__name__).joinpath(f"{name}.txt").read_text(encoding="utf-8")
 

@@ -1,5 +1,2 @@
-"""Calling models: litellm, pacing, retries."""
-
-from council.providers.client import CallFailed, MemberClient
-
-__all__ = ["CallFailed", "MemberClient"]
+"""Calling models: the litellm adapter, a member's parameters, pacing, retries, and
+the embedded local model's server."""

@@ -8,16 +8,17 @@ import random
 from council.config import MemberConfig, RetryConfig
 from council.providers.litellm_adapter import Completion, complete
 from council.providers.pacing import Pacer
-from council.providers.retry import FATAL, RATE_LIMIT, ProviderError, backoff_delay, classify
-from council.store.ledger import Usage
+from council.providers.retry import ProviderError, backoff_delay, classify
+from council.usage import Usage
+from council.vocab import ErrorKind
 
 __all__ = ["CallFailed", "MemberClient"]
 
 
 class CallFailed(Exception):
-    """A unit's call gave up: ``kind`` is "fatal" or the last retryable kind."""
+    """A unit's call gave up: ``kind`` is fatal, or the last retryable kind."""
 
-    def __init__(self, kind: str, message: str, usage: Usage):
+    def __init__(self, kind: ErrorKind, message: str, usage: Usage):
         super().__init__(message)
         self.kind, self.usage = kind, usage
 
@@ -52,15 +53,15 @@ class MemberClient:
             except Exception as error:  # every provider failure is classified, none escapes raw
                 failure: ProviderError = error if isinstance(error, ProviderError) else classify(error)
                 usage += Usage(attempts=1)
-                if failure.kind == FATAL:
-                    raise CallFailed(FATAL, f"member {self.member.name!r}: {failure}", usage) from None
-                if failure.kind == RATE_LIMIT:
+                if failure.kind == ErrorKind.FATAL:
+                    raise CallFailed(ErrorKind.FATAL, f"member {self.member.name!r}: {failure}", usage) from None
+                if failure.kind == ErrorKind.RATE_LIMIT:
                     delay = backoff_delay(
                         min(usage.attempts, 8), base=self.retry.base_delay, cap=self.retry.max_delay,
                         retry_after=failure.retry_after, rng=self._rng,
                     )
                     if waited_for_limits + delay > self.retry.rate_limit_patience:
-                        raise CallFailed(RATE_LIMIT, f"member {self.member.name!r}: still rate limited after "
+                        raise CallFailed(ErrorKind.RATE_LIMIT, f"member {self.member.name!r}: still rate limited after "
                                          f"{waited_for_limits:.0f} s: {failure}", usage) from None
                     waited_for_limits += delay
                     self.pacer.cool_down(delay)
@@ -73,5 +74,7 @@ class MemberClient:
                                           retry_after=failure.retry_after, rng=self._rng)
                 await asyncio.sleep(delay)
                 continue
-            usage += Usage(1, completion.input_tokens, completion.output_tokens, completion.cost_usd, completion.latency_s)
+            usage += Usage(
+                1, completion.input_tokens, completion.output_tokens, completion.cost_usd, completion.latency_s
+            )
             return completion, usage

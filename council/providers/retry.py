@@ -13,9 +13,10 @@ import random
 import time
 from dataclasses import dataclass
 
+from council.vocab import ErrorKind
+
 __all__ = ["ProviderError", "backoff_delay", "classify"]
 
-RATE_LIMIT, TRANSIENT, FATAL = "rate_limit", "transient", "fatal"
 _TRANSIENT_STATUS = {408, 409, 425, 500, 502, 503, 504, 520, 522, 524, 529}
 
 
@@ -23,7 +24,7 @@ _TRANSIENT_STATUS = {408, 409, 425, 500, 502, 503, 504, 520, 522, 524, 529}
 class ProviderError(Exception):
     """One failed attempt, classified."""
 
-    kind: str
+    kind: ErrorKind
     message: str
     retry_after: float | None = None
     status: int | None = None
@@ -57,7 +58,7 @@ def classify(error: BaseException) -> ProviderError:
     status = getattr(error, "status_code", None)
     message = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}".strip()
     if isinstance(error, litellm.RateLimitError) or status == 429:
-        return ProviderError(RATE_LIMIT, message, _retry_after(error), 429)
+        return ProviderError(ErrorKind.RATE_LIMIT, message, _retry_after(error), 429)
     transient_types = (
         litellm.Timeout,
         litellm.APIConnectionError,
@@ -66,8 +67,8 @@ def classify(error: BaseException) -> ProviderError:
         litellm.BadGatewayError,
     )
     if isinstance(error, transient_types) or status in _TRANSIENT_STATUS or isinstance(error, TimeoutError):
-        return ProviderError(TRANSIENT, message, _retry_after(error), status)
-    return ProviderError(FATAL, message, None, status)
+        return ProviderError(ErrorKind.TRANSIENT, message, _retry_after(error), status)
+    return ProviderError(ErrorKind.FATAL, message, None, status)
 
 
 def backoff_delay(

@@ -1,5 +1,16 @@
-"""The three stages of a council run: compose, respond, judge."""
+"""The three stages of a council run, in order: compose, respond, judge."""
 
-from council.stages import compose, judge, respond
+from __future__ import annotations
 
-__all__ = ["compose", "judge", "respond"]
+from council.stages.base import Stage
+from council.stages.compose import COMPOSE
+from council.stages.judge import JUDGE
+from council.stages.respond import RESPOND
+
+__all__ = ["STAGES", "stage_named"]
+
+STAGES: tuple[Stage, ...] = (COMPOSE, RESPOND, JUDGE)
+
+
+def stage_named(name: str) -> Stage:
+    return next(stage for stage in STAGES if stage.name == name)

@@ -7,96 +7,88 @@ vote.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-from council.config import CouncilConfig
-from council.pairing import item_pairs
+from council.config import CouncilConfig, MemberConfig
 from council.prompts import prompt_hash, render
 from council.providers.client import MemberClient
-from council.stages.work import StageContext, WorkUnit, work_key
+from council.providers.litellm_adapter import supports_response_schema
+from council.stages.base import RunState, StageContext, WorkUnit, work_key
+from council.stages.pairing import judge_pairs
+from council.stages.verdicts import label_meanings, labels, neutralise_tags, parse_verdict, response_format
 from council.store.ledger import CallRecord
-from council.verdicts import label_meanings, labels, neutralise_tags, parse_verdict, response_format
+from council.usage import Usage
+from council.vocab import CallStatus, StageName
 
-__all__ = ["NAME", "execute", "ordered_pairs", "plan"]
+__all__ = ["JUDGE", "JudgeStage"]
 
-NAME = "judge"
 TEMPLATES = ("judge.system", "judge.user", "judge_reask.user")
+#: Tokens a verdict may take: reasoning first, then the label.
+VERDICT_TOKENS = 400
 
 
-def ordered_pairs(config: CouncilConfig, respondents: list[str], item: str) -> list[tuple[str, str]]:
-    pairs = item_pairs(config.judge, respondents, item, config.seed)
-    return [order for a, b in pairs for order in ((a, b), (b, a))]
+class JudgeStage:
+    name = StageName.JUDGE
+    role = "judge"
 
+    def output_tokens(self, config: CouncilConfig, member: MemberConfig) -> int:
+        return member.max_tokens or VERDICT_TOKENS
 
-def plan(ctx: StageContext) -> list[WorkUnit]:
-    config = ctx.config
-    allow_tie = config.judge.allow_tie
-    digest = prompt_hash(*TEMPLATES)
-    system = render("judge.system", labels=", ".join(labels(allow_tie)), label_meanings=label_meanings(allow_tie))
-    respondents = [m.name for m in config.with_role("respondent")]
-    answers: dict[str, dict[str, str]] = {}
-    for item, respondent, text in ctx.conn.execute("SELECT item, respondent, text FROM responses"):
-        answers.setdefault(item, {})[respondent] = text
-    units = []
-    for item, item_text in ctx.conn.execute("SELECT id, text FROM items ORDER BY rowid"):
-        have = answers.get(item, {})
-        for a, b in ordered_pairs(config, respondents, item):
-            if a not in have or b not in have:
-                continue  # planned on a later run, once both answers exist
-            user = render(
-                "judge.user", item=item_text, answer_a=neutralise_tags(have[a]), answer_b=neutralise_tags(have[b])
-            )
-            messages = ({"role": "system", "content": system}, {"role": "user", "content": user})
-            for judge in config.with_role("judge"):
-                if not config.judge.include_self and judge.name in (a, b):
-                    continue
-                units.append(
-                    WorkUnit(
-                        key=work_key(NAME, item, judge.name, a, b),
-                        stage=NAME,
-                        member=judge.name,
-                        prompt_hash=digest,
-                        messages=messages,
-                        fields={"item": item, "judge": judge.name, "model_a": a, "model_b": b},
-                        expected_output_tokens=400,
-                    )
+    def plan(self, ctx: StageContext, state: RunState) -> list[WorkUnit]:
+        config = ctx.config
+        allow_tie = config.judge.allow_tie
+        digest = prompt_hash(*TEMPLATES)
+        system = render("judge.system", labels=", ".join(labels(allow_tie)), label_meanings=label_meanings(allow_tie))
+        output = {m.name: self.output_tokens(config, m) for m in config.with_role(self.role)}
+        units = []
+        for item, item_text in state.items:
+            have = state.answers.get(item, {})
+            for a, b, judges in judge_pairs(config, item):
+                if a not in have or b not in have:
+                    continue  # planned on a later run, once both answers exist
+                user = render(
+                    "judge.user", item=item_text, answer_a=neutralise_tags(have[a]), answer_b=neutralise_tags(have[b])
                 )
-    return units
+                messages = ({"role": "system", "content": system}, {"role": "user", "content": user})
+                for judge in judges:
+                    units.append(
+                        WorkUnit(
+                            key=work_key(self.name, item, judge, a, b),
+                            stage=self.name,
+                            member=judge,
+                            prompt_hash=digest,
+                            messages=messages,
+                            expected_output_tokens=output[judge],
+                            fields={"item": item, "judge": judge, "model_a": a, "model_b": b},
+                        )
+                    )
+        return units
+
+    async def execute(self, unit: WorkUnit, client: MemberClient, ctx: StageContext) -> CallRecord:
+        allow_tie = ctx.config.judge.allow_tie
+        kind = client.member.structured_output
+        if kind == "auto":
+            kind = "json_schema" if supports_response_schema(client.member.model) else "none"
+        messages = list(unit.messages)
+        usage = Usage()
+        for _ask in range(ctx.config.judge.max_reasks + 1):
+            completion, spent = await client.call(
+                messages, response_format=response_format(kind, allow_tie), key=unit.key,
+                expected_tokens=unit.expected_tokens,
+            )
+            usage += spent
+            parsed = parse_verdict(completion.text, allow_tie)
+            if parsed.label is not None:
+                break
+            messages += [
+                {"role": "assistant", "content": completion.text},
+                {"role": "user", "content": render("judge_reask.user", labels=", ".join(labels(allow_tie)))},
+            ]
+        product = {
+            **unit.fields, "call_key": unit.key, "verdict": parsed.label, "parse_status": parsed.status,
+            "reasoning": parsed.reasoning, "raw_output": completion.text,
+        }
+        status = CallStatus.OK if parsed.label is not None else CallStatus.UNPARSEABLE
+        return CallRecord(unit.key, status, usage, product_table="votes", product=product)
 
 
-async def execute(unit: WorkUnit, client: MemberClient, ctx: StageContext) -> CallRecord:
-    allow_tie = ctx.config.judge.allow_tie
-    kind = client.member.structured_output
-    if kind == "auto":
-        kind = "json_schema" if _supports_schema(client.member.model) else "none"
-    messages = list(unit.messages)
-    usage = None
-    for ask in range(ctx.config.judge.max_reasks + 1):
-        completion, spent = await client.call(
-            messages, response_format=response_format(kind, allow_tie), key=unit.key,
-            expected_tokens=unit.expected_input_tokens + unit.expected_output_tokens,
-        )
-        usage = spent if usage is None else usage + spent
-        parsed = parse_verdict(completion.text, allow_tie)
-        if parsed.label is not None:
-            break
-        messages += [
-            {"role": "assistant", "content": completion.text},
-            {"role": "user", "content": render("judge_reask.user", labels=", ".join(labels(allow_tie)))},
-        ]
-    product = {
-        **unit.fields, "call_key": unit.key, "verdict": parsed.label, "parse_status": parsed.status,
-        "reasoning": parsed.reasoning, "raw_output": completion.text,
-    }
-    status = "ok" if parsed.label is not None else "unparseable"
-    return CallRecord(unit.key, status, usage, product_table="votes", product=product)
+JUDGE = JudgeStage()
 
-
-@lru_cache(maxsize=None)
-def _supports_schema(model: str) -> bool:
-    import litellm
-
-    try:
-        return bool(litellm.supports_response_schema(model=model))
-    except Exception:  # unknown models raise; they get prompt-only JSON and the tag fallback
-        return False

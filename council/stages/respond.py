@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import re
 
+from council.config import CouncilConfig, MemberConfig
 from council.prompts import prompt_hash, render
 from council.providers.client import MemberClient
-from council.stages.work import StageContext, WorkUnit, with_persona, work_key
+from council.stages.base import RunState, StageContext, WorkUnit, with_persona, work_key
 from council.store.ledger import CallRecord
+from council.vocab import CallStatus, StageName
 from scoring import word_count
 
-__all__ = ["NAME", "execute", "plan", "truncate_at_sentence"]
+__all__ = ["RESPOND", "RespondStage", "output_cap", "truncate_at_sentence"]
 
-NAME = "respond"
 TEMPLATES = ("respond.system", "respond.user")
 _SENTENCE_END = re.compile(r"""[.!?…]+["'”’)\]]*(?=\s|$)""")
 
@@ -38,46 +39,57 @@ def truncate_at_sentence(text: str, word_limit: int) -> tuple[str, bool]:
     return window[:cut].rstrip(), True
 
 
-def plan(ctx: StageContext) -> list[WorkUnit]:
-    digest = prompt_hash(*TEMPLATES)
-    word_limit = ctx.config.respond.word_limit
-    items = ctx.conn.execute("SELECT id, text FROM items ORDER BY rowid").fetchall()
-    units = []
-    system = render("respond.system")
-    for item, text in items:
-        user = {"role": "user", "content": render("respond.user", item=text, word_limit=word_limit)}
-        for member in ctx.config.with_role("respondent"):
-            messages = ({"role": "system", "content": with_persona(member.persona, system)}, user)
-            units.append(
-                WorkUnit(
-                    key=work_key(NAME, item, member.name),
-                    stage=NAME,
-                    member=member.name,
-                    prompt_hash=digest,
-                    messages=messages,
-                    fields={"item": item, "respondent": member.name},
-                    expected_output_tokens=int(word_limit * 1.5),
-                )
-            )
-    return units
-
-
 def output_cap(word_limit: int) -> int:
     """Tokens worth generating for an answer cut at ``word_limit`` words: a word is
     about 1.3 tokens, and anything past twice that would be thrown away unread."""
     return 2 * word_limit + 16
 
 
-async def execute(unit: WorkUnit, client: MemberClient, ctx: StageContext) -> CallRecord:
-    completion, usage = await client.call(
-        list(unit.messages), key=unit.key, expected_tokens=unit.expected_input_tokens + unit.expected_output_tokens,
-        max_tokens=output_cap(ctx.config.respond.word_limit),
-    )
-    if not completion.text.strip():
-        return CallRecord(unit.key, "retryable_error", usage, error="the respondent returned an empty answer")
-    text, truncated = truncate_at_sentence(completion.text, ctx.config.respond.word_limit)
-    product = {
-        **unit.fields, "call_key": unit.key, "text": text, "raw_text": completion.text,
-        "word_count": word_count(text), "truncated": int(truncated),
-    }
-    return CallRecord(unit.key, "ok", usage, product_table="responses", product=product)
+class RespondStage:
+    name = StageName.RESPOND
+    role = "respondent"
+
+    def output_tokens(self, config: CouncilConfig, member: MemberConfig) -> int:
+        cap = output_cap(config.respond.word_limit)  # sent with every call: nothing longer is billed
+        return min(member.max_tokens, cap) if member.max_tokens else cap
+
+    def plan(self, ctx: StageContext, state: RunState) -> list[WorkUnit]:
+        digest = prompt_hash(*TEMPLATES)
+        word_limit = ctx.config.respond.word_limit
+        respondents = ctx.config.with_role(self.role)
+        system = render("respond.system")
+        units = []
+        for item, text in state.items:
+            user = {"role": "user", "content": render("respond.user", item=text, word_limit=word_limit)}
+            for member in respondents:
+                messages = ({"role": "system", "content": with_persona(member.persona, system)}, user)
+                units.append(
+                    WorkUnit(
+                        key=work_key(self.name, item, member.name),
+                        stage=self.name,
+                        member=member.name,
+                        prompt_hash=digest,
+                        messages=messages,
+                        expected_output_tokens=self.output_tokens(ctx.config, member),
+                        fields={"item": item, "respondent": member.name},
+                    )
+                )
+        return units
+
+    async def execute(self, unit: WorkUnit, client: MemberClient, ctx: StageContext) -> CallRecord:
+        word_limit = ctx.config.respond.word_limit
+        completion, usage = await client.call(
+            list(unit.messages), key=unit.key, expected_tokens=unit.expected_tokens, max_tokens=output_cap(word_limit),
+        )
+        if not completion.text.strip():
+            empty = "the respondent returned an empty answer"
+            return CallRecord(unit.key, CallStatus.RETRYABLE_ERROR, usage, error=empty)
+        text, truncated = truncate_at_sentence(completion.text, word_limit)
+        product = {
+            **unit.fields, "call_key": unit.key, "text": text, "raw_text": completion.text,
+            "word_count": word_count(text), "truncated": int(truncated),
+        }
+        return CallRecord(unit.key, CallStatus.OK, usage, product_table="responses", product=product)
+
+
+RESPOND = RespondStage()

@@ -1,6 +1,5 @@
-"""The run store: one SQLite ledger per run directory, and the read API over it."""
+"""The run store: one SQLite ledger per run directory, the only code that speaks SQL.
 
-from council.store.db import connect
-from council.store.frames import RunStore, open_run
-
-__all__ = ["RunStore", "connect", "open_run"]
+``db`` opens and migrates a store, ``ledger`` holds every read and write a run makes,
+``frames`` is the read API every reader uses (`council.open_run`).
+"""

@@ -6,65 +6,26 @@ Tables come back as polars DataFrames; votes also as `scoring.Votes`, ready to r
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 from council.config import CouncilConfig
 from council.errors import BadInput
+from council.inputs.items import FrozenItem
 from council.store.db import DB_NAME, connect
-from council.store.ledger import FINAL, spent_usd, stage_counts
 
-__all__ = ["TABLES", "RunStore", "open_run", "run_status"]
+__all__ = ["TABLES", "RunStore", "open_run"]
 
 TABLES = {
     "items": "SELECT id, author, seed_id, category, seed_text, replicate, text, call_key FROM items ORDER BY rowid",
-    "responses": "SELECT item, respondent, text, raw_text, word_count, truncated, call_key FROM responses ORDER BY rowid",
-    "votes": "SELECT item, judge, model_a, model_b, verdict, parse_status, reasoning, call_key FROM votes ORDER BY rowid",
+    "responses": "SELECT item, respondent, text, raw_text, word_count, truncated, call_key "
+    "FROM responses ORDER BY rowid",
+    "votes": "SELECT item, judge, model_a, model_b, verdict, parse_status, reasoning, call_key "
+    "FROM votes ORDER BY rowid",
     "calls": "SELECT key, stage, member, status, attempts, prompt_hash, input_tokens, output_tokens, cost_usd, "
     "latency_s, error, updated_at FROM calls ORDER BY rowid",
-    "invocations": "SELECT id, started_at, finished_at, command, config_hash, package_version, outcome FROM invocations",
+    "invocations": "SELECT id, started_at, finished_at, command, config_hash, package_version, outcome "
+    "FROM invocations",
 }
-
-
-def _expected_judge_calls(conn: sqlite3.Connection, config: CouncilConfig) -> int:
-    from council.stages.judge import ordered_pairs
-
-    respondents = [m.name for m in config.with_role("respondent")]
-    judges = [m.name for m in config.with_role("judge")]
-    total = 0
-    for (item,) in conn.execute("SELECT id FROM items"):
-        for a, b in ordered_pairs(config, respondents, item):
-            total += sum(1 for j in judges if config.judge.include_self or j not in (a, b))
-    return total
-
-
-def run_status(conn: sqlite3.Connection, config: CouncilConfig | None) -> dict:
-    """Counts per stage (done, total, failed, pending, unparseable), spend, completeness."""
-    from council.plan import expected_totals
-
-    counts = stage_counts(conn)
-    try:
-        expected = expected_totals(config) if config is not None else {}
-    except BadInput:  # the test set moved since the run: count what the ledger knows
-        expected = {}
-    if config is not None:
-        items = conn.execute("SELECT count(*) FROM items").fetchone()[0]
-        if expected and items >= expected["compose"]:
-            expected["judge"] = _expected_judge_calls(conn, config)
-    stages = {}
-    for stage in ("compose", "respond", "judge"):
-        by_status = counts.get(stage, {})
-        ledger_total = sum(by_status.values())
-        done = sum(by_status.get(s, 0) for s in FINAL)
-        stages[stage] = {
-            "done": done,
-            "total": max(ledger_total, expected.get(stage, 0)),
-            "failed": by_status.get("failed", 0) + by_status.get("retryable_error", 0),
-            "pending": by_status.get("pending", 0),
-            "unparseable": by_status.get("unparseable", 0),
-        }
-    complete = all(s["done"] == s["total"] and s["total"] > 0 for s in stages.values())
-    return {"complete": complete, "stages": stages, "cost_usd": spent_usd(conn)}
 
 
 class RunStore:
@@ -80,7 +41,7 @@ class RunStore:
     def close(self) -> None:
         self.conn.close()
 
-    def __enter__(self) -> "RunStore":
+    def __enter__(self) -> RunStore:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -132,40 +93,33 @@ class RunStore:
         rows = self.conn.execute("SELECT item, respondent, word_count FROM responses").fetchall()
         return {(item, respondent): words for item, respondent, words in rows}
 
-    def facts(self) -> dict:
-        """What a report says about the run: config hash, members, counts, spend."""
-        invocation = self.conn.execute(
+    def latest_invocation(self) -> dict | None:
+        """The latest `council run` on this directory: config hash, version, start."""
+        row = self.conn.execute(
             "SELECT config_hash, package_version, started_at FROM invocations ORDER BY id DESC LIMIT 1"
         ).fetchone()
-        config = self.config()
-        status = run_status(self.conn, config)
+        return dict(zip(("config_hash", "package_version", "started_at"), row)) if row else None
+
+    def counts(self) -> dict[str, int]:
+        """Items, responses and judgments stored, and the judgments without a verdict."""
         parse = dict(self.conn.execute("SELECT parse_status, count(*) FROM votes GROUP BY parse_status").fetchall())
         return {
-            "run_dir": str(self.path),
-            "config_hash": invocation[0] if invocation else None,
-            "package_version": invocation[1] if invocation else None,
-            "last_run_started": invocation[2] if invocation else None,
-            "members": [
-                {"name": m.name, "model": m.model, "roles": list(m.roles)} for m in (config.members if config else [])
-            ],
             "items": self.conn.execute("SELECT count(*) FROM items").fetchone()[0],
             "responses": self.conn.execute("SELECT count(*) FROM responses").fetchone()[0],
             "judgments": sum(parse.values()),
             "unscored": parse.get("unparseable", 0),
-            "cost_usd": status["cost_usd"],
-            "complete": status["complete"],
         }
+
+    def frozen_items(self) -> list[FrozenItem]:
+        """The run's items as a frozen item set holds them."""
+        rows = self.conn.execute("SELECT id, text, author, seed_id, category FROM items ORDER BY rowid").fetchall()
+        return [FrozenItem(*row) for row in rows]
 
     def leaderboard(self, settings=None):
         from scoring import rank_models
 
         return rank_models(self.scoring_votes(), settings)
 
-    def status(self) -> dict:
-        return run_status(self.conn, self.config())
-
 
 def open_run(run_dir: str | Path) -> RunStore:
     return RunStore(run_dir)
-
-

@@ -1,42 +1,31 @@
 """The ledger of calls: every unit of work, its status, and what it produced.
 
-A unit's product (item, response or vote) and its call's final status are written in
-one transaction, so a crash leaves either both or neither: resuming is simply doing
-the keys that are not final.
+This module holds every read and write the engine makes while a run goes on; stages
+never see a connection, only what the engine reads for them here. A unit's product
+(item, response or vote) and its call's final status are written in one transaction,
+so a crash leaves either both or neither: resuming is simply doing the keys that are
+not final.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
-from council.store.db import transaction, utc_now
+from council.store.sqlite import transaction, utc_now
+from council.usage import Usage
+from council.vocab import FINAL_STATUSES, CallStatus
 
-__all__ = ["FINAL", "CallRecord", "Usage", "ensure_pending", "final_keys", "record", "spent_usd", "stage_counts"]
+__all__ = [
+    "CallRecord", "answers", "ensure_pending", "final_count", "final_keys", "finish_invocation", "import_records",
+    "items", "keys", "record", "spent_usd", "stage_counts", "start_invocation",
+]
 
-#: Statuses that mean "done, never call again": an unparseable verdict was paid for.
-FINAL = ("ok", "unparseable")
-
-
-@dataclass(frozen=True)
-class Usage:
-    """What one unit of work cost, over all its attempts and re-asks."""
-
-    attempts: int = 0
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cost_usd: float = 0.0
-    latency_s: float = 0.0
-
-    def __add__(self, other: "Usage") -> "Usage":
-        return Usage(
-            self.attempts + other.attempts,
-            self.input_tokens + other.input_tokens,
-            self.output_tokens + other.output_tokens,
-            self.cost_usd + other.cost_usd,
-            self.latency_s + other.latency_s,
-        )
+_FINAL_MARKS = ", ".join("?" for _ in FINAL_STATUSES)
+#: Tables a unit's product goes to; names are never taken from elsewhere into SQL.
+PRODUCT_TABLES = ("items", "responses", "votes")
 
 
 @dataclass(frozen=True)
@@ -44,7 +33,7 @@ class CallRecord:
     """The outcome of a unit to write: status, usage, error, and product rows."""
 
     key: str
-    status: str
+    status: CallStatus
     usage: Usage
     error: str | None = None
     product_table: str | None = None
@@ -57,27 +46,45 @@ def ensure_pending(conn: sqlite3.Connection, units: Iterable[tuple[str, str, str
     with transaction(conn):
         conn.executemany(
             "INSERT OR IGNORE INTO calls (key, stage, member, status, prompt_hash, updated_at) "
-            "VALUES (?, ?, ?, 'pending', ?, ?)",
-            [(key, stage, member, prompt_hash, now) for key, stage, member, prompt_hash in units],
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(key, stage, member, CallStatus.PENDING, digest, now) for key, stage, member, digest in units],
         )
 
 
 def final_keys(conn: sqlite3.Connection, stage: str) -> set[str]:
-    placeholders = ", ".join("?" for _ in FINAL)
-    rows = conn.execute(f"SELECT key FROM calls WHERE stage = ? AND status IN ({placeholders})", (stage, *FINAL))
+    query = f"SELECT key FROM calls WHERE stage = ? AND status IN ({_FINAL_MARKS})"
+    rows = conn.execute(query, (stage, *FINAL_STATUSES))
     return {row[0] for row in rows}
+
+
+def final_count(conn: sqlite3.Connection, stage: str) -> int:
+    """Units of ``stage`` that are done (progress, read while worker processes write)."""
+    query = f"SELECT count(*) FROM calls WHERE stage = ? AND status IN ({_FINAL_MARKS})"
+    return int(conn.execute(query, (stage, *FINAL_STATUSES)).fetchone()[0])
+
+
+def keys(conn: sqlite3.Connection, stage: str) -> list[str]:
+    """Every key of ``stage`` in the ledger, in the order they were first planned."""
+    return [row[0] for row in conn.execute("SELECT key FROM calls WHERE stage = ? ORDER BY rowid", (stage,))]
+
+
+def _insert_product(conn: sqlite3.Connection, outcome: CallRecord, verb: str = "INSERT") -> None:
+    if outcome.product_table is None or outcome.product is None:
+        return
+    if outcome.product_table not in PRODUCT_TABLES:
+        raise ValueError(f"unknown product table {outcome.product_table!r}")
+    columns = ", ".join(outcome.product)
+    marks = ", ".join("?" for _ in outcome.product)
+    conn.execute(
+        f"{verb} INTO {outcome.product_table} ({columns}) VALUES ({marks})", tuple(outcome.product.values())
+    )
 
 
 def record(conn: sqlite3.Connection, outcome: CallRecord) -> None:
     """Write a unit's outcome; attempts and spend add to what earlier runs recorded."""
     usage = outcome.usage
     with transaction(conn):
-        if outcome.product_table is not None:
-            columns = ", ".join(outcome.product)
-            marks = ", ".join("?" for _ in outcome.product)
-            conn.execute(
-                f"INSERT INTO {outcome.product_table} ({columns}) VALUES ({marks})", tuple(outcome.product.values())
-            )
+        _insert_product(conn, outcome)
         conn.execute(
             "UPDATE calls SET status = ?, attempts = attempts + ?, input_tokens = input_tokens + ?, "
             "output_tokens = output_tokens + ?, cost_usd = cost_usd + ?, latency_s = ?, error = ?, updated_at = ? "
@@ -87,6 +94,36 @@ def record(conn: sqlite3.Connection, outcome: CallRecord) -> None:
                 usage.latency_s, outcome.error, utc_now(), outcome.key,
             ),
         )
+
+
+def import_records(conn: sqlite3.Connection, records: Iterable[tuple[str, str, str, str, CallRecord]]) -> None:
+    """Enter work done without a call (a frozen item set's items) as done, once.
+
+    ``records`` are (key, stage, member, prompt_hash, outcome); keys already in the
+    ledger are left as they are.
+    """
+    now = utc_now()
+    with transaction(conn):
+        for key, stage, member, digest, outcome in records:
+            conn.execute(
+                "INSERT OR IGNORE INTO calls (key, stage, member, status, prompt_hash, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (key, stage, member, outcome.status, digest, now),
+            )
+            _insert_product(conn, outcome, verb="INSERT OR IGNORE")
+
+
+def items(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """(id, text) of every item, in the order they were stored."""
+    return conn.execute("SELECT id, text FROM items ORDER BY rowid").fetchall()
+
+
+def answers(conn: sqlite3.Connection) -> dict[str, dict[str, str]]:
+    """Stored answers by item and respondent."""
+    found: dict[str, dict[str, str]] = {}
+    for item, respondent, text in conn.execute("SELECT item, respondent, text FROM responses"):
+        found.setdefault(item, {})[respondent] = text
+    return found
 
 
 def spent_usd(conn: sqlite3.Connection) -> float:
@@ -99,3 +136,22 @@ def stage_counts(conn: sqlite3.Connection) -> dict[str, dict[str, int]]:
     for stage, status, n in conn.execute("SELECT stage, status, count(*) FROM calls GROUP BY stage, status"):
         counts.setdefault(stage, {})[status] = n
     return counts
+
+
+def start_invocation(conn: sqlite3.Connection, *, command: str, config: dict, config_hash: str,
+                     package_version: str) -> int:
+    """Record that a command started on this run; returns its id."""
+    with transaction(conn):
+        cursor = conn.execute(
+            "INSERT INTO invocations (started_at, command, config_json, config_hash, package_version) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (utc_now(), command, json.dumps(config, sort_keys=True), config_hash, package_version),
+        )
+    return int(cursor.lastrowid or 0)
+
+
+def finish_invocation(conn: sqlite3.Connection, invocation: int, outcome: str) -> None:
+    with transaction(conn):
+        conn.execute(
+            "UPDATE invocations SET finished_at = ?, outcome = ? WHERE id = ?", (utc_now(), outcome, invocation)
+        )

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import sqlite3
 
-from council.store.db import transaction, utc_now
+from council.errors import BadInput
+from council.store.sqlite import transaction, utc_now
 
 __all__ = ["MIGRATIONS", "migrate"]
 
@@ -88,7 +89,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
 ]
 
 
-def migrate(conn: sqlite3.Connection) -> list[int]:
+def migrate(conn: sqlite3.Connection, *, path: str | None = None) -> list[int]:
     """Apply the migrations not yet applied, each in its own transaction; returns them.
 
     Each migration re-checks inside its transaction whether it is applied, so two
@@ -102,8 +103,10 @@ def migrate(conn: sqlite3.Connection) -> list[int]:
         newest = conn.execute("SELECT max(version) FROM schema_migrations").fetchone()[0]
     newest_known = MIGRATIONS[-1][0]
     if newest is not None and newest > newest_known:
-        raise RuntimeError(
-            f"this run store has schema version {newest}, newer than this Council knows ({newest_known}): upgrade"
+        raise BadInput(
+            f"this run store has schema version {newest}, newer than this Council knows ({newest_known}): "
+            "upgrade council-llm to read it",
+            path=path,
         )
     applied = []
     for version, name, sql in MIGRATIONS:

@@ -64,7 +64,7 @@ SEEDS = [
 @pytest.fixture
 def provider():
     """A fresh fake provider per test, with a realistic strength order."""
-    from tests.fake_provider import Faults, FakeProvider
+    from tests.fake_provider import FakeProvider, Faults
 
     fake = FakeProvider(Faults(strengths={"alpha": 1.0, "beta": 0.3, "gamma": -0.3, "delta": -1.0})).start()
     yield fake

@@ -12,7 +12,9 @@ def _rows(pattern):
     ]
 
 
-BASIC = _rows([("x", "y", "A>B"), ("y", "x", "B>A"), ("x", "z", "A>B"), ("z", "y", "A>>B"), ("y", "z", "A=B"), ("z", "x", "A>B")])
+BASIC = _rows(
+    [("x", "y", "A>B"), ("y", "x", "B>A"), ("x", "z", "A>B"), ("z", "y", "A>>B"), ("y", "z", "A=B"), ("z", "x", "A>B")]
+)
 
 
 def test_score_prints_a_table_with_intervals_and_tiers(council_cli):

@@ -68,7 +68,7 @@ def test_bad_seed_file_names_its_line(cli, council_file, tmp_path):
 
 def test_api_key_comes_from_the_named_variable(council_file, monkeypatch):
     from council.config import load_config
-    from council.members import completion_params
+    from council.providers.params import completion_params
 
     monkeypatch.setenv("COUNCIL_TEST_KEY", "sk-from-env")
     config = load_config(council_file(members=["alpha", {"name": "beta", "api_key_env": "COUNCIL_TEST_KEY"}]))
@@ -77,7 +77,8 @@ def test_api_key_comes_from_the_named_variable(council_file, monkeypatch):
 
 
 def test_plan_prints_calls_per_stage_and_member(cli, council_file, provider):
-    members = [{"name": n, "input_cost_per_token": 1e-6, "output_cost_per_token": 2e-6} for n in ("alpha", "beta", "gamma")]
+    members = [{"name": n, "input_cost_per_token": 1e-6, "output_cost_per_token": 2e-6}
+               for n in ("alpha", "beta", "gamma")]
     result = cli("plan", council_file(members=members), "--json")
     assert result.exit_code == 0, result.output
     import json

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from council.dilemmas import bundled_seeds, load_item_set, load_seeds
+from council.inputs.items import bundled_seeds, load_item_set, load_seeds
 from council.store.frames import open_run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,7 +53,7 @@ def test_freeze_then_reuse_an_item_set(cli, council_file, provider, tmp_path):
 
 
 def test_an_edited_item_set_is_refused(cli, tmp_path):
-    from council.dilemmas import FrozenItem, write_item_set
+    from council.inputs.items import FrozenItem, write_item_set
 
     path = tmp_path / "set.jsonl"
     write_item_set(path, "x", [FrozenItem("i1", "A dilemma.", "alpha", "s1", "work")])

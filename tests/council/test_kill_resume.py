@@ -12,7 +12,7 @@ import time
 import pytest
 
 from council.config import load_config
-from council.runner import run
+from council.engine.runner import run
 from council.store.frames import open_run
 
 PRODUCTS = {
@@ -85,6 +85,7 @@ def test_sigkill_at_random_moments_then_resume(council_file, provider, tmp_path,
 
     provider.faults.latency = 0.0
     reference = tmp_path / "uninterrupted"
-    report = run(load_config(council_file(members=members, workers=1, name="reference.yaml")), reference, progress=False)
+    uninterrupted = load_config(council_file(members=members, workers=1, name="reference.yaml"))
+    report = run(uninterrupted, reference, progress=False)
     assert report.complete, (report.errors, report.stopped, report.status)
     assert _products(run_dir) == _products(reference)

@@ -6,7 +6,7 @@ import sqlite3
 import pytest
 
 from council.config import load_config
-from council.runner import run
+from council.engine.runner import run
 from council.store.frames import open_run
 
 
@@ -60,7 +60,8 @@ def test_rerun_sends_nothing_and_adding_a_member_schedules_only_new_work(cli, co
         calls = store.calls
         judge_keys = set(calls.filter(calls["stage"] == "judge")["key"])
     new_judge_requests = provider.keys()
-    old_judge_keys = {k for k in judge_keys if "delta" not in k.split("/")[2:] and k.split("/")[1] in _old_items(run_dir)}
+    old_items = _old_items(run_dir)
+    old_judge_keys = {k for k in judge_keys if "delta" not in k.split("/")[2:] and k.split("/")[1] in old_items}
     assert not (set(new_judge_requests) & old_judge_keys), "old judgments were sent again"
     assert provider.count("judge") == len(judge_keys) - 36
     assert _status(cli, run_dir)["complete"]
@@ -138,7 +139,7 @@ def test_verdict_tags_quoted_from_answers_are_never_taken(cli, council_file, pro
     else:
         # The fake judges prefer the stronger model; a quoted [[A>>B]] would have
         # given the first position every time.
-        strongest_first = votes.filter((votes["model_a"] == "alpha"))
+        strongest_first = votes.filter(votes["model_a"] == "alpha")
         assert set(strongest_first["verdict"]) <= {"A>B", "A>>B"}
         weakest_first = votes.filter((votes["model_a"] == "gamma") & (votes["model_b"] == "alpha"))
         assert set(weakest_first["verdict"]) <= {"B>A", "B>>A"}
@@ -200,7 +201,7 @@ def test_budget_stops_cleanly_before_it_is_exceeded(cli, council_file, provider,
 
 
 def test_a_second_process_on_the_same_directory_is_refused(cli, council_file, tmp_path):
-    from council.runner import run_lock
+    from council.engine.runner import run_lock
 
     run_dir = tmp_path / "run"
     run_dir.mkdir()

@@ -3,7 +3,7 @@
 import pytest
 
 from council.config import JudgeConfig
-from council.pairing import item_pairs
+from council.stages.pairing import item_pairs
 from council.stages.respond import truncate_at_sentence
 
 
@@ -36,16 +36,16 @@ def test_pairings():
 
 def test_equal_participation_and_stable_assignment(council_file, tmp_path):
     from council.config import load_config
-    from council.dilemmas import load_seeds
-    from council.stages import compose
-    from council.stages.work import StageContext
+    from council.inputs.items import load_seeds
+    from council.stages.base import RunState, StageContext
+    from council.stages.compose import COMPOSE
     from council.store.db import connect
-    from council.store.ledger import ensure_pending
+    from council.store.ledger import ensure_pending, keys
 
     conn = connect(tmp_path / "council.db")
     config = load_config(council_file(test_set={"seeds": "seeds.jsonl", "items_per_author": 3}))
     seeds = {s.id: s for s in load_seeds(config.seeds_path)}
-    units = compose.plan(StageContext(config, conn, seeds))
+    units = COMPOSE.plan(StageContext(config, seeds), RunState())
     by_author = {}
     for unit in units:
         by_author.setdefault(unit.member, []).append(unit.fields["seed_id"])
@@ -57,6 +57,6 @@ def test_equal_participation_and_stable_assignment(council_file, tmp_path):
     ensure_pending(conn, [(u.key, u.stage, u.member, u.prompt_hash) for u in units])
     bigger = load_config(council_file(members=("alpha", "beta", "gamma", "delta"),
                                       test_set={"seeds": "seeds.jsonl", "items_per_author": 3}))
-    again = compose.plan(StageContext(bigger, conn, seeds))
+    again = COMPOSE.plan(StageContext(bigger, seeds), RunState(compose_keys=tuple(keys(conn, "compose"))))
     assert {u.key for u in units} <= {u.key for u in again}, "adding a member keeps everyone's items"
     assert sum(u.member == "delta" for u in again) == 3

@@ -50,3 +50,35 @@ def test_a_vote_needs_its_call_and_an_unparseable_vote_has_no_verdict(tmp_path):
         assert "FOREIGN KEY" in str(error)
     else:
         raise AssertionError("a vote without its call was accepted")
+
+
+def _store_from(dump: Path, run_dir: Path) -> Path:
+    run_dir.mkdir()
+    with sqlite3.connect(run_dir / "council.db") as conn:
+        conn.executescript(dump.read_text())
+    return run_dir
+
+
+def test_a_store_written_by_schema_version_1_is_upgraded_and_read(tmp_path):
+    from council.store.frames import open_run
+
+    run_dir = _store_from(Path(__file__).parent / "stores" / "v1.sql", tmp_path / "old-run")
+    with open_run(run_dir) as store:
+        applied = [row[0] for row in store.conn.execute("SELECT version FROM schema_migrations ORDER BY version")]
+        assert applied == [version for version, _, _ in MIGRATIONS]
+        assert _schema(store.conn) == PINNED.read_text(), "an upgraded store has today's schema"
+        assert store.items["category"].to_list() == [None, None]
+        votes = store.scoring_votes()
+        assert len(votes) == 12 and votes.n_unscored == 2
+        assert store.leaderboard().n_votes == 10
+
+
+def test_a_store_newer_than_the_code_is_bad_input_naming_it(tmp_path, cli):
+    run_dir = _store_from(Path(__file__).parent / "stores" / "v1.sql", tmp_path / "future-run")
+    with sqlite3.connect(run_dir / "council.db") as conn:
+        conn.execute("INSERT INTO schema_migrations VALUES (999, 'from the future', '2030-01-01')")
+    for command in (["status", run_dir], ["score", run_dir], ["export", run_dir, "--out", tmp_path / "out"]):
+        result = cli(*command)
+        assert result.exit_code == 2, result.output
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1 and "council.db" in lines[0] and "schema version 999" in lines[0], lines

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from council.verdicts import labels, neutralise_tags, parse_verdict, response_format
+from council.stages.verdicts import labels, neutralise_tags, parse_verdict, response_format
 
 
 @pytest.mark.parametrize(

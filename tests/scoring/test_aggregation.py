@@ -38,7 +38,10 @@ def test_majority_like_the_paper_breaks_draws_towards_the_label_first_as_text():
 
 @pytest.mark.parametrize(
     "labels, expected",
-    [(["A>>B", "B>A"], 0), (["A>B", "A>>B"], 2), (["B>A", "B>>A"], -2), (["A>>B", "A>B", "B>A"], 1), (["A>B", "B>A"], 0)],
+    [
+        (["A>>B", "B>A"], 0), (["A>B", "A>>B"], 2), (["B>A", "B>>A"], -2), (["A>>B", "A>B", "B>A"], 1),
+        (["A>B", "B>A"], 0),
+    ],
 )
 def test_mean_pooling_rounds_half_to_even(labels, expected):
     votes = _votes([("i", f"j{k}", "x", "y", label) for k, label in enumerate(labels)])

@@ -29,7 +29,7 @@ def test_the_council_correlates_with_humans_who_voted_like_it(council):
     humans = _as_humans(council)
     result = human_agreement(council, humans, ScoringSettings(include_self=True), rounds=50)
     assert result.spearman == pytest.approx(1.0) and result.kendall == pytest.approx(1.0)
-    assert result.spearman_interval[0] <= 1.0 <= result.spearman_interval[1] + 1e-12
+    assert result.spearman_lower <= 1.0 <= result.spearman_upper + 1e-12
 
 
 def test_random_humans_agree_by_chance_only(council):

@@ -21,7 +21,9 @@ def vote_rows(draw):
     rows = [(f"i{k % 2}", "j0", models[k], models[k + 1], draw(label)) for k in range(n_models - 1)]
     extra = draw(
         st.lists(
-            st.tuples(st.integers(0, 4), st.integers(0, 2), st.integers(0, n_models - 1), st.integers(1, n_models - 1), label),
+            st.tuples(
+                st.integers(0, 4), st.integers(0, 2), st.integers(0, n_models - 1), st.integers(1, n_models - 1), label
+            ),
             min_size=5,
             max_size=40,
         )

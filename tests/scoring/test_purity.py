@@ -8,7 +8,9 @@ from pathlib import Path
 import scoring
 
 PACKAGE = Path(scoring.__file__).parent
-FORBIDDEN_MODULES = {"council", "os", "io", "pathlib", "json", "csv", "sqlite3", "socket", "urllib", "requests", "polars"}
+FORBIDDEN_MODULES = {
+    "council", "os", "io", "pathlib", "json", "csv", "sqlite3", "socket", "urllib", "requests", "polars",
+}
 
 
 def _imports(tree):
@@ -28,7 +30,10 @@ def test_no_io_and_no_council_imports():
 
 
 def test_importing_scoring_loads_nothing_of_council():
-    code = "import sys, scoring; print(sorted(m for m in sys.modules if m.split('.')[0] in ('council', 'litellm', 'polars')))"
+    code = (
+        "import sys, scoring; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('council', 'litellm', 'polars')))"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
 

@@ -8,8 +8,15 @@ from collections import defaultdict
 import numpy as np
 import pytest
 
-from scoring import ELO_PER_STRENGTH, length_summary, percentile_intervals, polarization, separability, win_rate_percent
-from scoring import word_count
+from scoring import (
+    ELO_PER_STRENGTH,
+    length_summary,
+    percentile_intervals,
+    polarization,
+    separability,
+    win_rate_percent,
+    word_count,
+)
 
 COUNCILS = {
     "council.no_agg.json": "council (no aggregation)",

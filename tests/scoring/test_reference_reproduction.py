@@ -38,7 +38,8 @@ def test_reference_mode_reproduces_the_paper_code(paper_votes, reference_outputs
 
 def test_pooled_row_counts_match(paper_votes, reference_outputs):
     for aggregation, key in (("majority", "majority_num_rows"), ("mean", "mean_pooling_num_rows")):
-        board = rank_models(paper_votes, scoring_settings("reference", reference=REFERENCE_MODEL, aggregation=aggregation))
+        settings = scoring_settings("reference", reference=REFERENCE_MODEL, aggregation=aggregation)
+        board = rank_models(paper_votes, settings)
         assert board.n_votes == reference_outputs[key]
 
 
@@ -49,7 +50,8 @@ def test_consistency_filters_keep_the_papers_counts(paper_votes, reference_outpu
 
 def test_vote_bootstrap_is_comparable_in_distribution(paper_votes, reference_outputs):
     """The paper's seeded bootstrap depends on library versions; widths must agree roughly."""
-    theirs = {row["model"]: row["upper"] - row["lower"] for row in reference_outputs["no_agg_bootstrap_seed42"]["table"]}
+    table = reference_outputs["no_agg_bootstrap_seed42"]["table"]
+    theirs = {row["model"]: row["upper"] - row["lower"] for row in table}
     board = rank_models(paper_votes, scoring_settings("reference", reference=REFERENCE_MODEL, rounds=1000))
     ours = {m: board.score_upper[i] - board.score_lower[i] for i, m in enumerate(board.models)}
     ratio = np.array([ours[m] / theirs[m] for m in theirs if m != REFERENCE_MODEL])

@@ -10,12 +10,13 @@ asks to count it as unscored.
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Literal
+from typing import Literal
 
 from council.errors import BadInput
-from council.jsonl import read_objects
+from council.inputs.jsonl import read_objects
 from scoring import LABELS, UNSCORED, Votes, make_votes, outcome_of
 
 __all__ = ["COLUMNS", "VotesFile", "read_votes"]
@@ -73,8 +74,7 @@ def _parquet_rows(path: str) -> Iterator[tuple[int, dict]]:
         frame = pl.read_parquet(path)
     except Exception as error:  # polars raises several kinds for a bad file
         raise BadInput(f"cannot read Parquet ({error})", path=path) from None
-    for number, row in enumerate(frame.iter_rows(named=True), start=1):
-        yield number, row
+    yield from enumerate(frame.iter_rows(named=True), start=1)
 
 
 def _rows(path: str) -> Iterator[tuple[int, dict]]:

@@ -10,28 +10,29 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
-import json
 import os
+import sqlite3
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
-from council.budget import Budget
-from council.config import CouncilConfig, config_hash
+from council.config import CouncilConfig, check_local_models, config_hash
+from council.engine.budget import Budget
+from council.engine.execution import Progress, StageExecution, read_state
+from council.engine.status import run_status
 from council.errors import BadInput
-from council.execution import Progress, StageExecution
 from council.providers.client import MemberClient
-from council.stages import compose, judge, respond
-from council.stages.work import StageContext
-from council.store.db import DB_NAME, connect, transaction, utc_now
-from council.store.ledger import ensure_pending, final_keys, spent_usd
+from council.providers.local_server import serve_local_models
+from council.stages import STAGES
+from council.stages.base import Stage, StageContext, WorkUnit
+from council.stages.compose import COMPOSE
+from council.store import ledger
+from council.store.db import DB_NAME, connect
 
 __all__ = ["LOCK_NAME", "RunReport", "run", "run_async", "run_lock"]
 
-STAGES = (compose, respond, judge)
-STAGE_BY_NAME = {stage.NAME: stage for stage in STAGES}
 LOCK_NAME = "council.lock"
 
 
@@ -58,7 +59,7 @@ def package_version() -> str:
 @contextmanager
 def run_lock(run_dir: Path) -> Iterator[None]:
     """Hold the run directory's lock; a second process gets `BadInput` at once."""
-    handle = open(run_dir / LOCK_NAME, "a+")
+    handle = open(run_dir / LOCK_NAME, "a+")  # noqa: SIM115 -- held open, and locked, for the whole run
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -73,35 +74,21 @@ def run_lock(run_dir: Path) -> Iterator[None]:
         handle.close()
 
 
-async def _execute_stage(stage, ctx, todo, clients, budget: Budget, broken: dict, bar: Progress, run_dir: Path):
+async def _execute_stage(stage: Stage, ctx: StageContext, conn: sqlite3.Connection, todo: list[WorkUnit],
+                         clients: dict[str, MemberClient], budget: Budget, broken: dict[str, str], bar: Progress,
+                         run_dir: Path) -> str | None:
     """Run a stage's missing units here, or in worker processes when it is large."""
-    from council.workers import run_in_workers, worker_count
+    from council.engine.workers import run_in_workers, worker_count
 
     todo = [unit for unit in todo if unit.member not in broken]
     count = worker_count(ctx.config, todo)
     if count <= 1:
-        execution = StageExecution(stage, ctx, clients, budget, broken)
+        execution = StageExecution(stage, ctx, conn, clients, budget, broken)
         await execution.execute(todo, bar)
         return execution.stopped
-    lost, stopped = await run_in_workers(stage, ctx, todo, count, budget, clients, bar, run_dir)
+    lost, stopped = await run_in_workers(stage, ctx, conn, todo, count, budget, clients, bar, run_dir)
     broken.update(lost)
     return stopped
-
-
-def _start_invocation(conn, config: CouncilConfig) -> int:
-    with transaction(conn):
-        cursor = conn.execute(
-            "INSERT INTO invocations (started_at, command, config_json, config_hash, package_version) "
-            "VALUES (?, 'run', ?, ?, ?)",
-            (utc_now(), json.dumps({**config.model_dump(mode="json"), "base_dir": config.base_dir}, sort_keys=True),
-             config_hash(config), package_version()),
-        )
-    return int(cursor.lastrowid)
-
-
-def _finish_invocation(conn, invocation: int, outcome: str) -> None:
-    with transaction(conn):
-        conn.execute("UPDATE invocations SET finished_at = ?, outcome = ? WHERE id = ?", (utc_now(), outcome, invocation))
 
 
 async def run_async(config: CouncilConfig, run_dir: str | Path, *, progress: bool | None = None) -> RunReport:
@@ -111,10 +98,8 @@ async def run_async(config: CouncilConfig, run_dir: str | Path, *, progress: boo
     is running; provider failures never raise, they are recorded in the ledger.
     """
     from council.providers.litellm_adapter import configure
-    from council.providers.local_server import check_local_models, serve_local_models
-    from council.store.frames import run_status
 
-    test_set = StageContext.open(config, None)  # a bad test set stops us before anything is written
+    test_set = StageContext.open(config)  # a bad test set stops us before anything is written
     check_local_models(config)
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -122,27 +107,33 @@ async def run_async(config: CouncilConfig, run_dir: str | Path, *, progress: boo
     with run_lock(run_dir), serve_local_models(config, run_dir) as served:
         conn = connect(run_dir / DB_NAME)
         try:
-            invocation = _start_invocation(conn, config)
+            invocation = ledger.start_invocation(
+                conn, command="run", config={**config.model_dump(mode="json"), "base_dir": config.base_dir},
+                config_hash=config_hash(config), package_version=package_version(),
+            )
             configure(served.members)
             clients = {m.name: MemberClient(m, served.retry, seed=served.seed) for m in served.members}
-            budget = Budget(served.budget.max_usd, spent_usd(conn))
-            ctx = StageContext(served, conn, test_set.seeds, test_set.item_set)
-            stopped, broken = None, {}
+            budget = Budget(served.budget.max_usd, ledger.spent_usd(conn))
+            ctx = StageContext(served, test_set.seeds, test_set.item_set)
+            if ctx.item_set is not None:
+                ledger.import_records(conn, COMPOSE.frozen_records(ctx))
+            stopped: str | None = None
+            broken: dict[str, str] = {}
             for stage in STAGES:
-                units = stage.plan(ctx)
-                ensure_pending(conn, [(u.key, u.stage, u.member, u.prompt_hash) for u in units])
-                done = final_keys(conn, stage.NAME)
+                units = stage.plan(ctx, read_state(conn))
+                ledger.ensure_pending(conn, [(u.key, u.stage, u.member, u.prompt_hash) for u in units])
+                done = ledger.final_keys(conn, stage.name)
                 todo = [u for u in units if u.key not in done]
-                bar = Progress(stage.NAME, len(units), len(units) - len(todo), budget, show)
+                bar = Progress(stage.name, len(units), len(units) - len(todo), budget, show)
                 try:
-                    stopped = await _execute_stage(stage, ctx, todo, clients, budget, broken, bar, run_dir)
+                    stopped = await _execute_stage(stage, ctx, conn, todo, clients, budget, broken, bar, run_dir)
                 finally:
                     bar.close()
                 if stopped:
                     break
             status = run_status(conn, config)
             outcome = "complete" if status["complete"] else (stopped or "incomplete")
-            _finish_invocation(conn, invocation, outcome)
+            ledger.finish_invocation(conn, invocation, outcome)
         finally:
             conn.close()
     return RunReport(str(run_dir), status["complete"], stopped, tuple(broken.values()), status)

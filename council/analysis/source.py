@@ -5,13 +5,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from council.votes_file import UnknownVerdicts, read_votes
+from council.inputs.votes import UnknownVerdicts, read_votes
 from scoring import Votes
 
-__all__ = ["VoteSource", "open_source"]
+if TYPE_CHECKING:
+    from council.store.frames import RunStore
+
+__all__ = ["VoteSource", "open_source", "run_facts"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -43,6 +47,27 @@ def _aligned_lengths(votes: Votes, words: dict[tuple[str, str], int]) -> np.ndar
     return lengths
 
 
+def run_facts(store: RunStore) -> dict:
+    """What a report says about a run: config hash, members, counts, spend."""
+    from council.engine.status import run_status  # a run's completeness is the engine's rule
+
+    invocation = store.latest_invocation() or {}
+    config = store.config()
+    status = run_status(store.conn, config)
+    return {
+        "run_dir": str(store.path),
+        "config_hash": invocation.get("config_hash"),
+        "package_version": invocation.get("package_version"),
+        "last_run_started": invocation.get("started_at"),
+        "members": [
+            {"name": m.name, "model": m.model, "roles": list(m.roles)} for m in (config.members if config else [])
+        ],
+        **store.counts(),
+        "cost_usd": status["cost_usd"],
+        "complete": status["complete"],
+    }
+
+
 def open_source(path: str | Path, unknown_verdicts: UnknownVerdicts = "error", *, facts: bool = True) -> VoteSource:
     """Read a run directory (votes, answer lengths, run facts) or a votes file.
 
@@ -51,12 +76,12 @@ def open_source(path: str | Path, unknown_verdicts: UnknownVerdicts = "error", *
     """
     path = Path(path)
     if path.is_dir():
-        from council.store.frames import open_run
+        from council.store.frames import open_run  # runs only: reading a votes file needs no store
 
         with open_run(path) as store:
             votes = store.scoring_votes()
             lengths = _aligned_lengths(votes, store.word_counts())
-            return VoteSource(str(path), "run", votes, lengths, store.facts() if facts else {})
+            return VoteSource(str(path), "run", votes, lengths, run_facts(store) if facts else {})
     read = read_votes(path, unknown_verdicts=unknown_verdicts)
     votes = read.votes
     summary = {

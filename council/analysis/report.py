@@ -1,7 +1,7 @@
 """``council report``: one static HTML file with every view of a run or votes file.
 
 No server, no network: figures are inline SVG, styles inline, no script. The file reads
-the same results the CLI and the notebooks do (`scoring` over `council.source`).
+the same results the CLI and the notebooks do (`scoring` over `council.analysis.source`).
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from datetime import datetime, timezone
 
 import numpy as np
 
-from council import figures
-from council.display import estimate_text, human_summary, judge_column_groups, judge_rows, leaderboard_rows
-from council.source import VoteSource
+from council.analysis import figures
+from council.analysis.display import estimate_text, human_summary, judge_column_groups, judge_rows, leaderboard_rows
+from council.analysis.source import VoteSource
 
 __all__ = ["build_report"]
 
@@ -156,8 +156,8 @@ def _human_section(human) -> str:
     rows = [[judge, estimate_text(human.agreement[j], human.agreement_lower[j], human.agreement_upper[j], 100, 1),
              estimate_text(human.kappa[j], human.kappa_lower[j], human.kappa_upper[j]), int(human.n_shared[j])]
             for j, judge in enumerate(human.judges)]
-    rows.append(["council (majority)", estimate_text(human.council_agreement, *human.council_agreement_interval, 100, 1),
-                 estimate_text(human.council_kappa, *human.council_kappa_interval), human.council_n_shared])
+    rows.append(["council (majority)", estimate_text(*human.estimate("council_agreement"), 100, 1),
+                 estimate_text(*human.estimate("council_kappa")), human.council_n_shared])
     note = (f"Sides compared with the humans' majority side on shared vote keys (ties left out); "
             f"{human_summary(human)}. Intervals from one joint item bootstrap.")
     return ("<h2 id='human'>Agreement with humans</h2>" + _table(["judge", "same side %", "κ", "shared keys"], rows)

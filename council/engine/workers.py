@@ -14,12 +14,18 @@ import asyncio
 import multiprocessing
 import os
 import signal
+import sqlite3
 from pathlib import Path
 
-from council.budget import Budget
 from council.config import CouncilConfig
-from council.processes import die_with_parent
-from council.stages.work import StageContext, WorkUnit
+from council.engine.budget import Budget
+from council.engine.execution import Progress, Quiet, StageExecution, read_state
+from council.providers.client import MemberClient
+from council.providers.processes import die_with_parent
+from council.stages import stage_named
+from council.stages.base import Stage, StageContext, WorkUnit
+from council.store import ledger
+from council.store.db import DB_NAME, connect
 
 __all__ = ["AUTO_THRESHOLD", "run_in_workers", "worker_count"]
 
@@ -37,20 +43,12 @@ def worker_count(config: CouncilConfig, units: list[WorkUnit]) -> int:
     return max(1, min(config.workers, members))
 
 
-class _Quiet:
-    """Progress for executions whose progress the run reads from the ledger instead."""
-
-    def advance(self) -> None:
-        pass
-
-
-async def _take_members(stage, ctx: StageContext, units: list[WorkUnit], order: list[str], cursor, clients,
-                        budget: Budget, slots: int = 2) -> tuple[dict[str, str], str | None]:
+async def _take_members(stage: Stage, ctx: StageContext, conn: sqlite3.Connection, units: list[WorkUnit],
+                        order: list[str], cursor, clients: dict[str, MemberClient], budget: Budget,
+                        slots: int = 2) -> tuple[dict[str, str], str | None]:
     """Execute whole members' work, taking the next member from the shared cursor
     whenever a slot is free, until none is left: processes that start late or run
     slow simply take fewer members."""
-    from council.execution import StageExecution
-
     by_member: dict[str, list[WorkUnit]] = {}
     for unit in units:
         by_member.setdefault(unit.member, []).append(unit)
@@ -65,8 +63,8 @@ async def _take_members(stage, ctx: StageContext, units: list[WorkUnit], order: 
             if index >= len(order):
                 return
             member = order[index]
-            execution = StageExecution(stage, ctx, {member: clients[member]}, budget, broken)
-            await execution.execute(by_member.get(member, []), _Quiet())
+            execution = StageExecution(stage, ctx, conn, {member: clients[member]}, budget, broken)
+            await execution.execute(by_member.get(member, []), Quiet())
             if execution.stopped:
                 stopped.append(execution.stopped)
 
@@ -77,32 +75,27 @@ async def _take_members(stage, ctx: StageContext, units: list[WorkUnit], order: 
 def _worker(parent: int, run_dir: str, config_data: dict, stage_name: str, order: list[str], cursor, shared,
             results) -> None:
     die_with_parent(signal.SIGKILL, parent)
-    from council.providers.client import MemberClient
     from council.providers.litellm_adapter import configure
-    from council.runner import STAGE_BY_NAME
-    from council.store.db import DB_NAME, connect
-    from council.store.ledger import final_keys
 
     config = CouncilConfig.model_validate(config_data)
     conn = connect(Path(run_dir) / DB_NAME)
     configure(config.members)
-    stage = STAGE_BY_NAME[stage_name]
-    ctx = StageContext.open(config, conn)
-    done = final_keys(conn, stage_name)
-    units = [u for u in stage.plan(ctx) if u.key not in done]
+    stage = stage_named(stage_name)
+    ctx = StageContext.open(config)
+    done = ledger.final_keys(conn, stage_name)
+    units = [u for u in stage.plan(ctx, read_state(conn)) if u.key not in done]
     clients = {m: MemberClient(config.member(m), config.retry, seed=config.seed) for m in order}
     budget = Budget(config.budget.max_usd, shared=shared)
-    broken, stopped = asyncio.run(_take_members(stage, ctx, units, order, cursor, clients, budget))
+    broken, stopped = asyncio.run(_take_members(stage, ctx, conn, units, order, cursor, clients, budget))
     conn.close()
     results.put({"broken": broken, "stopped": stopped})
 
 
 async def run_in_workers(
-    stage, ctx: StageContext, units: list[WorkUnit], count: int, budget: Budget, clients, progress, run_dir: Path,
+    stage: Stage, ctx: StageContext, conn: sqlite3.Connection, units: list[WorkUnit], count: int, budget: Budget,
+    clients: dict[str, MemberClient], progress: Progress, run_dir: Path,
 ) -> tuple[dict[str, str], str | None]:
     """Run ``units`` here and in ``count - 1`` more processes; returns (broken members, stop reason)."""
-    from council.store.ledger import FINAL
-
     context = multiprocessing.get_context("spawn")
     shared = context.Array("d", [budget.spent_usd, 0.0])
     cursor = context.Value("i", 0)
@@ -115,7 +108,7 @@ async def run_in_workers(
     processes = [
         context.Process(
             target=_worker,
-            args=(os.getpid(), str(run_dir), config_data, stage.NAME, order, cursor, shared, results),
+            args=(os.getpid(), str(run_dir), config_data, stage.name.value, order, cursor, shared, results),
             daemon=True,
         )
         for _ in range(count - 1)
@@ -123,16 +116,14 @@ async def run_in_workers(
     for process in processes:
         process.start()
     here = asyncio.create_task(
-        _take_members(stage, ctx, units, order, cursor, clients, Budget(budget.max_usd, shared=shared))
+        _take_members(stage, ctx, conn, units, order, cursor, clients, Budget(budget.max_usd, shared=shared))
     )
-    marks = ", ".join("?" for _ in FINAL)
-    query = f"SELECT count(*) FROM calls WHERE stage = ? AND status IN ({marks})"
     outcomes = []
     try:
         while not here.done() or any(p.is_alive() for p in processes):
             while not results.empty():
                 outcomes.append(results.get())
-            progress.advance_to(ctx.conn.execute(query, (stage.NAME, *FINAL)).fetchone()[0], shared[0])
+            progress.advance_to(ledger.final_count(conn, stage.name), shared[0])
             await asyncio.wait([here], timeout=0.25)
         outcomes.append(dict(zip(("broken", "stopped"), here.result())))
         while not results.empty():

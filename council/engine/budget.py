@@ -9,8 +9,14 @@ through a shared-memory array.
 from __future__ import annotations
 
 from contextlib import nullcontext
+from typing import TYPE_CHECKING
 
-__all__ = ["Budget"]
+from council.config import MemberConfig
+
+if TYPE_CHECKING:
+    from council.stages.base import WorkUnit
+
+__all__ = ["Budget", "call_cost_estimate"]
 
 _SPENT, _RESERVED = 0, 1
 
@@ -38,3 +44,14 @@ class Budget:
         with self._lock:
             self._cells[_RESERVED] -= estimate_usd
             self._cells[_SPENT] += actual_usd
+
+
+def call_cost_estimate(member: MemberConfig, unit: WorkUnit) -> float:
+    """What the budget reserves for a unit: its tokens at the member's price.
+
+    `council plan` prices its rows with the same tokens (`WorkUnit` estimates), so the
+    plan and the reservations cannot disagree.
+    """
+    from council.providers.litellm_adapter import estimate_cost
+
+    return estimate_cost(member, unit.expected_input_tokens, unit.expected_output_tokens)

@@ -56,7 +56,8 @@ def verdict_schema(allow_tie: bool, max_reasoning_chars: int | None = None) -> d
 def response_format(kind: str, allow_tie: bool) -> dict | None:
     """The ``response_format`` to request for a judge, by the member's structured-output kind."""
     if kind == "json_schema":
-        return {"type": "json_schema", "json_schema": {"name": "verdict", "schema": verdict_schema(allow_tie), "strict": True}}
+        schema = {"name": "verdict", "schema": verdict_schema(allow_tie), "strict": True}
+        return {"type": "json_schema", "json_schema": schema}
     if kind == "json_object":
         # llama.cpp's server constrains decoding to this schema with a grammar. The
         # bound on the reasoning keeps a verdict from being cut off by max_tokens.

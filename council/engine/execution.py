@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import sys
 from collections import deque
 
-from council.budget import Budget
+from council.engine.budget import Budget, call_cost_estimate
 from council.providers.client import CallFailed, MemberClient
-from council.providers.retry import FATAL
-from council.stages.work import StageContext, WorkUnit
+from council.stages.base import RunState, Stage, StageContext, WorkUnit
+from council.store import ledger
 from council.store.ledger import CallRecord, record
+from council.vocab import CallStatus, ErrorKind
 
-__all__ = ["Progress", "StageExecution"]
+__all__ = ["Progress", "Quiet", "StageExecution", "read_state"]
+
+
+def read_state(conn: sqlite3.Connection) -> RunState:
+    """What the stages plan from: the ledger's compose keys, items and answers."""
+    return RunState(
+        compose_keys=tuple(ledger.keys(conn, "compose")),
+        items=tuple(ledger.items(conn)),
+        answers=ledger.answers(conn),
+    )
 
 
 class Progress:
@@ -28,7 +39,8 @@ class Progress:
             self._show_spend()
 
     def _show_spend(self) -> None:
-        self.bar.set_postfix_str(f"${self.budget.spent_usd:.4f}")
+        if self.bar is not None:
+            self.bar.set_postfix_str(f"${self.budget.spent_usd:.4f}")
 
     def advance(self) -> None:
         if self.bar is not None:
@@ -46,30 +58,30 @@ class Progress:
             self.bar.close()
 
 
+class Quiet:
+    """Progress for executions whose progress the run reads from the ledger instead."""
+
+    def advance(self) -> None:
+        pass
+
+
 class StageExecution:
     """Executes one stage's units with a worker pool per member."""
 
-    def __init__(self, stage, ctx: StageContext, clients: dict[str, MemberClient], budget: Budget,
-                 broken: dict[str, str]):
-        self.stage, self.ctx, self.clients, self.budget = stage, ctx, clients, budget
+    def __init__(self, stage: Stage, ctx: StageContext, conn: sqlite3.Connection, clients: dict[str, MemberClient],
+                 budget: Budget, broken: dict[str, str]):
+        self.stage, self.ctx, self.conn, self.clients, self.budget = stage, ctx, conn, clients, budget
         self.stopped: str | None = None
         # Members that failed fatally (bad key, bad request): skipped for the rest of
         # the run, in every stage, so an error is paid for once, not per unit.
         self.broken = broken
 
-    def _estimate(self, unit: WorkUnit) -> float:
-        from council.providers.litellm_adapter import estimate_cost
-
-        member = self.clients[unit.member].member
-        output = member.max_tokens or unit.expected_output_tokens
-        return estimate_cost(member, unit.expected_input_tokens, output)
-
-    async def _worker(self, queue: deque, progress: Progress) -> None:
+    async def _worker(self, queue: deque, progress: Progress | Quiet) -> None:
         while queue and self.stopped is None:
             unit = queue[0]
             if unit.member in self.broken:
                 return
-            estimate = self._estimate(unit)
+            estimate = call_cost_estimate(self.clients[unit.member].member, unit)
             if not self.budget.reserve(estimate):
                 self.stopped = "budget"
                 return
@@ -77,18 +89,19 @@ class StageExecution:
             try:
                 outcome = await self.stage.execute(unit, self.clients[unit.member], self.ctx)
             except CallFailed as failure:
-                status = "failed" if failure.kind == FATAL else "retryable_error"
+                fatal = failure.kind == ErrorKind.FATAL
+                status = CallStatus.FAILED if fatal else CallStatus.RETRYABLE_ERROR
                 outcome = CallRecord(unit.key, status, failure.usage, error=str(failure))
-                if failure.kind == FATAL:
+                if fatal:
                     self.broken.setdefault(unit.member, str(failure))
             except BaseException:
                 self.budget.settle(estimate, 0.0)
                 raise
             self.budget.settle(estimate, outcome.usage.cost_usd)
-            record(self.ctx.conn, outcome)
+            record(self.conn, outcome)
             progress.advance()
 
-    async def execute(self, units: list[WorkUnit], progress: Progress) -> None:
+    async def execute(self, units: list[WorkUnit], progress: Progress | Quiet) -> None:
         queues: dict[str, deque] = {}
         for unit in units:
             queues.setdefault(unit.member, deque()).append(unit)
@@ -97,5 +110,3 @@ class StageExecution:
             width = min(self.clients[member].member.max_concurrency, len(queue))
             workers += [self._worker(queue, progress) for _ in range(width)]
         await asyncio.gather(*workers)
-
-

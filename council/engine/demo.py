@@ -11,9 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from council.config import CouncilConfig, parse_config
-from council.dilemmas import bundled_seeds
+from council.inputs.items import bundled_seeds
 
-__all__ = ["PERSONAS", "demo_config"]
+__all__ = ["DEMO_NOTE", "PERSONAS", "demo_config", "demo_summary"]
 
 PERSONAS = {
     "ada": ("You are Ada, a calm and practical counsellor who gives concrete next steps.", 0.2),
@@ -43,3 +43,23 @@ def demo_config(*, members: int = 3, items_per_author: int = 2, word_limit: int 
         "workers": 1,  # one llama.cpp server does one request at a time anyway
     }
     return parse_config(document, path="(demo council)", base_dir=str(seeds.parent))
+
+
+DEMO_NOTE = """\
+These are personas of one tiny local model (SmolLM2, 135M parameters): stand-ins for
+real LLMs. Their verdicts are close to chance, so expect wide intervals, few
+separations, and judges whose preferences mean little (runs differ: they sample). The method is what you are watching.
+To run a real council, point members at providers: see examples/openai-anthropic.yaml,
+examples/ollama.yaml and examples/vllm.yaml, then `council run FILE --run-dir DIR`."""
+
+
+def demo_summary(status: dict, board, bias) -> dict:
+    """The demo's JSON: the run's status, its leaderboard and each judge's position bias
+    (a `scoring.Leaderboard` and `scoring.PositionPreference`)."""
+    judges = [
+        {"judge": j, "n_decided": int(bias.n_decided[i]), "n_unscored": int(bias.n_unscored[i]),
+         "position_bias_first": float(bias.first_share[i]), "lower": float(bias.lower[i]),
+         "upper": float(bias.upper[i])}
+        for i, j in enumerate(bias.judges)
+    ]
+    return {"status": status, "leaderboard": board.to_dict(), "judges": judges}

@@ -13,11 +13,14 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from council.files import write_atomically
 from council.errors import BadInput
-from council.jsonl import read_objects
+from council.inputs.files import write_atomically
+from council.inputs.jsonl import read_objects
 
-__all__ = ["ITEM_SET_VERSION", "SEED_ID", "FrozenItem", "Seed", "load_item_set", "load_seeds", "write_item_set"]
+__all__ = [
+    "ITEM_SET_VERSION", "SEED_ID", "FrozenItem", "Seed", "bundled_seeds", "describe_test_set", "is_item_set",
+    "load_item_set", "load_seeds", "write_item_set",
+]
 
 SEED_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 
@@ -141,4 +144,18 @@ def bundled_seeds() -> Path:
             return Path(str(bundled))
     except ModuleNotFoundError:
         pass
-    return Path(__file__).resolve().parent.parent / "dilemmas" / "seeds-v1.jsonl"
+    return Path(__file__).resolve().parents[2] / "dilemmas" / "seeds-v1.jsonl"
+
+
+def describe_test_set(path: str | Path) -> dict:
+    """Check a seed file or a frozen item set and say what it holds: kind, size,
+    categories (and the set's name and digest)."""
+    from collections import Counter
+
+    if is_item_set(path):
+        header, items = load_item_set(path)
+        return {"kind": "item_set", "name": header.get("name"), "items": len(items), "sha256": header["sha256"],
+                "categories": dict(Counter(item.category or "(none)" for item in items))}
+    seeds = load_seeds(path)
+    categories = Counter(seed.category or "(none)" for seed in seeds)
+    return {"kind": "seeds", "seeds": len(seeds), "categories": dict(categories)}

@@ -38,9 +38,9 @@ def leaderboard_rows(board: Leaderboard) -> list[list[str]]:
 def human_summary(human) -> str:
     """The council's agreement with people and the two leaderboards' rank correlations,
     in one sentence (a `scoring.HumanAgreement`)."""
-    low, high = human.spearman_interval
-    k_low, k_high = human.kendall_interval
-    a_low, a_high = human.council_agreement_interval
+    _, low, high = human.estimate("spearman")
+    _, k_low, k_high = human.estimate("kendall")
+    _, a_low, a_high = human.estimate("council_agreement")
     return (
         f"agreement with humans: council {100 * human.council_agreement:.1f}% [{100 * a_low:.1f}, {100 * a_high:.1f}] "
         f"of {human.council_n_shared} shared keys on the same side (κ {human.council_kappa:.2f}); leaderboards: "
@@ -121,9 +121,10 @@ def estimate_text(estimate: float, lower: float, upper: float, scale: float = 1.
 
 def judge_rows(metrics, columns) -> list[list[str]]:
     """One row per judge: name, scored votes, then each column's estimate and interval."""
+    estimates = {name: metrics.metric(name) for name, *_ in columns}
     return [
         [judge, str(int(metrics.n_votes[j]))]
-        + [estimate_text(*(part[j] for part in metrics.metric(name)), scale, digits)
+        + [estimate_text(estimates[name].estimate[j], estimates[name].lower[j], estimates[name].upper[j], scale, digits)
            for name, _, scale, digits in columns]
         for j, judge in enumerate(metrics.judges)
     ]
@@ -179,7 +180,10 @@ def judge_table(bias) -> str:
     lines = ["judge        decided  unscored  favours first position (95% interval)"]
     for i, judge in enumerate(bias.judges):
         share = bias.first_share[i]
-        shown = "—" if bias.n_decided[i] == 0 else f"{100 * share:.0f}% [{100 * bias.lower[i]:.0f}, {100 * bias.upper[i]:.0f}]"
+        shown = (
+            "—" if bias.n_decided[i] == 0
+            else f"{100 * share:.0f}% [{100 * bias.lower[i]:.0f}, {100 * bias.upper[i]:.0f}]"
+        )
         lines.append(f"{judge:<12} {bias.n_decided[i]:>7}  {bias.n_unscored[i]:>8}  {shown}")
     lines.append("An unbiased judge favours the first position about half the time: both orders are judged.")
     return "\n".join(lines)

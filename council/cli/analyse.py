@@ -1,0 +1,133 @@
+"""``council score``, ``judges``, ``ablate`` and ``report``: votes in, leaderboards and
+judge diagnostics out."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from council.cli.options import (
+    human_agreement_of,
+    judge_metric_options,
+    scoring_options,
+    settings_of,
+    source_of,
+)
+from council.errors import BadInput
+
+__all__ = ["COMMANDS"]
+
+
+@click.command()
+@click.argument("path", type=click.Path(dir_okay=True))
+@scoring_options
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def score(path, as_json, **options) -> None:
+    """Rank the models of a votes file (JSONL, CSV or Parquet) or of a run directory."""
+    from council.analysis.display import leaderboard_table
+    from scoring import rank_models
+
+    settings = settings_of(options)
+    source = source_of(path, options["unknown_verdicts"])
+    board = rank_models(source.votes, settings)
+    if as_json:
+        click.echo(json.dumps(board.to_dict(), indent=2))
+    else:
+        click.echo(leaderboard_table(board))
+
+
+@click.command()
+@click.argument("path", type=click.Path(dir_okay=True))
+@scoring_options
+@judge_metric_options
+@click.option("--human", "human_path", type=click.Path(dir_okay=False),
+              help="A votes file of human labels: add each judge's agreement with people.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def judges(path, judge_rounds, separability_draws, human_path, as_json, **options) -> None:
+    """Every judge's biases with intervals: position, conviction, contrarianism,
+    polarization, self-enhancement, length bias and separability as a sole judge."""
+    from council.analysis.display import human_summary, judge_metrics_table
+    from scoring import judge_metrics
+
+    settings = settings_of(options)
+    source = source_of(path, options["unknown_verdicts"])
+    metrics = judge_metrics(source.votes, settings, lengths=source.lengths, rounds=judge_rounds,
+                            separability_draws=separability_draws, seed=settings.seed)
+    data = metrics.to_dict()
+    human = human_agreement_of(human_path, source, settings, options["unknown_verdicts"], judge_rounds)
+    if human is not None:
+        data["human"] = human.to_dict()
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+    else:
+        click.echo(judge_metrics_table(metrics, has_lengths=source.lengths is not None))
+        if human is not None:
+            click.echo("")
+            click.echo(human_summary(human))
+
+
+def _sizes(text: str | None) -> tuple[int, ...] | None:
+    if not text:
+        return None
+    try:
+        return tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise BadInput(f"sizes must be comma-separated whole numbers, got {text!r}") from None
+
+
+@click.command()
+@click.argument("path", type=click.Path(dir_okay=True))
+@scoring_options
+@click.option("--jury-sizes", metavar="N,N,…", help="Judges per sub-council [1 to all, up to 6 sizes].")
+@click.option("--test-sizes", metavar="N,N,…", help="Items per test set [a fifth to all, up to 5 sizes].")
+@click.option("--trials", type=click.IntRange(min=1), default=20, show_default=True,
+              help="Sub-councils drawn per cell.")
+@click.option("--adversarial", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Random voters added to every sub-council.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def ablate(path, jury_sizes, test_sizes, trials, adversarial, as_json, **options) -> None:
+    """How many judges and items this council needs: separability and rank stability of
+    Monte Carlo sub-councils (the paper's Figure 5)."""
+    from council.analysis.display import ablation_table
+    from scoring import jury_ablation
+
+    settings = settings_of(options)
+    source = source_of(path, options["unknown_verdicts"])
+    ablation = jury_ablation(
+        source.votes, settings, jury_sizes=_sizes(jury_sizes), test_sizes=_sizes(test_sizes), trials=trials,
+        adversarial=adversarial, rounds=options["rounds"] or 100, seed=settings.seed,
+    )
+    if as_json:
+        click.echo(json.dumps(ablation.to_dict(), indent=2))
+    else:
+        click.echo(ablation_table(ablation))
+
+
+@click.command()
+@click.argument("path", type=click.Path(dir_okay=True))
+@scoring_options
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The HTML file to write.")
+@click.option("--human", "human_path", type=click.Path(dir_okay=False), help="A votes file of human labels.")
+@judge_metric_options
+@click.option("--trials", type=click.IntRange(min=1), default=10, show_default=True,
+              help="Sub-councils per cell of the ablation curve.")
+def report(path, out, human_path, judge_rounds, separability_draws, trials, **options) -> None:
+    """One static HTML file (no server, no network, plots embedded) for an appendix."""
+    from pathlib import Path
+
+    from council.analysis.report import build_report
+    from council.inputs.files import write_atomically
+
+    if not Path(out).resolve().parent.is_dir():
+        raise BadInput(f"the folder of --out does not exist: {Path(out).parent}")
+    settings = settings_of(options)
+    source = source_of(path, options["unknown_verdicts"], facts=True)
+    human = human_agreement_of(human_path, source, settings, options["unknown_verdicts"], judge_rounds)
+    html = build_report(source, settings, human=human, judge_rounds=judge_rounds, trials=trials,
+                        separability_draws=separability_draws)
+    write_atomically(out, html)
+    click.echo(f"wrote {out}")
+
+
+COMMANDS = (score, judges, ablate, report)

@@ -1,0 +1,96 @@
+"""Options and inputs shared by the commands that score votes."""
+
+from __future__ import annotations
+
+from typing import get_args
+
+import click
+
+from council.cli.exits import blame
+from council.errors import BadInput
+from council.inputs.votes import UnknownVerdicts
+from scoring.settings import Aggregation, Consistency, Mode, Resample
+
+__all__ = ["human_agreement_of", "judge_metric_options", "scoring_options", "settings_of", "source_of"]
+
+_SCORING_OPTIONS = [
+    click.option("--reference", metavar="MODEL", help="Anchor model: scores become win % against it."),
+    click.option("--aggregation", type=click.Choice(get_args(Aggregation)), help="Pool judges per item and pair."),
+    click.option("--resample", type=click.Choice(get_args(Resample)), help="Bootstrap unit [item]."),
+    click.option("--rounds", type=click.IntRange(min=1), help="Bootstrap resamples [1000; reference mode 100]."),
+    click.option("--level", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+                 help="Interval coverage [0.95]."),
+    click.option("--seed", type=int, help="Random seed of the bootstrap [0]."),
+    click.option("--mode", type=click.Choice(get_args(Mode)), default="recommended",
+                 show_default=True, help="'reference' reproduces the paper's code (needs --reference)."),
+    click.option("--strong-weight", type=click.FloatRange(min=0, min_open=True),
+                 help="Weight of A>>B votes [1; reference mode 3]."),
+    click.option("--include-self/--exclude-self", default=None,
+                 help="Count self-judgments [excluded; reference mode included]."),
+    click.option("--consistency", type=click.Choice(get_args(Consistency)),
+                 help="Keep only position-consistent couplets."),
+    click.option("--unknown-verdicts", type=click.Choice(get_args(UnknownVerdicts)), default="error",
+                 show_default=True, help="A verdict that is not a label: stop, or count the vote as unscored."),
+]
+_SETTING_NAMES = ("reference", "aggregation", "resample", "rounds", "level", "seed", "strong_weight",
+                  "include_self", "consistency")
+
+
+def scoring_options(command):
+    """The options of `council score`, shared by every command that scores votes."""
+    for option in reversed(_SCORING_OPTIONS):
+        command = option(command)
+    return command
+
+
+def judge_metric_options(command):
+    """How hard `council judges` and `council report` bootstrap the judge metrics."""
+    command = click.option(
+        "--separability-draws", type=click.IntRange(min=0), default=50, show_default=True,
+        help="Outer rounds that recompute each judge's separability (nested bootstrap; 0 skips it).",
+    )(command)
+    return click.option("--judge-rounds", type=click.IntRange(min=1), default=200, show_default=True,
+                        help="Item-bootstrap rounds of the judge metrics' intervals.")(command)
+
+
+def settings_of(options: dict):
+    """`scoring.ScoringSettings` from the scoring options a command was given."""
+    from scoring import scoring_settings
+
+    try:
+        return scoring_settings(options["mode"], **{name: options[name] for name in _SETTING_NAMES})
+    except ValueError as error:
+        raise BadInput(str(error)) from None
+
+
+def source_of(path: str, unknown_verdicts: UnknownVerdicts, *, facts: bool = False):
+    """Votes of a run directory or a votes file, warning about verdicts counted unscored.
+
+    Scoring errors from here on name ``path``.
+    """
+    from council.analysis.source import open_source
+
+    source = open_source(path, unknown_verdicts=unknown_verdicts, facts=facts)
+    blame(path)
+    if source.unknown_verdicts:
+        shown = ", ".join(f"line {line}: {value!r}" for line, value in source.unknown_verdicts[:5])
+        more = len(source.unknown_verdicts) - 5
+        click.echo(
+            f"warning: {path}: {len(source.unknown_verdicts)} verdicts were not labels and count as unscored "
+            f"({shown}{f', and {more} more' if more > 0 else ''})",
+            err=True,
+        )
+    return source
+
+
+def human_agreement_of(human_path: str | None, source, settings, unknown_verdicts: UnknownVerdicts, rounds: int):
+    """Agreement with the human labels of ``human_path`` (None without one); its
+    scoring errors name the labels file."""
+    if not human_path:
+        return None
+    from scoring import human_agreement
+
+    human_votes = source_of(human_path, unknown_verdicts).votes
+    agreement = human_agreement(source.votes, human_votes, settings, rounds=rounds, seed=settings.seed)
+    blame(source.path)
+    return agreement

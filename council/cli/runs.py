@@ -1,0 +1,113 @@
+"""``council run``, ``plan``, ``status`` and ``export``: a council file in, a run directory out."""
+
+from __future__ import annotations
+
+import json
+from typing import get_args
+
+import click
+
+from council.cli.exits import EXIT_WORK_REMAINS
+
+__all__ = ["COMMANDS"]
+
+
+def _load(config_path: str):
+    from council.config import load_config
+
+    return load_config(config_path)
+
+
+def _stage_lines(status: dict, *, pending: bool) -> list[str]:
+    lines = []
+    for stage, counts in status["stages"].items():
+        waiting = f"{counts['pending']} pending, " if pending else ""
+        lines.append(f"{stage:>8}: {counts['done']}/{counts['total']} done, {waiting}{counts['failed']} failed, "
+                     f"{counts['unparseable']} unparseable")
+    return lines
+
+
+@click.command("run")
+@click.argument("config_path", metavar="COUNCIL_FILE", type=click.Path(dir_okay=False))
+@click.option("--run-dir", required=True, type=click.Path(file_okay=False), help="The run directory (created if new).")
+@click.option("--progress/--no-progress", default=None, help="Progress bars [on a terminal].")
+def run_command(config_path, run_dir, progress) -> None:
+    """Run a council: only the missing or failed work is done, so re-running resumes."""
+    from council.engine.runner import run
+
+    config = _load(config_path)
+    report = run(config, run_dir, progress=progress)
+    for line in _stage_lines(report.status, pending=False):
+        click.echo(line)
+    click.echo(f"spent ${report.status['cost_usd']:.4f}")
+    for error in report.errors:
+        click.echo(f"error: {error}", err=True)
+    if report.stopped == "budget":
+        click.echo(f"stopped: budget of ${config.budget.max_usd} reached; raise budget.max_usd and re-run", err=True)
+    if not report.complete:
+        click.echo(f"work remains: run `council run {config_path} --run-dir {run_dir}` again", err=True)
+        raise SystemExit(EXIT_WORK_REMAINS)
+
+
+@click.command("plan")
+@click.argument("config_path", metavar="COUNCIL_FILE", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def plan_command(config_path, as_json) -> None:
+    """Calls per stage and member, with estimated tokens and cost, before anything is spent."""
+    from council.engine.plan import price_plan
+
+    config = _load(config_path)
+    plan = price_plan(config)
+    if as_json:
+        click.echo(json.dumps(plan, indent=2))
+        return
+    total = plan["total"]
+    click.echo(f"{'stage':<8} {'member':<20} {'calls':>7} {'in tokens':>11} {'out tokens':>11} {'cost':>10}")
+    for r in plan["rows"]:
+        cost = f"${r['cost_usd']:.4f}" if r["cost_usd"] is not None else "unknown"
+        click.echo(f"{r['stage']:<8} {r['member']:<20} {r['calls']:>7} {r['input_tokens']:>11} "
+                   f"{r['output_tokens']:>11} {cost:>10}")
+    unpriced = total["unpriced_members"]
+    click.echo(f"total: {total['calls']} calls, about ${total['cost_usd']:.2f}"
+               + (f" plus unpriced members: {', '.join(unpriced)}" if unpriced else ""))
+    if config.budget.max_usd is not None:
+        click.echo(f"budget: ${config.budget.max_usd:.2f}")
+
+
+@click.command("status")
+@click.argument("run_dir", type=click.Path(file_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def status_command(run_dir, as_json) -> None:
+    """Counts per stage and status, spend, and whether the run is complete."""
+    from council.engine.status import run_status
+    from council.store.frames import open_run
+
+    with open_run(run_dir) as store:
+        status = run_status(store.conn, store.config())
+    if as_json:
+        click.echo(json.dumps(status, indent=2))
+        return
+    for line in _stage_lines(status, pending=True):
+        click.echo(line)
+    click.echo(f"spent ${status['cost_usd']:.4f}; {'complete' if status['complete'] else 'not complete'}")
+
+
+def _export_formats() -> tuple[str, ...]:
+    from council.analysis.export import ExportFormat
+
+    return get_args(ExportFormat)
+
+
+@click.command("export")
+@click.argument("run_dir", type=click.Path(file_okay=False))
+@click.option("--format", "fmt", type=click.Choice(_export_formats()), default="jsonl", show_default=True)
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Directory for one file per table.")
+def export_command(run_dir, fmt, out) -> None:
+    """Write items, responses, votes and calls as files; votes score as they are."""
+    from council.analysis.export import export_run
+
+    for path, rows in export_run(run_dir, fmt, out):
+        click.echo(f"{path}: {rows} rows")
+
+
+COMMANDS = (run_command, plan_command, status_command, export_command)

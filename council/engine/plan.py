@@ -1,0 +1,124 @@
+"""What a council will do before anything is spent: calls, tokens and dollars.
+
+The plan is the run's own planning, done on a run that has not happened: the stages
+plan their units from the seeds (or the frozen item set) with items and answers of
+the expected length standing in for the texts not written yet. Counts per stage and
+member are therefore exactly the calls a fresh run makes, for every pairing, and the
+tokens and dollars are what the budget reserves for those units.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+from council.config import CouncilConfig, MemberConfig
+from council.stages.base import RunState, StageContext, WorkUnit
+from council.stages.compose import COMPOSE, assignments, item_id
+from council.stages.judge import JUDGE
+from council.stages.pairing import judge_pairs
+from council.stages.respond import RESPOND
+from council.vocab import StageName
+
+__all__ = ["EXPECTED_ITEM_TOKENS", "PlannedCalls", "expected_calls", "plan_calls", "planned_units", "price_plan"]
+
+#: Tokens a composed item is expected to take (the compose prompt asks for 120–200 words).
+EXPECTED_ITEM_TOKENS = 300
+#: Tokens per word of an answer, for answers not written yet.
+TOKENS_PER_WORD = 1.35
+
+Price = Callable[[MemberConfig, int, int], "float | None"]
+
+
+@dataclass(frozen=True)
+class PlannedCalls:
+    stage: str
+    member: str
+    calls: int
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float | None  # None: no price known for this member's model
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _stand_in(tokens: int) -> str:
+    """A text of about ``tokens`` tokens, for one not written yet."""
+    return "x" * (4 * tokens)
+
+
+def planned_units(config: CouncilConfig, test_set: StageContext | None = None) -> dict[StageName, list[WorkUnit]]:
+    """Every unit a fresh run of ``config`` plans, stage by stage."""
+    ctx = test_set or StageContext.open(config)
+    compose = COMPOSE.plan(ctx, RunState())
+    if ctx.item_set is not None:
+        items = tuple((item.id, item.text) for item in ctx.item_set)
+    else:
+        items = tuple((unit.fields["id"], _stand_in(EXPECTED_ITEM_TOKENS)) for unit in compose)
+    answer = _stand_in(int(config.respond.word_limit * TOKENS_PER_WORD))
+    respondents = [m.name for m in config.with_role("respondent")]
+    answers = {item: dict.fromkeys(respondents, answer) for item, _ in items}
+    return {
+        StageName.COMPOSE: compose,
+        StageName.RESPOND: RESPOND.plan(ctx, RunState(items=items)),
+        StageName.JUDGE: JUDGE.plan(ctx, RunState(items=items, answers=answers)),
+    }
+
+
+def plan_calls(config: CouncilConfig, price: Price | None = None) -> list[PlannedCalls]:
+    """Calls per stage and member with estimated tokens and cost.
+
+    ``price(member, input_tokens, output_tokens)`` gives dollars or None (unknown).
+    """
+    units = planned_units(config)
+    rows = []
+    for stage, role in ((COMPOSE, "author"), (RESPOND, "respondent"), (JUDGE, "judge")):
+        for member in config.with_role(role):
+            mine = [unit for unit in units[stage.name] if unit.member == member.name]
+            inp = sum(unit.expected_input_tokens for unit in mine)
+            out = sum(unit.expected_output_tokens for unit in mine)
+            cost = price(member, inp, out) if price else None
+            rows.append(PlannedCalls(stage.name.value, member.name, len(mine), inp, out, cost))
+    return rows
+
+
+def expected_calls(config: CouncilConfig, state: RunState, test_set: StageContext | None = None) -> dict[str, int]:
+    """Calls each stage needs when the council is done, given what the run has stored.
+
+    Judgments are counted over the stored items once they are all there, else over the
+    items the council will have; both by `judge_pairs`, as the judge stage plans.
+    """
+    ctx = test_set or StageContext.open(config)
+    if ctx.item_set is not None:
+        planned = [item.id for item in ctx.item_set]
+    else:
+        planned = [item_id(seed, author, replicate) for author, seed, replicate in assignments(ctx, state.compose_keys)]
+    stored = [item for item, _ in state.items]
+    items = stored if len(stored) >= len(planned) else planned
+    return {
+        StageName.COMPOSE.value: len(planned),
+        StageName.RESPOND.value: len(planned) * len(config.with_role("respondent")),
+        StageName.JUDGE.value: sum(len(pair.judges) for item in items for pair in judge_pairs(config, item)),
+    }
+
+
+def price_plan(config: CouncilConfig) -> dict:
+    """`plan_calls` priced by the member's prices or litellm's, with totals:
+    ``{"rows": [...], "total": {"calls", "cost_usd", "unpriced_members"}}``."""
+    from council.providers.litellm_adapter import configure, estimate_cost
+
+    configure(config.members)
+
+    def price(member: MemberConfig, input_tokens: int, output_tokens: int) -> float | None:
+        known = member.input_cost_per_token is not None or member.output_cost_per_token is not None
+        cost = estimate_cost(member, input_tokens, output_tokens)
+        return cost if (known or cost > 0) else None
+
+    rows = plan_calls(config, price)
+    total = {
+        "calls": sum(r.calls for r in rows),
+        "cost_usd": sum(r.cost_usd for r in rows if r.cost_usd is not None),
+        "unpriced_members": sorted({r.member for r in rows if r.cost_usd is None}),
+    }
+    return {"rows": [r.to_dict() for r in rows], "total": total}

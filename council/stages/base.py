@@ -1,0 +1,101 @@
+"""What every stage is: units of work with deterministic keys, planned from data.
+
+A stage plans `WorkUnit`s from the council and the run's stored state (`RunState`,
+read by the engine: stages never hold a connection), estimates the tokens of each,
+and executes one unit through a member's client, returning the `CallRecord` the
+engine commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from council.config import CouncilConfig, MemberConfig
+from council.inputs.items import FrozenItem, Seed, load_item_set, load_seeds
+from council.vocab import StageName
+
+if TYPE_CHECKING:
+    from council.providers.client import MemberClient
+    from council.store.ledger import CallRecord
+
+__all__ = ["RunState", "Stage", "StageContext", "WorkUnit", "count_tokens", "with_persona", "work_key"]
+
+
+def work_key(stage: str, *parts: object) -> str:
+    """``stage/part/part…``: names and ids never contain a slash (the config checks)."""
+    return "/".join([stage, *map(str, parts)])
+
+
+def with_persona(persona: str | None, system: str) -> str:
+    """A member's persona goes before the system prompt it writes or answers under."""
+    return f"{persona.strip()}\n\n{system}" if persona else system
+
+
+def count_tokens(text: str) -> int:
+    """Rough token count for pacing, budgets and plans (about four characters a token)."""
+    return max(1, len(text) // 4)
+
+
+@dataclass(frozen=True)
+class WorkUnit:
+    key: str
+    stage: StageName
+    member: str
+    prompt_hash: str
+    messages: tuple[dict, ...]
+    expected_output_tokens: int
+    fields: dict = field(default_factory=dict)
+
+    @property
+    def expected_input_tokens(self) -> int:
+        return sum(count_tokens(message["content"]) for message in self.messages)
+
+    @property
+    def expected_tokens(self) -> int:
+        return self.expected_input_tokens + self.expected_output_tokens
+
+
+@dataclass(frozen=True)
+class RunState:
+    """What the run has stored so far, as the stages plan from it."""
+
+    compose_keys: tuple[str, ...] = ()  # in the order first planned
+    items: tuple[tuple[str, str], ...] = ()  # (id, text), in the order stored
+    answers: dict[str, dict[str, str]] = field(default_factory=dict)  # item -> respondent -> text
+
+
+@dataclass(frozen=True)
+class StageContext:
+    """The council and its test set: seeds to compose from, or a frozen item set."""
+
+    config: CouncilConfig
+    seeds: dict[str, Seed]
+    item_set: tuple[FrozenItem, ...] | None = None
+
+    @classmethod
+    def open(cls, config: CouncilConfig) -> StageContext:
+        """Load the council's test set (`BadInput` naming the file if it is bad)."""
+        if config.items_path is not None:
+            return cls(config, {}, tuple(load_item_set(config.items_path)[1]))
+        assert config.seeds_path is not None  # the config holds exactly one of the two
+        return cls(config, {seed.id: seed for seed in load_seeds(config.seeds_path)})
+
+
+class Stage(Protocol):
+    """A stage of a run: compose, respond or judge."""
+
+    name: StageName
+    role: str  # the member role that makes this stage's calls
+
+    def plan(self, ctx: StageContext, state: RunState) -> list[WorkUnit]:
+        """Every unit the council needs in this stage, given what is stored; deterministic."""
+        ...
+
+    def output_tokens(self, config: CouncilConfig, member: MemberConfig) -> int:
+        """Tokens a call of this stage may generate: what budgets reserve and plans count."""
+        ...
+
+    async def execute(self, unit: WorkUnit, client: MemberClient, ctx: StageContext) -> CallRecord:
+        """Make one unit's call(s); provider failures raise `CallFailed`, never return None."""
+        ...

@@ -1,0 +1,49 @@
+"""SQLite connections as the run store uses them: pragmas, transactions, timestamps."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+__all__ = ["open_connection", "transaction", "utc_now"]
+
+
+def utc_now() -> str:
+    """Timestamps in the store: ISO 8601, UTC."""
+    return datetime.now(timezone.utc).isoformat()
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction: everything inside commits together or not at all.
+
+    ``BEGIN IMMEDIATE`` takes the write lock up front, so two processes never both
+    read-then-write and deadlock; the busy timeout makes the second one wait.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def open_connection(path: str | Path) -> sqlite3.Connection:
+    """Open a store file with the pragmas every connection needs (no migration).
+
+    WAL lets readers (``council status`` during a run) work while the run writes;
+    the busy timeout covers overlapping scheduled runs; foreign keys keep products
+    tied to the calls that made them. ``synchronous=NORMAL`` in WAL mode keeps every
+    commit across a process kill (only an OS crash can lose the last ones).
+    Transactions are explicit (`transaction`): the connection is in autocommit mode.
+    """
+    conn = sqlite3.connect(Path(path), timeout=30.0, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA busy_timeout = 30000")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    return conn

@@ -22,8 +22,8 @@ __all__ = [
     "local_weights", "parse_config",
 ]
 
-ROLES = ("author", "respondent", "judge")
 Role = Literal["author", "respondent", "judge"]
+ROLES: tuple[Role, ...] = ("author", "respondent", "judge")
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 
 
@@ -206,6 +206,7 @@ def _check_references(config: CouncilConfig, path: str) -> None:
                 path=path,
                 field=f"members.{index}.api_key_env",
             )
+    source: Path | None
     if config.seeds_path:
         source, field = config.seeds_path, "test_set.seeds"
     else:

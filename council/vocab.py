@@ -18,7 +18,9 @@ class StrEnum(str, enum.Enum):
     def __str__(self) -> str:
         return str(self.value)
 
-    __format__ = str.__format__
+    def __format__(self, spec: str) -> str:
+        return format(str(self.value), spec)
+
     __hash__ = str.__hash__  # found in dicts keyed by the strings the store holds
 
 

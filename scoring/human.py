@@ -135,7 +135,7 @@ def _side_agreement(votes: Votes, human: Votes) -> tuple[np.ndarray, np.ndarray,
     return agreement[:, 0], kappa[:, 0], shared[:, 0].astype(int)
 
 
-def _correlations(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+def _correlations(a, b) -> tuple[float, float]:
     # Imported here: scipy.stats takes ~0.7 s to import, which every CLI command that
     # loads `scoring` would otherwise pay.
     from scipy.stats import kendalltau, spearmanr

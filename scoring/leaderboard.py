@@ -103,7 +103,7 @@ class Leaderboard(HasEstimates):
         """Plain JSON-ready form; the layout of ``council score --json``."""
         rows = []
         for i, model in enumerate(self.models):
-            row = {"model": model}
+            row: dict[str, str | int | float] = {"model": model}
             for field in ("rank", "rank_lower", "rank_upper", "tier"):
                 row[field] = int(getattr(self, field)[i])
             for field in (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from scoring import Leaderboard
@@ -68,8 +70,8 @@ def leaderboard_table(board: Leaderboard) -> str:
         f"separability {board.separability:.1f}% of model pairs",
         "",
     ]
-    rows = [("rank", f"{level} ranks", "tier", "model", score_name, f"{level} interval", "votes")]
-    rows += [tuple(row) for row in leaderboard_rows(board)]
+    rows = [["rank", f"{level} ranks", "tier", "model", score_name, f"{level} interval", "votes"]]
+    rows += leaderboard_rows(board)
     lines += _aligned(rows, right={0, 4, 6})
     if board.unrated:
         lines.append("")
@@ -81,7 +83,7 @@ def leaderboard_table(board: Leaderboard) -> str:
     return "\n".join(lines)
 
 
-def _aligned(rows: list[tuple[str, ...]], right: set[int]) -> list[str]:
+def _aligned(rows: Sequence[Sequence[str]], right: set[int]) -> list[str]:
     """Rows as text columns, the ``right`` ones right-aligned."""
     widths = [max(len(row[col]) for row in rows) for col in range(len(rows[0]))]
     def line(row):

@@ -19,7 +19,7 @@ __all__ = [
 _TIER_COLOURS = ("#1b6ca8", "#e07b39", "#3a9e5c", "#b03a48", "#7d5ba6", "#8c6d31", "#c75d9b", "#5c5c5c")
 
 
-_STYLE = {"svg.fonttype": "none", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False}
+_STYLE: dict = {"svg.fonttype": "none", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False}
 
 
 def _styled(draw):
@@ -181,9 +181,9 @@ def length_figure(metrics, lengths: np.ndarray, models: tuple[str, ...], control
     _dot_whisker(axes[0], metrics.judges, estimate, lower, upper, colour="#7d5ba6")
     axes[0].set_xlabel("R² of verdict on word difference")
     axes[0].set_title("Length bias", loc="left")
-    models = sorted(mean_words, key=mean_words.get)
-    axes[1].barh(range(len(models)), [mean_words[m] for m in models], color="#8c6d31")
-    axes[1].set_yticks(range(len(models)), models)
+    by_length = sorted(mean_words, key=lambda model: mean_words[model])
+    axes[1].barh(range(len(by_length)), [mean_words[m] for m in by_length], color="#8c6d31")
+    axes[1].set_yticks(range(len(by_length)), by_length)
     axes[1].set_xlabel("mean words per answer")
     axes[1].set_title("Answer lengths", loc="left")
     if panels == 3:

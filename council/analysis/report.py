@@ -156,8 +156,9 @@ def _human_section(human) -> str:
     rows = [[judge, estimate_text(human.agreement[j], human.agreement_lower[j], human.agreement_upper[j], 100, 1),
              estimate_text(human.kappa[j], human.kappa_lower[j], human.kappa_upper[j]), int(human.n_shared[j])]
             for j, judge in enumerate(human.judges)]
-    rows.append(["council (majority)", estimate_text(*human.estimate("council_agreement"), 100, 1),
-                 estimate_text(*human.estimate("council_kappa")), human.council_n_shared])
+    agreement, kappa = human.estimate("council_agreement"), human.estimate("council_kappa")
+    rows.append(["council (majority)", estimate_text(agreement.estimate, agreement.lower, agreement.upper, 100, 1),
+                 estimate_text(kappa.estimate, kappa.lower, kappa.upper), human.council_n_shared])
     note = (f"Sides compared with the humans' majority side on shared vote keys (ties left out); "
             f"{human_summary(human)}. Intervals from one joint item bootstrap.")
     return ("<h2 id='human'>Agreement with humans</h2>" + _table(["judge", "same side %", "κ", "shared keys"], rows)

@@ -79,8 +79,7 @@ def backoff_delay(
     Exponential backoff with full jitter (AWS architecture blog, 2015), but never
     shorter than the provider's ``Retry-After``.
     """
-    rng = rng or random
-    delay = rng.uniform(0, min(cap, base * 2 ** (attempt - 1)))
+    delay = (rng or random.Random()).uniform(0, min(cap, base * 2 ** (attempt - 1)))
     if retry_after is not None:
         delay = max(delay, min(retry_after, cap * 10))
     return delay

@@ -2,20 +2,40 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
 import click
 
 from council.cli.exits import EXIT_BAD_INPUT, blamed
 from council.errors import BadInput
 
-__all__ = ["main"]
+__all__ = ["COMMAND_MODULES", "main"]
+
+#: Each command and the module of `council.cli` that defines it, imported only when the
+#: command runs (or ``--help`` lists them): scoring's options cost half a second to load.
+COMMAND_MODULES = {
+    "run": "runs", "plan": "runs", "status": "runs", "export": "runs",
+    "score": "analyse", "judges": "analyse", "ablate": "analyse", "report": "analyse",
+    "dilemmas": "dilemmas", "demo": "demo",
+}
 
 
 class _Group(click.Group):
-    """Turns `BadInput` and `scoring.ScoringError` into one line and exit code 2.
+    """Loads commands on demand, and turns `BadInput` and `scoring.ScoringError` into
+    one line and exit code 2.
 
     A scoring error is about the votes it was given: it names the file that the
-    running command last said it read (`blame`).
+    running command last said it read (`council.cli.exits.blame`).
     """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMAND_MODULES)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMAND_MODULES:
+            return None
+        module = import_module(f"council.cli.{COMMAND_MODULES[cmd_name]}")
+        return next(command for command in module.COMMANDS if command.name == cmd_name)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -39,14 +59,3 @@ def _bad_input(ctx: click.Context, message: str) -> None:
 @click.version_option(package_name="council-llm")
 def main() -> None:
     """Rank language models by consensus of an LLM jury."""
-
-
-def _register() -> None:
-    from council.cli import analyse, demo, dilemmas, runs
-
-    for module in (analyse, runs, dilemmas, demo):
-        for command in module.COMMANDS:
-            main.add_command(command)
-
-
-_register()

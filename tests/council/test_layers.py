@@ -113,3 +113,13 @@ def test_sql_lives_in_the_store():
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and _SQL.match(node.value):
                 speaking.add(f"{name}: {node.value.strip()[:40]!r}")
     assert not speaking, f"SQL outside council/store: {sorted(speaking)}"
+
+
+def test_every_command_is_listed_where_the_cli_loads_it():
+    from council.cli.app import COMMAND_MODULES
+
+    defined = {}
+    for module in set(COMMAND_MODULES.values()):
+        for command in __import__(f"council.cli.{module}", fromlist=["COMMANDS"]).COMMANDS:
+            defined[command.name] = module
+    assert defined == COMMAND_MODULES

@@ -12,7 +12,7 @@ from council.providers.client import CallFailed, MemberClient
 from council.stages.base import RunState, Stage, StageContext, WorkUnit
 from council.store import ledger
 from council.store.ledger import CallRecord, record
-from council.vocab import CallStatus, ErrorKind
+from council.vocab import CallStatus, ErrorKind, StageName
 
 __all__ = ["Progress", "Quiet", "StageExecution", "read_state"]
 
@@ -20,7 +20,7 @@ __all__ = ["Progress", "Quiet", "StageExecution", "read_state"]
 def read_state(conn: sqlite3.Connection) -> RunState:
     """What the stages plan from: the ledger's compose keys, items and answers."""
     return RunState(
-        compose_keys=tuple(ledger.keys(conn, "compose")),
+        compose_keys=tuple(ledger.keys(conn, StageName.COMPOSE)),
         items=tuple(ledger.items(conn)),
         answers=ledger.answers(conn),
     )

@@ -13,7 +13,7 @@ from council.providers.client import MemberClient
 from council.providers.litellm_adapter import supports_response_schema
 from council.stages.base import RunState, StageContext, WorkUnit, work_key
 from council.stages.pairing import judge_pairs
-from council.stages.verdicts import label_meanings, labels, neutralise_tags, parse_verdict, response_format
+from council.stages.verdicts import label_meanings, labels, parse_verdict, response_format
 from council.store.ledger import CallRecord
 from council.usage import Usage
 from council.vocab import CallStatus, StageName
@@ -44,9 +44,7 @@ class JudgeStage:
             for a, b, judges in judge_pairs(config, item):
                 if a not in have or b not in have:
                     continue  # planned on a later run, once both answers exist
-                user = render(
-                    "judge.user", item=item_text, answer_a=neutralise_tags(have[a]), answer_b=neutralise_tags(have[b])
-                )
+                user = render("judge.user", item=item_text, answer_a=have[a], answer_b=have[b])
                 messages = ({"role": "system", "content": system}, {"role": "user", "content": user})
                 for judge in judges:
                     units.append(

@@ -14,6 +14,7 @@ import json
 import re
 from dataclasses import dataclass
 
+from council.prompts import neutralise
 from scoring.votes import LABELS
 
 __all__ = ["ParsedVerdict", "label_meanings", "labels", "neutralise_tags", "parse_verdict", "response_format"]
@@ -67,8 +68,8 @@ def response_format(kind: str, allow_tie: bool) -> dict | None:
 
 def neutralise_tags(answer: str) -> str:
     """Break up ``[[``/``]]`` in a text shown to a judge, so no verdict tag can be
-    quoted from it."""
-    return answer.replace("[[", "[ [").replace("]]", "] ]")
+    quoted from it (`council.prompts.render` does this to every text it inserts)."""
+    return neutralise(answer)
 
 
 @dataclass(frozen=True)

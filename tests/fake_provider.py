@@ -39,6 +39,7 @@ class Faults:
     tag_judges: set = field(default_factory=set)  # plain-text replies quoting the answers, verdict tag last
     echo_judges: set = field(default_factory=set)  # replies that only echo the answers, with no verdict
     reject_models: set = field(default_factory=set)  # 401 for these
+    echo_key_models: set = field(default_factory=set)  # 401 whose message repeats the key sent
     strengths: dict = field(default_factory=dict)  # model -> strength for judges' preferences
 
 
@@ -151,6 +152,10 @@ class FakeProvider:
         status, payload, headers = 200, None, {}
         if model in faults.reject_models:
             status, payload = 401, {"error": {"message": "invalid api key", "type": "authentication_error"}}
+        elif model in faults.echo_key_models:
+            sent = request.headers.get("Authorization", "").removeprefix("Bearer ")
+            message = f"Incorrect API key provided: {sent}. You can find your key in your account settings."
+            status, payload = 401, {"error": {"message": message, "type": "invalid_request_error"}}
         elif number <= faults.rate_limit_first or over_rpm:
             status, headers = 429, {"Retry-After": str(faults.retry_after)}
             payload = {"error": {"message": "rate limited", "type": "rate_limit_error"}}

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 
 from council.config import MemberConfig, RetryConfig
 from council.providers.litellm_adapter import Completion, complete
 from council.providers.pacing import Pacer
 from council.providers.retry import ProviderError, backoff_delay, classify
+from council.secrets import redact
 from council.usage import Usage
 from council.vocab import ErrorKind
 
@@ -26,9 +28,14 @@ class CallFailed(Exception):
 class MemberClient:
     def __init__(self, member: MemberConfig, retry: RetryConfig, *, seed: int = 0):
         self.member = member
+        # The key's value, so that no error message repeating it is stored or shown.
+        self._secrets = (os.environ.get(member.api_key_env, ""),) if member.api_key_env else ()
         self.retry = retry
         self.pacer = Pacer(rpm=member.rpm, tpm=member.tpm, max_concurrency=member.max_concurrency)
         self._rng = random.Random(f"{seed}/{member.name}")
+
+    def _failed(self, kind: ErrorKind, message: str, usage: Usage) -> CallFailed:
+        return CallFailed(kind, redact(f"member {self.member.name!r}: {message}", self._secrets), usage)
 
     async def call(
         self, messages: list[dict], *, response_format: dict | None = None, key: str | None = None,
@@ -54,22 +61,22 @@ class MemberClient:
                 failure: ProviderError = error if isinstance(error, ProviderError) else classify(error)
                 usage += Usage(attempts=1)
                 if failure.kind == ErrorKind.FATAL:
-                    raise CallFailed(ErrorKind.FATAL, f"member {self.member.name!r}: {failure}", usage) from None
+                    raise self._failed(ErrorKind.FATAL, f"{failure}", usage) from None
                 if failure.kind == ErrorKind.RATE_LIMIT:
                     delay = backoff_delay(
                         min(usage.attempts, 8), base=self.retry.base_delay, cap=self.retry.max_delay,
                         retry_after=failure.retry_after, rng=self._rng,
                     )
                     if waited_for_limits + delay > self.retry.rate_limit_patience:
-                        raise CallFailed(ErrorKind.RATE_LIMIT, f"member {self.member.name!r}: still rate limited after "
-                                         f"{waited_for_limits:.0f} s: {failure}", usage) from None
+                        raise self._failed(ErrorKind.RATE_LIMIT, f"still rate limited after {waited_for_limits:.0f} s: "
+                                           f"{failure}", usage) from None
                     waited_for_limits += delay
                     self.pacer.cool_down(delay)
                 else:
                     faults += 1
                     if faults >= self.retry.max_attempts:
-                        raise CallFailed(failure.kind, f"member {self.member.name!r}: gave up after {faults} "
-                                         f"failed attempts: {failure}", usage) from None
+                        gave_up = f"gave up after {faults} failed attempts: {failure}"
+                        raise self._failed(failure.kind, gave_up, usage) from None
                     delay = backoff_delay(faults, base=self.retry.base_delay, cap=self.retry.max_delay,
                                           retry_after=failure.retry_after, rng=self._rng)
                 await asyncio.sleep(delay)

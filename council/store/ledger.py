@@ -14,6 +14,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from council.secrets import redact
 from council.store.sqlite import transaction, utc_now
 from council.usage import Usage
 from council.vocab import FINAL_STATUSES, CallStatus
@@ -91,7 +92,7 @@ def record(conn: sqlite3.Connection, outcome: CallRecord) -> None:
             "WHERE key = ?",
             (
                 outcome.status, usage.attempts, usage.input_tokens, usage.output_tokens, usage.cost_usd,
-                usage.latency_s, outcome.error, utc_now(), outcome.key,
+                usage.latency_s, redact(outcome.error) if outcome.error else None, utc_now(), outcome.key,
             ),
         )
 

@@ -37,17 +37,17 @@ class MemberConfig(_Strict):
     api_base: str | None = None
     api_key_env: str | None = None
     temperature: float | None = Field(default=None, ge=0, le=2)
-    max_tokens: int | None = Field(default=None, ge=1)
+    max_tokens: int | None = Field(default=None, ge=1, le=1_000_000)
     extra_body: dict | None = None
-    rpm: int | None = Field(default=None, ge=1)
-    tpm: int | None = Field(default=None, ge=1)
+    rpm: int | None = Field(default=None, ge=1, le=10_000_000)
+    tpm: int | None = Field(default=None, ge=1, le=10_000_000_000)
     max_concurrency: int = Field(default=8, ge=1, le=1024)
     roles: tuple[Role, ...] = ROLES
     input_cost_per_token: float | None = Field(default=None, ge=0)
     output_cost_per_token: float | None = Field(default=None, ge=0)
     structured_output: Literal["auto", "json_schema", "json_object", "none"] = "auto"
     persona: str | None = None  # put before the system prompt when this member writes items or answers
-    timeout: float = Field(default=120.0, gt=0)
+    timeout: float = Field(default=120.0, gt=0, le=3600)
 
     @field_validator("roles")
     @classmethod
@@ -60,7 +60,7 @@ class MemberConfig(_Strict):
 class ItemSetConfig(_Strict):
     seeds: str | None = None  # seed scenarios the authors expand (JSONL)
     items: str | None = None  # or a frozen item set to reuse as it is
-    items_per_author: int = Field(default=5, ge=1)
+    items_per_author: int = Field(default=5, ge=1, le=10_000)
 
     @model_validator(mode="after")
     def _one_source(self):
@@ -70,13 +70,13 @@ class ItemSetConfig(_Strict):
 
 
 class RespondConfig(_Strict):
-    word_limit: int = Field(default=250, ge=10)
+    word_limit: int = Field(default=250, ge=10, le=10_000)
 
 
 class JudgeConfig(_Strict):
     pairing: Literal["all_pairs", "reference", "sampled"] = "all_pairs"
     reference: str | None = None
-    pairs_per_item: int | None = Field(default=None, ge=1)
+    pairs_per_item: int | None = Field(default=None, ge=1, le=100_000)
     include_self: bool = False
     allow_tie: bool = False
     max_reasks: int = Field(default=2, ge=0, le=10)
@@ -90,9 +90,9 @@ class RetryConfig(_Strict):
     # Attempts for transient faults (5xx, timeouts). Rate limits are not faults: they
     # are waited out for up to rate_limit_patience seconds per call instead.
     max_attempts: int = Field(default=6, ge=1, le=50)
-    rate_limit_patience: float = Field(default=900.0, gt=0)
-    base_delay: float = Field(default=1.0, gt=0)
-    max_delay: float = Field(default=60.0, gt=0)
+    rate_limit_patience: float = Field(default=900.0, gt=0, le=86_400)
+    base_delay: float = Field(default=1.0, gt=0, le=3600)
+    max_delay: float = Field(default=60.0, gt=0, le=3600)
 
 
 class CouncilConfig(_Strict):
@@ -185,7 +185,7 @@ def _field_path(location: tuple) -> str:
     return ".".join(str(part) for part in location) or "(top level)"
 
 
-def _check_references(config: CouncilConfig, path: str) -> None:
+def _check_references(config: CouncilConfig, path: str, need_keys: bool) -> None:
     judge = config.judge
     respondents = [m.name for m in config.with_role("respondent")]
     if judge.pairing == "reference":
@@ -200,7 +200,7 @@ def _check_references(config: CouncilConfig, path: str) -> None:
     if judge.pairing == "sampled" and judge.pairs_per_item is None:
         raise BadInput("pairing 'sampled' needs judge.pairs_per_item", path=path, field="judge.pairs_per_item")
     for index, member in enumerate(config.members):
-        if member.api_key_env is not None and not os.environ.get(member.api_key_env):
+        if need_keys and member.api_key_env is not None and not os.environ.get(member.api_key_env):
             raise BadInput(
                 f"environment variable {member.api_key_env} is not set (member {member.name!r} reads its key there)",
                 path=path,
@@ -215,10 +215,17 @@ def _check_references(config: CouncilConfig, path: str) -> None:
         raise BadInput(f"file {source} does not exist", path=path, field=field)
 
 
-def parse_config(data: object, *, path: str = "<council file>", base_dir: str = ".") -> CouncilConfig:
-    """Validate a council document already read into Python objects."""
+def parse_config(data: object, *, path: str = "<council file>", base_dir: str = ".",
+                 need_keys: bool = True) -> CouncilConfig:
+    """Validate a council document already read into Python objects.
+
+    ``need_keys=False`` skips the check that every member's key variable is set, for
+    what spends nothing (`council plan`).
+    """
     if not isinstance(data, dict):
         raise BadInput("expected a mapping at the top level", path=path)
+    if "base_dir" in data:  # where the file lives decides it, never the file itself
+        raise BadInput("unknown field", path=path, field="base_dir")
     try:
         config = CouncilConfig.model_validate({**data, "base_dir": base_dir})
     except ValidationError as error:
@@ -227,27 +234,49 @@ def parse_config(data: object, *, path: str = "<council file>", base_dir: str = 
         if first["type"] == "extra_forbidden":
             message = "unknown field"
         raise BadInput(message, path=path, field=_field_path(first["loc"])) from None
-    _check_references(config, path)
+    _check_references(config, path, need_keys)
     check_local_models(config, path)
     return config
 
 
-def load_config(path: str | Path) -> CouncilConfig:
-    """Read and validate a council file (YAML). Relative paths in it are relative to it."""
+def _yaml_without_repeated_keys(text: str, path: str):
+    """Parse YAML, refusing a key given twice in one mapping (the last would win silently)."""
     import yaml
 
-    path = Path(path)
+    class Loader(yaml.SafeLoader):
+        pass
+
+    def mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: dict = {}
+        for key_node, _ in node.value:
+            key = loader.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise BadInput(f"key {key!r} is given twice (first on line {seen[key]})", path=path,
+                               line=key_node.start_mark.line + 1)
+            seen[key] = key_node.start_mark.line + 1
+        return loader.construct_mapping(node, deep=deep)
+
+    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise BadInput(f"cannot read council file ({error.strerror})", path=str(path)) from None
-    try:
-        data = yaml.safe_load(text)
+        return yaml.load(text, Loader=Loader)  # a SafeLoader: no arbitrary objects
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        raise BadInput(f"not valid YAML ({getattr(error, 'problem', error)})", path=str(path),
+        raise BadInput(f"not valid YAML ({getattr(error, 'problem', error)})", path=path,
                        line=mark.line + 1 if mark else None) from None
-    return parse_config(data, path=str(path), base_dir=str(path.resolve().parent))
+
+
+def load_config(path: str | Path, *, need_keys: bool = True) -> CouncilConfig:
+    """Read and validate a council file (YAML). Relative paths in it are relative to it."""
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as error:
+        raise BadInput(f"cannot read council file ({error.strerror})", path=str(path)) from None
+    except UnicodeDecodeError as error:
+        line = path.read_bytes()[: error.start].count(b"\n") + 1
+        raise BadInput("not UTF-8 text", path=str(path), line=line) from None
+    data = _yaml_without_repeated_keys(text, str(path))
+    return parse_config(data, path=str(path), base_dir=str(path.resolve().parent), need_keys=need_keys)
 
 
 def config_hash(config: CouncilConfig) -> str:

@@ -12,10 +12,10 @@ from council.cli.exits import EXIT_WORK_REMAINS
 __all__ = ["COMMANDS"]
 
 
-def _load(config_path: str):
+def _load(config_path: str, *, need_keys: bool = True):
     from council.config import load_config
 
-    return load_config(config_path)
+    return load_config(config_path, need_keys=need_keys)
 
 
 def _stage_lines(status: dict, *, pending: bool) -> list[str]:
@@ -56,7 +56,7 @@ def plan_command(config_path, as_json) -> None:
     """Calls per stage and member, with estimated tokens and cost, before anything is spent."""
     from council.engine.plan import price_plan
 
-    config = _load(config_path)
+    config = _load(config_path, need_keys=False)  # a plan spends nothing: no key is needed
     plan = price_plan(config)
     if as_json:
         click.echo(json.dumps(plan, indent=2))

@@ -107,6 +107,7 @@ async def run_async(config: CouncilConfig, run_dir: str | Path, *, progress: boo
     with run_lock(run_dir), serve_local_models(config, run_dir) as served:
         conn = connect(run_dir / DB_NAME)
         try:
+            COMPOSE.check_test_set(test_set, ledger.prompt_hashes(conn, COMPOSE.name), run_dir)
             invocation = ledger.start_invocation(
                 conn, command="run", config={**config.model_dump(mode="json"), "base_dir": config.base_dir},
                 config_hash=config_hash(config), package_version=package_version(),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 
 from council.config import CouncilConfig, MemberConfig
+from council.errors import BadInput
 from council.prompts import prompt_hash, render
 from council.providers.client import MemberClient
 from council.stages.base import RunState, StageContext, WorkUnit, with_persona, work_key
@@ -23,6 +24,8 @@ __all__ = ["COMPOSE", "ComposeStage", "item_id"]
 TEMPLATES = ("compose.system", "compose.user")
 #: Tokens an item may take: the compose prompt asks for 120–200 words.
 ITEM_TOKENS = 400
+#: The prompt hash of items that came from a frozen item set, not from a call.
+FROZEN_PREFIX = "item-set:"
 
 
 def item_id(seed_id: str, author: str, replicate: int) -> str:
@@ -64,7 +67,7 @@ class ComposeStage:
 
     def frozen_records(self, ctx: StageContext) -> list[tuple[str, str, str, str, CallRecord]]:
         """A frozen item set needs no calls: its items enter the ledger as done work."""
-        digest = "item-set:" + prompt_hash(*TEMPLATES)
+        digest = FROZEN_PREFIX + prompt_hash(*TEMPLATES)
         records = []
         for item in ctx.item_set or ():
             key = work_key(self.name, item.author, item.seed_id, item.id)
@@ -75,6 +78,22 @@ class ComposeStage:
             outcome = CallRecord(key, CallStatus.OK, Usage(), product_table="items", product=product)
             records.append((key, self.name.value, item.author, digest, outcome))
         return records
+
+    def check_test_set(self, ctx: StageContext, stored_digests: set[str], run_dir: object) -> None:
+        """A run directory keeps the kind of test set it started with: composed items
+        and a frozen set's items never mix in one run (`BadInput` if the council file
+        switched)."""
+        frozen = {digest.startswith(FROZEN_PREFIX) for digest in stored_digests}
+        if not frozen or frozen == {ctx.item_set is not None}:
+            return
+        if True in frozen:
+            had, has = "a frozen item set", "seeds"
+        else:
+            had, has = "items composed from seeds", "a frozen item set"
+        raise BadInput(
+            f"{run_dir} holds {had}, but the council file now gives {has}: a run directory keeps one test set; "
+            "run this council in a new --run-dir (or restore test_set)", field="test_set",
+        )
 
     def plan(self, ctx: StageContext, state: RunState) -> list[WorkUnit]:
         if ctx.item_set is not None:

@@ -21,7 +21,7 @@ from council.vocab import FINAL_STATUSES, CallStatus
 
 __all__ = [
     "CallRecord", "answers", "ensure_pending", "final_count", "final_keys", "finish_invocation", "import_records",
-    "items", "keys", "record", "spent_usd", "stage_counts", "start_invocation",
+    "items", "keys", "prompt_hashes", "record", "spent_usd", "stage_counts", "start_invocation",
 ]
 
 _FINAL_MARKS = ", ".join("?" for _ in FINAL_STATUSES)
@@ -56,6 +56,11 @@ def final_keys(conn: sqlite3.Connection, stage: str) -> set[str]:
     query = f"SELECT key FROM calls WHERE stage = ? AND status IN ({_FINAL_MARKS})"
     rows = conn.execute(query, (stage, *FINAL_STATUSES))
     return {row[0] for row in rows}
+
+
+def prompt_hashes(conn: sqlite3.Connection, stage: str) -> set[str]:
+    """The distinct prompt hashes ``stage``'s units were planned with."""
+    return {row[0] for row in conn.execute("SELECT DISTINCT prompt_hash FROM calls WHERE stage = ?", (stage,))}
 
 
 def final_count(conn: sqlite3.Connection, stage: str) -> int:

@@ -88,3 +88,64 @@ def test_plan_prints_calls_per_stage_and_member(cli, council_file, provider):
     assert calls[("compose", "alpha")] == 2 and calls[("respond", "beta")] == 6 and calls[("judge", "gamma")] == 12
     assert plan["total"]["calls"] == 60 and plan["total"]["cost_usd"] > 0
     assert provider.count() == 0, "planning spends nothing"
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("name: a\nbudget:\n  max_usd: 1\nbudget:\n  max_usd: 1000\n",
+         "council.yaml:4: key 'budget' is given twice (first on line 2)"),
+        ("name: a\nmembers:\n  - name: x\n    model: m\n    model: n\n", "council.yaml:5: key 'model' is given twice"),
+    ],
+)
+def test_repeated_yaml_keys_are_refused_with_their_line(cli, tmp_path, text, message):
+    path = tmp_path / "council.yaml"
+    path.write_text(text)
+    result = cli("plan", path)
+    assert result.exit_code == 2 and message in result.output
+
+
+def test_a_council_file_that_is_not_utf8_is_bad_input(cli, tmp_path):
+    path = tmp_path / "council.yaml"
+    path.write_bytes("name: caf\xe9\n".encode("latin-1"))
+    result = cli("run", path, "--run-dir", tmp_path / "run")
+    assert result.exit_code == 2 and "council.yaml:1: not UTF-8 text" in result.output
+    assert not (tmp_path / "run").exists()
+
+
+def test_base_dir_is_not_a_field_of_the_file(cli, council_file):
+    result = cli("plan", council_file(base_dir="/elsewhere"))
+    assert result.exit_code == 2 and "field 'base_dir': unknown field" in result.output
+
+
+@pytest.mark.parametrize("section, field, value", [
+    ("respond", "word_limit", 10**12), ("test_set", "items_per_author", 10**9),
+])
+def test_numbers_have_upper_bounds(cli, council_file, section, field, value):
+    sections = {"respond": {"word_limit": 40}, "test_set": {"seeds": "seeds.jsonl", "items_per_author": 2}}
+    sections[section][field] = value
+    result = cli("plan", council_file(**sections))
+    assert result.exit_code == 2
+    assert f"field '{section}.{field}': Input should be less than or equal to" in result.output
+
+
+def test_plan_needs_no_api_key(cli, council_file, monkeypatch, provider):
+    monkeypatch.delenv("COUNCIL_TEST_UNSET_KEY", raising=False)
+    path = council_file(members=["alpha", {"name": "beta", "api_key_env": "COUNCIL_TEST_UNSET_KEY"}, "gamma"])
+    assert cli("plan", path).exit_code == 0, "a plan spends nothing"
+    run = cli("run", path, "--run-dir", path.parent / "run")
+    assert run.exit_code == 2 and "COUNCIL_TEST_UNSET_KEY is not set" in run.output
+
+
+def test_switching_a_run_directory_between_frozen_items_and_seeds_is_explained(cli, council_file, tmp_path):
+    run_dir = tmp_path / "run"
+    assert cli("run", council_file(), "--run-dir", run_dir).exit_code == 0
+    assert cli("dilemmas", "freeze", run_dir, "--out", tmp_path / "items.jsonl").exit_code == 0
+    frozen = council_file(name="frozen.yaml", test_set={"items": "items.jsonl"})
+    result = cli("run", frozen, "--run-dir", run_dir)
+    assert result.exit_code == 2
+    assert "holds items composed from seeds" in result.output and "new --run-dir" in result.output
+    other = tmp_path / "frozen-run"
+    assert cli("run", frozen, "--run-dir", other).exit_code == 0
+    back = cli("run", council_file(), "--run-dir", other)
+    assert back.exit_code == 2 and "holds a frozen item set" in back.output

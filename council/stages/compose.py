@@ -29,7 +29,10 @@ FROZEN_PREFIX = "item-set:"
 
 
 def item_id(seed_id: str, author: str, replicate: int) -> str:
-    return f"{seed_id}.{author}" + (f".{replicate}" if replicate else "")
+    """``seed:author:replicate``, which no two items share whatever the names: member
+    names have no colon, so the id splits back from the right. (Stores written before
+    this rule keep their ``seed.author[.replicate]`` ids, which cannot equal one of these.)"""
+    return f"{seed_id}:{author}:{replicate}"
 
 
 def assignments(ctx: StageContext, compose_keys: tuple[str, ...]) -> list[tuple[str, str, int]]:

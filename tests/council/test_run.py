@@ -230,3 +230,18 @@ def test_store_is_wal_with_foreign_keys(council_file, tmp_path):
         "SELECT count(*) FROM votes LEFT JOIN items ON votes.item = items.id WHERE items.id IS NULL"
     ).fetchone()[0]
     assert orphans == 0
+
+
+def test_item_ids_never_collide_whatever_the_member_names(cli, council_file, tmp_path):
+    """``gpt-4`` writing a second item on a seed and ``gpt-4.1`` writing its first once
+    both became ``s01.gpt-4.1``."""
+    members = [{"name": "gpt-4", "model": "openai/alpha"}, {"name": "gpt-4.1", "model": "openai/beta"},
+               {"name": "gamma"}]
+    path = council_file(members=members, test_set={"seeds": "seeds.jsonl", "items_per_author": 3})
+    (path.parent / "seeds.jsonl").write_text('{"id": "s01", "text": "One."}\n{"id": "s02", "text": "Two."}\n')
+    run_dir = tmp_path / "run"
+    result = cli("run", path, "--run-dir", run_dir)
+    assert result.exit_code == 0, result.output
+    with open_run(run_dir) as store:
+        ids = store.items["id"].to_list()
+    assert len(ids) == len(set(ids)) == 9

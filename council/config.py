@@ -90,6 +90,8 @@ class RetryConfig(_Strict):
     # Attempts for transient faults (5xx, timeouts). Rate limits are not faults: they
     # are waited out for up to rate_limit_patience seconds per call instead.
     max_attempts: int = Field(default=6, ge=1, le=50)
+    # Runs on which a unit the provider refuses (400) is asked again before it is given up.
+    max_rejections: int = Field(default=3, ge=1, le=20)
     rate_limit_patience: float = Field(default=900.0, gt=0, le=86_400)
     base_delay: float = Field(default=1.0, gt=0, le=3600)
     max_delay: float = Field(default=60.0, gt=0, le=3600)

@@ -53,4 +53,5 @@ class ErrorKind(StrEnum):
 
     RATE_LIMIT = "rate_limit"  # waited out, honouring Retry-After
     TRANSIENT = "transient"  # backed off and retried up to retry.max_attempts
-    FATAL = "fatal"  # fails fast; the member sits out the rest of the run
+    REJECTED = "rejected"  # the provider refused this one request (400): the unit fails, the member goes on
+    FATAL = "fatal"  # a bad key, no such model: fails fast; the member sits out the rest of the run

@@ -40,6 +40,14 @@ class Faults:
     echo_judges: set = field(default_factory=set)  # replies that only echo the answers, with no verdict
     reject_models: set = field(default_factory=set)  # 401 for these
     echo_key_models: set = field(default_factory=set)  # 401 whose message repeats the key sent
+    refuse_containing: str | None = None  # 400 (a content filter) for prompts containing this text
+    empty_choices_first: int = 0  # the first N requests get 200 with "choices": []
+    null_content_first: int = 0  # the first N requests get 200 with "content": null
+    malformed_first: int = 0  # the first N requests get 200 with a body that is not JSON
+    retry_after_text: str | None = None  # sent as Retry-After instead of retry_after
+    trickle_first: int = 0  # the first N requests send their body a byte every trickle_interval s
+    trickle_interval: float = 0.5
+    quota_models: set = field(default_factory=set)  # 429 for these, forever
     strengths: dict = field(default_factory=dict)  # model -> strength for judges' preferences
 
 
@@ -156,9 +164,12 @@ class FakeProvider:
             sent = request.headers.get("Authorization", "").removeprefix("Bearer ")
             message = f"Incorrect API key provided: {sent}. You can find your key in your account settings."
             status, payload = 401, {"error": {"message": message, "type": "invalid_request_error"}}
-        elif number <= faults.rate_limit_first or over_rpm:
-            status, headers = 429, {"Retry-After": str(faults.retry_after)}
+        elif number <= faults.rate_limit_first or over_rpm or model in faults.quota_models:
+            status, headers = 429, {"Retry-After": faults.retry_after_text or str(faults.retry_after)}
             payload = {"error": {"message": "rate limited", "type": "rate_limit_error"}}
+        elif faults.refuse_containing and faults.refuse_containing in json.dumps(messages):
+            status = 400
+            payload = {"error": {"message": "content filter: request refused", "type": "invalid_request_error"}}
         elif faults.error_500_every and number % faults.error_500_every == 0:
             status, payload = 500, {"error": {"message": "internal error", "type": "server_error"}}
         with self._lock:
@@ -169,16 +180,38 @@ class FakeProvider:
         if status != 200:
             return web.json_response(payload, status=status, headers=headers)
         text = self._reply(kind, model, messages, number)
+        if number <= faults.malformed_first:
+            return web.Response(status=200, text="{'this is': not json", content_type="application/json")
+        if number <= faults.trickle_first:
+            return await self._trickle(request, faults.trickle_interval)
+        choices = [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}]
+        if number <= faults.empty_choices_first:
+            choices = []
+        elif number <= faults.null_content_first:
+            choices[0]["message"]["content"] = None
         return web.json_response(
             {
                 "id": f"fake-{number}",
                 "object": "chat.completion",
                 "created": int(time.time()),
                 "model": model,
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+                "choices": choices,
                 "usage": {"prompt_tokens": 50, "completion_tokens": 20, "total_tokens": 70},
             }
         )
+
+    @staticmethod
+    async def _trickle(request: web.Request, interval: float) -> web.StreamResponse:
+        """A reply that never finishes in time: one byte of a long body every ``interval`` s."""
+        response = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
+        await response.prepare(request)
+        try:
+            for _ in range(120):
+                await response.write(b" ")
+                await asyncio.sleep(interval)
+        except (ConnectionResetError, RuntimeError):
+            pass  # the client gave up, as it should
+        return response
 
     def _reply(self, kind: str, model: str, messages: list[dict], number: int) -> str:
         prompt = messages[-1]["content"]

@@ -22,8 +22,10 @@ def _stage_lines(status: dict, *, pending: bool) -> list[str]:
     lines = []
     for stage, counts in status["stages"].items():
         waiting = f"{counts['pending']} pending, " if pending else ""
-        lines.append(f"{stage:>8}: {counts['done']}/{counts['total']} done, {waiting}{counts['failed']} failed, "
-                     f"{counts['unparseable']} unparseable")
+        given_up = f" ({counts['given_up']} given up)" if counts["given_up"] else ""
+        why = ", ".join(f"{n} {kind}" for kind, n in sorted(counts["failures"].items()))
+        lines.append(f"{stage:>8}: {counts['done']}/{counts['total']} done, {waiting}{counts['failed']} failed"
+                     f"{given_up}{f' ({why})' if why else ''}, {counts['unparseable']} unparseable")
     return lines
 
 

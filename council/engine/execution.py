@@ -91,8 +91,10 @@ class StageExecution:
             except CallFailed as failure:
                 fatal = failure.kind == ErrorKind.FATAL
                 status = CallStatus.FAILED if fatal else CallStatus.RETRYABLE_ERROR
-                outcome = CallRecord(unit.key, status, failure.usage, error=str(failure))
-                if fatal:
+                outcome = CallRecord(unit.key, status, failure.usage, error=str(failure), error_kind=failure.kind)
+                # A bad key benches the member, and so does a quota that outlasted its
+                # patience; a request the provider refused fails only its own unit.
+                if fatal or self.clients[unit.member].quota_exhausted is not None:
                     self.broken.setdefault(unit.member, str(failure))
             except BaseException:
                 self.budget.settle(estimate, 0.0)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from council.config import CouncilConfig, MemberConfig
-from council.stages.base import RunState, StageContext, WorkUnit
+from council.stages.base import RunState, StageContext, WorkUnit, work_key
 from council.stages.compose import COMPOSE, assignments, item_id
 from council.stages.judge import JUDGE
 from council.stages.pairing import judge_pairs
@@ -83,23 +83,36 @@ def plan_calls(config: CouncilConfig, price: Price | None = None) -> list[Planne
     return rows
 
 
-def expected_calls(config: CouncilConfig, state: RunState, test_set: StageContext | None = None) -> dict[str, int]:
+def expected_calls(config: CouncilConfig, state: RunState, given_up: frozenset[str] = frozenset(),
+                   test_set: StageContext | None = None) -> dict[str, int]:
     """Calls each stage needs when the council is done, given what the run has stored.
 
     Judgments are counted over the stored items once they are all there, else over the
-    items the council will have; both by `judge_pairs`, as the judge stage plans.
+    items the council will have; both by `judge_pairs`, as the judge stage plans. Work
+    that hangs on a unit given up (``given_up`` keys) is not needed: an item that was
+    never written is not answered, an answer never given is not judged.
     """
     ctx = test_set or StageContext.open(config)
+    respondents = [m.name for m in config.with_role("respondent")]
     if ctx.item_set is not None:
         planned = [item.id for item in ctx.item_set]
+        composed = len(planned)
     else:
-        planned = [item_id(seed, author, replicate) for author, seed, replicate in assignments(ctx, state.compose_keys)]
+        wanted = assignments(ctx, state.compose_keys)
+        composed = len(wanted)
+        planned = [item_id(seed, author, replicate) for author, seed, replicate in wanted
+                   if work_key(StageName.COMPOSE, author, seed, replicate) not in given_up]
     stored = [item for item, _ in state.items]
     items = stored if len(stored) >= len(planned) else planned
+    judged = 0
+    for item in items:
+        silent = {r for r in respondents if work_key(StageName.RESPOND, item, r) in given_up}
+        pairs = [pair for pair in judge_pairs(config, item) if not {pair.model_a, pair.model_b} & silent]
+        judged += sum(len(pair.judges) for pair in pairs)
     return {
-        StageName.COMPOSE.value: len(planned),
-        StageName.RESPOND.value: len(planned) * len(config.with_role("respondent")),
-        StageName.JUDGE.value: sum(len(pair.judges) for item in items for pair in judge_pairs(config, item)),
+        StageName.COMPOSE.value: composed,
+        StageName.RESPOND.value: len(planned) * len(respondents),
+        StageName.JUDGE.value: judged,
     }
 
 

@@ -124,6 +124,7 @@ async def run_async(config: CouncilConfig, run_dir: str | Path, *, progress: boo
                 units = stage.plan(ctx, read_state(conn))
                 ledger.ensure_pending(conn, [(u.key, u.stage, u.member, u.prompt_hash) for u in units])
                 done = ledger.final_keys(conn, stage.name)
+                done |= ledger.given_up_keys(conn, stage.name, config.retry.max_rejections)
                 todo = [u for u in units if u.key not in done]
                 bar = Progress(stage.name, len(units), len(units) - len(todo), budget, show)
                 try:

@@ -82,7 +82,7 @@ def _worker(parent: int, run_dir: str, config_data: dict, stage_name: str, order
     configure(config.members)
     stage = stage_named(stage_name)
     ctx = StageContext.open(config)
-    done = ledger.final_keys(conn, stage_name)
+    done = ledger.final_keys(conn, stage_name) | ledger.given_up_keys(conn, stage_name, config.retry.max_rejections)
     units = [u for u in stage.plan(ctx, read_state(conn)) if u.key not in done]
     clients = {m: MemberClient(config.member(m), config.retry, seed=config.seed) for m in order}
     budget = Budget(config.budget.max_usd, shared=shared)

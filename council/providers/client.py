@@ -30,6 +30,9 @@ class MemberClient:
         self.member = member
         # The key's value, so that no error message repeating it is stored or shown.
         self._secrets = (os.environ.get(member.api_key_env, ""),) if member.api_key_env else ()
+        # Set when one call outwaited its rate-limit patience: the quota is likely gone,
+        # so every other call of this member gives up at once instead of waiting too.
+        self.quota_exhausted: str | None = None
         self.retry = retry
         self.pacer = Pacer(rpm=member.rpm, tpm=member.tpm, max_concurrency=member.max_concurrency)
         self._rng = random.Random(f"{seed}/{member.name}")
@@ -50,6 +53,8 @@ class MemberClient:
         faults = 0
         waited_for_limits = 0.0
         while True:
+            if self.quota_exhausted is not None:
+                raise self._failed(ErrorKind.RATE_LIMIT, self.quota_exhausted, usage)
             try:
                 async with self.pacer.slot(expected_tokens):
                     completion = await complete(
@@ -60,16 +65,17 @@ class MemberClient:
             except Exception as error:  # every provider failure is classified, none escapes raw
                 failure: ProviderError = error if isinstance(error, ProviderError) else classify(error)
                 usage += Usage(attempts=1)
-                if failure.kind == ErrorKind.FATAL:
-                    raise self._failed(ErrorKind.FATAL, f"{failure}", usage) from None
+                if failure.kind in (ErrorKind.FATAL, ErrorKind.REJECTED):
+                    raise self._failed(failure.kind, f"{failure}", usage) from None
                 if failure.kind == ErrorKind.RATE_LIMIT:
                     delay = backoff_delay(
                         min(usage.attempts, 8), base=self.retry.base_delay, cap=self.retry.max_delay,
                         retry_after=failure.retry_after, rng=self._rng,
                     )
                     if waited_for_limits + delay > self.retry.rate_limit_patience:
-                        raise self._failed(ErrorKind.RATE_LIMIT, f"still rate limited after {waited_for_limits:.0f} s: "
-                                           f"{failure}", usage) from None
+                        self.quota_exhausted = (f"still rate limited after {waited_for_limits:.0f} s of waiting "
+                                                f"(quota exhausted?); paused for the rest of this run: {failure}")
+                        raise self._failed(ErrorKind.RATE_LIMIT, self.quota_exhausted, usage) from None
                     waited_for_limits += delay
                     self.pacer.cool_down(delay)
                 else:

@@ -7,6 +7,7 @@ import and takes seconds to load).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from collections.abc import Iterable
@@ -15,6 +16,8 @@ from functools import cache
 
 from council.config import MemberConfig
 from council.providers.params import completion_params, is_remote
+from council.providers.retry import ProviderError
+from council.vocab import ErrorKind
 
 __all__ = ["Completion", "complete", "configure", "estimate_cost", "supports_response_schema"]
 
@@ -104,9 +107,16 @@ async def complete(
         # Lets a provider's logs (and our test server) tie a request to its work key.
         params["extra_headers"] = {"X-Council-Key": key}
     started = time.perf_counter()
-    response = await litellm.acompletion(messages=messages, **params)
+    # litellm's timeout bounds each read, not the call: a server trickling bytes keeps
+    # a call alive far longer. The member's timeout is a deadline for the whole attempt.
+    response = await asyncio.wait_for(litellm.acompletion(messages=messages, **params), member.timeout)
     latency = time.perf_counter() - started
-    text = response.choices[0].message.content or ""
+    choices = getattr(response, "choices", None) or []
+    content = getattr(getattr(choices[0], "message", None), "content", None) if choices else None
+    if content is None:
+        raise ProviderError(ErrorKind.TRANSIENT, "the provider returned no choices" if not choices
+                            else "the provider returned a reply without content")
+    text = content
     usage = getattr(response, "usage", None)
     input_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
     output_tokens = int(getattr(usage, "completion_tokens", 0) or 0)

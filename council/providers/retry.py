@@ -1,14 +1,17 @@
 """Which provider errors are worth retrying, and how long to wait.
 
-Three kinds, as inspect_ai classifies them: a *rate limit* (429) waits for the
+Four kinds, by what they say about the next attempt: a *rate limit* (429) waits for the
 provider's ``Retry-After`` or backs off; a *transient* fault (5xx, timeouts, dropped
-connections) backs off and retries; anything else — bad key, bad request, unknown
-model — is *fatal* and fails fast, because retrying would only pay for the same error.
+connections, an empty or malformed reply) backs off and retries; a *rejected* request
+(400: a content filter on one item, a prompt too long) fails that unit only; anything
+else — a bad key, an unknown model — is *fatal* for the member and fails fast, because
+retrying would only pay for the same error.
 """
 
 from __future__ import annotations
 
 import email.utils
+import json
 import random
 import time
 from dataclasses import dataclass
@@ -18,6 +21,7 @@ from council.vocab import ErrorKind
 __all__ = ["ProviderError", "backoff_delay", "classify"]
 
 _TRANSIENT_STATUS = {408, 409, 425, 500, 502, 503, 504, 520, 522, 524, 529}
+_REJECTED_STATUS = {400, 413, 422}
 
 
 @dataclass
@@ -46,9 +50,13 @@ def _retry_after(error: BaseException) -> float | None:
         return None
     try:
         return max(0.0, float(value))
-    except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value)
-        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+    except (TypeError, ValueError):
+        pass
+    try:  # an HTTP date
+        parsed = email.utils.parsedate_to_datetime(str(value))
+    except (TypeError, ValueError, IndexError):
+        return None  # unreadable ("soon"): plain backoff decides
+    return max(0.0, parsed.timestamp() - time.time()) if parsed else None
 
 
 def classify(error: BaseException) -> ProviderError:
@@ -66,8 +74,11 @@ def classify(error: BaseException) -> ProviderError:
         litellm.ServiceUnavailableError,
         litellm.BadGatewayError,
     )
-    if isinstance(error, transient_types) or status in _TRANSIENT_STATUS or isinstance(error, TimeoutError):
+    if (isinstance(error, transient_types) or status in _TRANSIENT_STATUS
+            or isinstance(error, (TimeoutError, json.JSONDecodeError))):
         return ProviderError(ErrorKind.TRANSIENT, message, _retry_after(error), status)
+    if isinstance(error, (litellm.BadRequestError, litellm.UnprocessableEntityError)) or status in _REJECTED_STATUS:
+        return ProviderError(ErrorKind.REJECTED, message, None, status)
     return ProviderError(ErrorKind.FATAL, message, None, status)
 
 

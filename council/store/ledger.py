@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from council.secrets import redact
 from council.store.sqlite import transaction, utc_now
 from council.usage import Usage
-from council.vocab import FINAL_STATUSES, CallStatus
+from council.vocab import FINAL_STATUSES, CallStatus, ErrorKind
 
 __all__ = [
-    "CallRecord", "answers", "ensure_pending", "final_count", "final_keys", "finish_invocation", "import_records",
+    "CallRecord", "answers", "ensure_pending", "failure_counts", "final_count", "final_keys", "finish_invocation",
+    "given_up_keys", "import_records",
     "items", "keys", "prompt_hashes", "record", "spent_usd", "stage_counts", "start_invocation",
 ]
 
@@ -37,6 +38,7 @@ class CallRecord:
     status: CallStatus
     usage: Usage
     error: str | None = None
+    error_kind: str | None = None  # a council.vocab.ErrorKind when a provider call failed
     product_table: str | None = None
     product: dict | None = None
 
@@ -61,6 +63,27 @@ def final_keys(conn: sqlite3.Connection, stage: str) -> set[str]:
 def prompt_hashes(conn: sqlite3.Connection, stage: str) -> set[str]:
     """The distinct prompt hashes ``stage``'s units were planned with."""
     return {row[0] for row in conn.execute("SELECT DISTINCT prompt_hash FROM calls WHERE stage = ?", (stage,))}
+
+
+def given_up_keys(conn: sqlite3.Connection, stage: str, max_rejections: int) -> set[str]:
+    """Failed keys of ``stage`` the provider has refused ``max_rejections`` times: not asked again."""
+    rows = conn.execute(
+        "SELECT key FROM calls WHERE stage = ? AND status IN (?, ?) AND rejections >= ?",
+        (stage, CallStatus.FAILED, CallStatus.RETRYABLE_ERROR, max_rejections),
+    )
+    return {row[0] for row in rows}
+
+
+def failure_counts(conn: sqlite3.Connection) -> dict[str, dict[str, int]]:
+    """Failed calls per stage and error kind (``unknown`` for those stored without one)."""
+    counts: dict[str, dict[str, int]] = {}
+    rows = conn.execute(
+        "SELECT stage, coalesce(error_kind, 'unknown'), count(*) FROM calls WHERE status IN (?, ?) "
+        "GROUP BY stage, error_kind", (CallStatus.FAILED, CallStatus.RETRYABLE_ERROR),
+    )
+    for stage, kind, n in rows:
+        counts.setdefault(stage, {})[kind] = n
+    return counts
 
 
 def final_count(conn: sqlite3.Connection, stage: str) -> int:
@@ -93,11 +116,12 @@ def record(conn: sqlite3.Connection, outcome: CallRecord) -> None:
         _insert_product(conn, outcome)
         conn.execute(
             "UPDATE calls SET status = ?, attempts = attempts + ?, input_tokens = input_tokens + ?, "
-            "output_tokens = output_tokens + ?, cost_usd = cost_usd + ?, latency_s = ?, error = ?, updated_at = ? "
-            "WHERE key = ?",
+            "output_tokens = output_tokens + ?, cost_usd = cost_usd + ?, latency_s = ?, error = ?, error_kind = ?, "
+            "rejections = rejections + ?, updated_at = ? WHERE key = ?",
             (
                 outcome.status, usage.attempts, usage.input_tokens, usage.output_tokens, usage.cost_usd,
-                usage.latency_s, redact(outcome.error) if outcome.error else None, utc_now(), outcome.key,
+                usage.latency_s, redact(outcome.error) if outcome.error else None, outcome.error_kind,
+                int(outcome.error_kind == ErrorKind.REJECTED), utc_now(), outcome.key,
             ),
         )
 

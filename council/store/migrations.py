@@ -86,6 +86,14 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE items ADD COLUMN category TEXT
         """,
     ),
+    (
+        3,
+        "call_error_kind",
+        """
+        ALTER TABLE calls ADD COLUMN error_kind TEXT;
+        ALTER TABLE calls ADD COLUMN rejections INTEGER NOT NULL DEFAULT 0
+        """,
+    ),
 ]
 
 

@@ -44,7 +44,9 @@ def _response(status: int, headers: dict | None = None) -> httpx.Response:
         (litellm.APIConnectionError("reset", "openai", "m"), ErrorKind.TRANSIENT),
         (TimeoutError(), ErrorKind.TRANSIENT),
         (litellm.AuthenticationError("bad key", "openai", "m"), ErrorKind.FATAL),
-        (litellm.BadRequestError("bad request", "m", "openai"), ErrorKind.FATAL),
+        (litellm.BadRequestError("bad request", "m", "openai"), ErrorKind.REJECTED),
+        (litellm.ContentPolicyViolationError("filtered", "m", "openai"), ErrorKind.REJECTED),
+        (litellm.NotFoundError("no such model", "m", "openai"), ErrorKind.FATAL),
         (ValueError("anything else"), ErrorKind.FATAL),
     ],
 )
@@ -52,9 +54,10 @@ def test_classify(error, kind):
     assert classify(error).kind == kind
 
 
-def test_classify_reads_retry_after_in_seconds():
-    error = litellm.RateLimitError("slow", "openai", "m", response=_response(429, {"Retry-After": "7"}))
-    assert classify(error).retry_after == 7.0
+@pytest.mark.parametrize("header, seconds", [("7", 7.0), ("soon", None), ("", None), ("-3", 0.0)])
+def test_classify_reads_retry_after_in_seconds_or_leaves_it_to_backoff(header, seconds):
+    error = litellm.RateLimitError("slow", "openai", "m", response=_response(429, {"Retry-After": header}))
+    assert classify(error).retry_after == seconds
 
 
 def test_backoff_never_undercuts_retry_after_and_is_capped():

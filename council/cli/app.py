@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from importlib import import_module
 
 import click
@@ -21,8 +22,8 @@ COMMAND_MODULES = {
 
 
 class _Group(click.Group):
-    """Loads commands on demand, and turns `BadInput` and `scoring.ScoringError` into
-    one line and exit code 2.
+    """Loads commands on demand, and turns `BadInput`, `scoring.ScoringError` and storage
+    faults into one line and exit code 2.
 
     A scoring error is about the votes it was given: it names the file that the
     running command last said it read (`council.cli.exits.blame`).
@@ -42,6 +43,10 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except BadInput as error:
             _bad_input(ctx, str(error))
+        except sqlite3.Error as error:  # a damaged store, a full disk, a read-only directory
+            from council.store.db import explain_storage_error
+
+            _bad_input(ctx, str(explain_storage_error(error, blamed(ctx) or "the run store")))
         except ValueError as error:
             from scoring import ScoringError
 

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from council.cli.exits import EXIT_WORK_REMAINS
+from council.cli.exits import EXIT_WORK_REMAINS, blame
 
 __all__ = ["COMMANDS"]
 
@@ -29,6 +29,7 @@ def demo_command(run_dir, members, items_per_author, progress, as_json) -> None:
     config = demo_config(members=members, items_per_author=items_per_author)
     if not as_json:
         click.echo(f"Running the demo council in {run_dir} (offline; a few minutes on two cores)...", err=True)
+    blame(run_dir)
     report = run(config, run_dir, progress=progress)
     with open_run(run_dir) as store:
         votes = store.scoring_votes()

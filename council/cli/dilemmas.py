@@ -6,6 +6,7 @@ import json
 
 import click
 
+from council.cli.exits import blame
 from council.errors import BadInput
 
 __all__ = ["COMMANDS"]
@@ -44,6 +45,7 @@ def dilemmas_freeze(run_dir, out, name) -> None:
     from council.inputs.items import write_item_set
     from council.store.frames import open_run
 
+    blame(run_dir)
     with open_run(run_dir) as store:
         items = store.frozen_items()
     if not items:

@@ -7,7 +7,7 @@ from typing import get_args
 
 import click
 
-from council.cli.exits import EXIT_WORK_REMAINS
+from council.cli.exits import EXIT_WORK_REMAINS, blame
 
 __all__ = ["COMMANDS"]
 
@@ -38,6 +38,7 @@ def run_command(config_path, run_dir, progress) -> None:
     from council.engine.runner import run
 
     config = _load(config_path)
+    blame(run_dir)
     report = run(config, run_dir, progress=progress)
     for line in _stage_lines(report.status, pending=False):
         click.echo(line)
@@ -84,6 +85,7 @@ def status_command(run_dir, as_json) -> None:
     from council.engine.status import run_status
     from council.store.frames import open_run
 
+    blame(run_dir)
     with open_run(run_dir) as store:
         status = run_status(store.conn, store.config())
     if as_json:
@@ -108,6 +110,7 @@ def export_command(run_dir, fmt, out) -> None:
     """Write items, responses, votes and calls as files; votes score as they are."""
     from council.analysis.export import export_run
 
+    blame(run_dir)
     for path, rows in export_run(run_dir, fmt, out):
         click.echo(f"{path}: {rows} rows")
 

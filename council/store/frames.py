@@ -11,21 +11,26 @@ from pathlib import Path
 from council.config import CouncilConfig
 from council.errors import BadInput
 from council.inputs.items import FrozenItem
-from council.store.db import DB_NAME, connect
+from council.store.db import DB_NAME, open_reader
 
 __all__ = ["TABLES", "RunStore", "open_run"]
 
+#: The columns each table frame shows. A store of an older schema lacks some (readers
+#: never migrate): those read as null.
 TABLES = {
-    "items": "SELECT id, author, seed_id, category, seed_text, replicate, text, call_key FROM items ORDER BY rowid",
-    "responses": "SELECT item, respondent, text, raw_text, word_count, truncated, call_key "
-    "FROM responses ORDER BY rowid",
-    "votes": "SELECT item, judge, model_a, model_b, verdict, parse_status, reasoning, call_key "
-    "FROM votes ORDER BY rowid",
-    "calls": "SELECT key, stage, member, status, attempts, prompt_hash, input_tokens, output_tokens, cost_usd, "
-    "latency_s, error, updated_at FROM calls ORDER BY rowid",
-    "invocations": "SELECT id, started_at, finished_at, command, config_hash, package_version, outcome "
-    "FROM invocations",
+    "items": ("id", "author", "seed_id", "category", "seed_text", "replicate", "text", "call_key"),
+    "responses": ("item", "respondent", "text", "raw_text", "word_count", "truncated", "call_key"),
+    "votes": ("item", "judge", "model_a", "model_b", "verdict", "parse_status", "reasoning", "call_key"),
+    "calls": ("key", "stage", "member", "status", "attempts", "prompt_hash", "input_tokens", "output_tokens",
+              "cost_usd", "latency_s", "error", "updated_at"),
+    "invocations": ("id", "started_at", "finished_at", "command", "config_hash", "package_version", "outcome"),
 }
+
+
+def _select(conn, table: str) -> str:
+    present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+    columns = ", ".join(c if c in present else f"NULL AS {c}" for c in TABLES[table])
+    return f"SELECT {columns} FROM {table} ORDER BY rowid"
 
 
 class RunStore:
@@ -36,7 +41,7 @@ class RunStore:
         db = self.path / DB_NAME
         if not db.is_file():
             raise BadInput(f"not a council run directory (no {DB_NAME})", path=str(self.path))
-        self.conn = connect(db)
+        self.conn = open_reader(db)
 
     def close(self) -> None:
         self.conn.close()
@@ -58,7 +63,7 @@ class RunStore:
     def frame(self, table: str):
         import polars as pl
 
-        cursor = self.conn.execute(TABLES[table])
+        cursor = self.conn.execute(_select(self.conn, table))
         columns = [d[0] for d in cursor.description]
         rows = cursor.fetchall()
         return pl.DataFrame(rows, schema=columns, orient="row", infer_schema_length=None)

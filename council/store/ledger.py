@@ -65,8 +65,15 @@ def prompt_hashes(conn: sqlite3.Connection, stage: str) -> set[str]:
     return {row[0] for row in conn.execute("SELECT DISTINCT prompt_hash FROM calls WHERE stage = ?", (stage,))}
 
 
+def _has_column(conn: sqlite3.Connection, table: str, column: str) -> bool:
+    """Whether an (older, unmigrated: readers never migrate) store has ``column``."""
+    return any(row[1] == column for row in conn.execute(f"PRAGMA table_info({table})"))
+
+
 def given_up_keys(conn: sqlite3.Connection, stage: str, max_rejections: int) -> set[str]:
     """Failed keys of ``stage`` the provider has refused ``max_rejections`` times: not asked again."""
+    if not _has_column(conn, "calls", "rejections"):
+        return set()
     rows = conn.execute(
         "SELECT key FROM calls WHERE stage = ? AND status IN (?, ?) AND rejections >= ?",
         (stage, CallStatus.FAILED, CallStatus.RETRYABLE_ERROR, max_rejections),
@@ -77,9 +84,10 @@ def given_up_keys(conn: sqlite3.Connection, stage: str, max_rejections: int) -> 
 def failure_counts(conn: sqlite3.Connection) -> dict[str, dict[str, int]]:
     """Failed calls per stage and error kind (``unknown`` for those stored without one)."""
     counts: dict[str, dict[str, int]] = {}
+    kind = "error_kind" if _has_column(conn, "calls", "error_kind") else "NULL"
     rows = conn.execute(
-        "SELECT stage, coalesce(error_kind, 'unknown'), count(*) FROM calls WHERE status IN (?, ?) "
-        "GROUP BY stage, error_kind", (CallStatus.FAILED, CallStatus.RETRYABLE_ERROR),
+        f"SELECT stage, coalesce({kind}, 'unknown'), count(*) FROM calls WHERE status IN (?, ?) "
+        f"GROUP BY stage, {kind}", (CallStatus.FAILED, CallStatus.RETRYABLE_ERROR),
     )
     for stage, kind, n in rows:
         counts.setdefault(stage, {})[kind] = n

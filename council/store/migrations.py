@@ -11,7 +11,7 @@ import sqlite3
 from council.errors import BadInput
 from council.store.sqlite import transaction, utc_now
 
-__all__ = ["MIGRATIONS", "migrate"]
+__all__ = ["MIGRATIONS", "migrate", "schema_version"]
 
 MIGRATIONS: list[tuple[int, str, str]] = [
     (
@@ -95,6 +95,16 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         """,
     ),
 ]
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """The newest migration applied to this store (0 for an empty file)."""
+    has_table = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+    ).fetchone()
+    if not has_table:
+        return 0
+    return int(conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0])
 
 
 def migrate(conn: sqlite3.Connection, *, path: str | None = None) -> list[int]:

@@ -3,6 +3,8 @@
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from council.store.db import connect
 from council.store.migrations import MIGRATIONS, migrate
 
@@ -59,18 +61,28 @@ def _store_from(dump: Path, run_dir: Path) -> Path:
     return run_dir
 
 
-def test_a_store_written_by_schema_version_1_is_upgraded_and_read(tmp_path):
+def test_a_store_written_by_schema_version_1_is_read_as_it_is_and_upgraded_by_a_writer(tmp_path, cli):
+    import hashlib
+
     from council.store.frames import open_run
 
     run_dir = _store_from(Path(__file__).parent / "stores" / "v1.sql", tmp_path / "old-run")
+    db = run_dir / "council.db"
+    before = hashlib.sha256(db.read_bytes()).hexdigest()
     with open_run(run_dir) as store:
-        applied = [row[0] for row in store.conn.execute("SELECT version FROM schema_migrations ORDER BY version")]
-        assert applied == [version for version, _, _ in MIGRATIONS]
-        assert _schema(store.conn) == PINNED.read_text(), "an upgraded store has today's schema"
         assert store.items["category"].to_list() == [None, None]
         votes = store.scoring_votes()
         assert len(votes) == 12 and votes.n_unscored == 2
         assert store.leaderboard().n_votes == 10
+    for command in (["status", run_dir, "--json"], ["score", run_dir, "--json"], ["export", run_dir, "--out",
+                                                                                  tmp_path / "out"]):
+        result = cli(*command)
+        assert result.exit_code == 0, result.output
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == before, "readers never migrate or write a store"
+    conn = connect(db)  # a writer upgrades it
+    applied = [row[0] for row in conn.execute("SELECT version FROM schema_migrations ORDER BY version")]
+    assert applied == [version for version, _, _ in MIGRATIONS]
+    assert _schema(conn) == PINNED.read_text(), "an upgraded store has today's schema"
 
 
 def test_a_store_newer_than_the_code_is_bad_input_naming_it(tmp_path, cli):
@@ -82,3 +94,30 @@ def test_a_store_newer_than_the_code_is_bad_input_naming_it(tmp_path, cli):
         assert result.exit_code == 2, result.output
         lines = result.output.strip().splitlines()
         assert len(lines) == 1 and "council.db" in lines[0] and "schema version 999" in lines[0], lines
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated"])
+def test_a_damaged_store_is_bad_input_naming_it(tmp_path, cli, damage):
+    run_dir = _store_from(Path(__file__).parent / "stores" / "v1.sql", tmp_path / "run")
+    db = run_dir / "council.db"
+    data = db.read_bytes()
+    db.write_bytes(b"this is not a database at all " * 200 if damage == "garbage" else data[: len(data) // 3])
+    for command in (["status", run_dir], ["score", run_dir], ["export", run_dir, "--out", tmp_path / "out"]):
+        result = cli(*command)
+        assert result.exit_code == 2, (command, result.output)
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1 and "damaged" in lines[0] and str(run_dir) in lines[0], lines
+
+
+def test_a_full_disk_is_explained_not_a_traceback(tmp_path):
+    """A real SQLITE_FULL (the page limit standing in for the disk), turned into one line."""
+    from council.store.db import explain_storage_error
+
+    conn = connect(tmp_path / "council.db")
+    conn.execute("PRAGMA max_page_count = 40")
+    with pytest.raises(sqlite3.OperationalError) as full:
+        for n in range(10_000):
+            conn.execute("INSERT INTO invocations (started_at, command, config_json, config_hash, package_version) "
+                         "VALUES ('t', 'run', ?, 'h', 'v')", ("x" * 1000 + str(n),))
+    message = str(explain_storage_error(full.value, tmp_path / "council.db"))
+    assert "disk is full" in message and "council.db" in message

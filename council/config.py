@@ -61,6 +61,8 @@ class ItemSetConfig(_Strict):
     seeds: str | None = None  # seed scenarios the authors expand (JSONL)
     items: str | None = None  # or a frozen item set to reuse as it is
     items_per_author: int = Field(default=5, ge=1, le=10_000)
+    # Output tokens an author may write: sent with every call, so the bill has a ceiling.
+    max_tokens: int = Field(default=600, ge=16, le=100_000)
 
     @model_validator(mode="after")
     def _one_source(self):
@@ -71,6 +73,8 @@ class ItemSetConfig(_Strict):
 
 class RespondConfig(_Strict):
     word_limit: int = Field(default=250, ge=10, le=10_000)
+    # Output tokens an answer may take; default 2 × word_limit + 16 (a word is ~1.3 tokens).
+    max_tokens: int | None = Field(default=None, ge=16, le=100_000)
 
 
 class JudgeConfig(_Strict):
@@ -80,6 +84,8 @@ class JudgeConfig(_Strict):
     include_self: bool = False
     allow_tie: bool = False
     max_reasks: int = Field(default=2, ge=0, le=10)
+    # Output tokens a verdict may take (reasoning first, then the label), per ask.
+    max_tokens: int = Field(default=600, ge=16, le=100_000)
 
 
 class BudgetConfig(_Strict):

@@ -48,6 +48,8 @@ class Faults:
     trickle_first: int = 0  # the first N requests send their body a byte every trickle_interval s
     trickle_interval: float = 0.5
     quota_models: set = field(default_factory=set)  # 429 for these, forever
+    verbose_tokens: int = 0  # replies bill this many output tokens, or max_tokens if the request sent fewer
+    fail_reasks: bool = False  # a judge's re-ask gets a 500 (after the first ask was paid for)
     strengths: dict = field(default_factory=dict)  # model -> strength for judges' preferences
 
 
@@ -58,6 +60,7 @@ class Request:
     key: str | None
     kind: str
     status: int
+    completion_tokens: int = 0  # what a 200 reply billed (prompt tokens are always 50)
 
 
 _SIGNATURE = re.compile(r"\(answer signed by ([\w.-]+)\)")
@@ -120,6 +123,11 @@ class FakeProvider:
                 1 for r in self.requests if (kind is None or r.kind == kind) and (status is None or r.status == status)
             )
 
+    def billed(self, input_price: float, output_price: float) -> float:
+        """What the replies sent so far would cost at these prices (all 200s are paid)."""
+        with self._lock:
+            return sum(50 * input_price + r.completion_tokens * output_price for r in self.requests if r.status == 200)
+
     def reset(self) -> None:
         with self._lock:
             self.requests.clear()
@@ -167,13 +175,19 @@ class FakeProvider:
         elif number <= faults.rate_limit_first or over_rpm or model in faults.quota_models:
             status, headers = 429, {"Retry-After": faults.retry_after_text or str(faults.retry_after)}
             payload = {"error": {"message": "rate limited", "type": "rate_limit_error"}}
+        elif faults.fail_reasks and "could not read a verdict" in json.dumps(messages):
+            status, payload = 500, {"error": {"message": "internal error", "type": "server_error"}}
         elif faults.refuse_containing and faults.refuse_containing in json.dumps(messages):
             status = 400
             payload = {"error": {"message": "content filter: request refused", "type": "invalid_request_error"}}
         elif faults.error_500_every and number % faults.error_500_every == 0:
             status, payload = 500, {"error": {"message": "internal error", "type": "server_error"}}
+        completion_tokens = 20
+        if faults.verbose_tokens:
+            completion_tokens = min(faults.verbose_tokens, body.get("max_tokens") or faults.verbose_tokens)
         with self._lock:
-            self.requests.append(Request(time.time(), model, key, kind, status))
+            self.requests.append(Request(time.time(), model, key, kind, status,
+                                         completion_tokens if status == 200 else 0))
         delay = faults.latency + (faults.slow_seconds if number <= faults.slow_first else 0.0)
         if delay:
             await asyncio.sleep(delay)
@@ -196,7 +210,8 @@ class FakeProvider:
                 "created": int(time.time()),
                 "model": model,
                 "choices": choices,
-                "usage": {"prompt_tokens": 50, "completion_tokens": 20, "total_tokens": 70},
+                "usage": {"prompt_tokens": 50, "completion_tokens": completion_tokens,
+                          "total_tokens": 50 + completion_tokens},
             }
         )
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 from contextlib import nullcontext
 from typing import TYPE_CHECKING
 
-from council.config import MemberConfig
+from council.config import CouncilConfig, MemberConfig
+from council.errors import BadInput
 
 if TYPE_CHECKING:
     from council.stages.base import WorkUnit
 
-__all__ = ["Budget", "call_cost_estimate"]
+__all__ = ["Budget", "call_cost_estimate", "check_priced"]
 
 _SPENT, _RESERVED = 0, 1
 
@@ -47,11 +48,29 @@ class Budget:
 
 
 def call_cost_estimate(member: MemberConfig, unit: WorkUnit) -> float:
-    """What the budget reserves for a unit: its tokens at the member's price.
+    """What the budget reserves for a unit: the most its calls can bill (its
+    ``reserved_tokens``: every call sends ``max_tokens``) at the member's price.
 
-    `council plan` prices its rows with the same tokens (`WorkUnit` estimates), so the
-    plan and the reservations cannot disagree.
+    `council plan` prices its rows with the same tokens, so the plan and the
+    reservations cannot disagree.
     """
     from council.providers.litellm_adapter import estimate_cost
 
-    return estimate_cost(member, unit.expected_input_tokens, unit.expected_output_tokens)
+    return estimate_cost(member, *unit.reserved_tokens)
+
+
+def check_priced(config: CouncilConfig) -> None:
+    """A budget is only a cap if every paid call has a price: with ``budget.max_usd`` set,
+    a remote member whose price neither the file nor litellm knows is `BadInput`."""
+    from council.providers.litellm_adapter import estimate_cost
+    from council.providers.params import is_remote
+
+    if config.budget.max_usd is None:
+        return
+    for index, member in enumerate(config.members):
+        given = member.input_cost_per_token is not None or member.output_cost_per_token is not None
+        if is_remote(member) and not given and estimate_cost(member, 1000, 1000) <= 0:
+            raise BadInput(
+                f"budget.max_usd cannot cap member {member.name!r}: no price is known for {member.model!r}; "
+                "give input_cost_per_token and output_cost_per_token", field=f"members.{index}.model",
+            )

@@ -67,7 +67,8 @@ def planned_units(config: CouncilConfig, test_set: StageContext | None = None) -
 
 
 def plan_calls(config: CouncilConfig, price: Price | None = None) -> list[PlannedCalls]:
-    """Calls per stage and member with estimated tokens and cost.
+    """Calls per stage and member, with the tokens and cost the budget reserves for them:
+    the most those calls can bill, since every call sends its ``max_tokens``.
 
     ``price(member, input_tokens, output_tokens)`` gives dollars or None (unknown).
     """
@@ -76,8 +77,8 @@ def plan_calls(config: CouncilConfig, price: Price | None = None) -> list[Planne
     for stage, role in ((COMPOSE, "author"), (RESPOND, "respondent"), (JUDGE, "judge")):
         for member in config.with_role(role):
             mine = [unit for unit in units[stage.name] if unit.member == member.name]
-            inp = sum(unit.expected_input_tokens for unit in mine)
-            out = sum(unit.expected_output_tokens for unit in mine)
+            inp = sum(unit.reserved_tokens[0] for unit in mine)
+            out = sum(unit.reserved_tokens[1] for unit in mine)
             cost = price(member, inp, out) if price else None
             rows.append(PlannedCalls(stage.name.value, member.name, len(mine), inp, out, cost))
     return rows

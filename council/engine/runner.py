@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from council.config import CouncilConfig, check_local_models, config_hash
-from council.engine.budget import Budget
+from council.engine.budget import Budget, check_priced
 from council.engine.execution import Progress, StageExecution, read_state
 from council.engine.status import run_status
 from council.errors import BadInput
@@ -101,6 +101,8 @@ async def run_async(config: CouncilConfig, run_dir: str | Path, *, progress: boo
 
     test_set = StageContext.open(config)  # a bad test set stops us before anything is written
     check_local_models(config)
+    configure(config.members)
+    check_priced(config)
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     show = sys.stderr.isatty() if progress is None else progress
@@ -112,7 +114,6 @@ async def run_async(config: CouncilConfig, run_dir: str | Path, *, progress: boo
                 conn, command="run", config={**config.model_dump(mode="json"), "base_dir": config.base_dir},
                 config_hash=config_hash(config), package_version=package_version(),
             )
-            configure(served.members)
             clients = {m.name: MemberClient(m, served.retry, seed=served.seed) for m in served.members}
             budget = Budget(served.budget.max_usd, ledger.spent_usd(conn))
             ctx = StageContext(served, test_set.seeds, test_set.item_set)

@@ -64,7 +64,7 @@ class MemberClient:
                 raise
             except Exception as error:  # every provider failure is classified, none escapes raw
                 failure: ProviderError = error if isinstance(error, ProviderError) else classify(error)
-                usage += Usage(attempts=1)
+                usage += Usage(attempts=1) + (failure.billed or Usage())
                 if failure.kind in (ErrorKind.FATAL, ErrorKind.REJECTED):
                     raise self._failed(failure.kind, f"{failure}", usage) from None
                 if failure.kind == ErrorKind.RATE_LIMIT:

@@ -17,6 +17,7 @@ from functools import cache
 from council.config import MemberConfig
 from council.providers.params import completion_params, is_remote
 from council.providers.retry import ProviderError
+from council.usage import Usage
 from council.vocab import ErrorKind
 
 __all__ = ["Completion", "complete", "configure", "estimate_cost", "supports_response_schema"]
@@ -111,14 +112,14 @@ async def complete(
     # a call alive far longer. The member's timeout is a deadline for the whole attempt.
     response = await asyncio.wait_for(litellm.acompletion(messages=messages, **params), member.timeout)
     latency = time.perf_counter() - started
-    choices = getattr(response, "choices", None) or []
-    content = getattr(getattr(choices[0], "message", None), "content", None) if choices else None
-    if content is None:
-        raise ProviderError(ErrorKind.TRANSIENT, "the provider returned no choices" if not choices
-                            else "the provider returned a reply without content")
-    text = content
     usage = getattr(response, "usage", None)
     input_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
     output_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
     cost = _price(member, input_tokens, output_tokens, response)
-    return Completion(text, input_tokens, output_tokens, cost, latency)
+    choices = getattr(response, "choices", None) or []
+    content = getattr(getattr(choices[0], "message", None), "content", None) if choices else None
+    if content is None:  # paid for all the same: the attempt's cost goes to the ledger
+        raise ProviderError(ErrorKind.TRANSIENT, "the provider returned no choices" if not choices
+                            else "the provider returned a reply without content",
+                            billed=Usage(0, input_tokens, output_tokens, cost, latency))
+    return Completion(content, input_tokens, output_tokens, cost, latency)

@@ -16,6 +16,7 @@ import random
 import time
 from dataclasses import dataclass
 
+from council.usage import Usage
 from council.vocab import ErrorKind
 
 __all__ = ["ProviderError", "backoff_delay", "classify"]
@@ -32,6 +33,7 @@ class ProviderError(Exception):
     message: str
     retry_after: float | None = None
     status: int | None = None
+    billed: Usage | None = None  # a reply that came back (and was paid for) but could not be used
 
     def __str__(self) -> str:
         return self.message

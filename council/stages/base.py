@@ -37,8 +37,15 @@ def count_tokens(text: str) -> int:
     return max(1, len(text) // 4)
 
 
+#: Tokens a re-ask adds to a conversation besides the reply it answers.
+REASK_TOKENS = 64
+
+
 @dataclass(frozen=True)
 class WorkUnit:
+    """One unit of work. ``expected_output_tokens`` is the ``max_tokens`` sent with each of
+    its calls, and ``asks`` how many calls it may make (a judge re-asks)."""
+
     key: str
     stage: StageName
     member: str
@@ -46,6 +53,7 @@ class WorkUnit:
     messages: tuple[dict, ...]
     expected_output_tokens: int
     fields: dict = field(default_factory=dict)
+    asks: int = 1
 
     @property
     def expected_input_tokens(self) -> int:
@@ -54,6 +62,14 @@ class WorkUnit:
     @property
     def expected_tokens(self) -> int:
         return self.expected_input_tokens + self.expected_output_tokens
+
+    @property
+    def reserved_tokens(self) -> tuple[int, int]:
+        """(input, output) tokens the budget holds for the unit: the most its calls can
+        bill, every ask included, each re-ask carrying the replies before it."""
+        grown = self.expected_output_tokens + REASK_TOKENS
+        extra_input = grown * self.asks * (self.asks - 1) // 2
+        return self.asks * self.expected_input_tokens + extra_input, self.asks * self.expected_output_tokens
 
 
 @dataclass(frozen=True)

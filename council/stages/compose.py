@@ -22,8 +22,6 @@ from council.vocab import CallStatus, StageName
 __all__ = ["COMPOSE", "ComposeStage", "item_id"]
 
 TEMPLATES = ("compose.system", "compose.user")
-#: Tokens an item may take: the compose prompt asks for 120–200 words.
-ITEM_TOKENS = 400
 #: The prompt hash of items that came from a frozen item set, not from a call.
 FROZEN_PREFIX = "item-set:"
 
@@ -66,7 +64,8 @@ class ComposeStage:
     role = "author"
 
     def output_tokens(self, config: CouncilConfig, member: MemberConfig) -> int:
-        return member.max_tokens or ITEM_TOKENS
+        cap = config.test_set.max_tokens  # sent with every call: nothing longer is billed
+        return min(member.max_tokens, cap) if member.max_tokens else cap
 
     def frozen_records(self, ctx: StageContext) -> list[tuple[str, str, str, str, CallRecord]]:
         """A frozen item set needs no calls: its items enter the ledger as done work."""
@@ -125,7 +124,8 @@ class ComposeStage:
         return units
 
     async def execute(self, unit: WorkUnit, client: MemberClient, ctx: StageContext) -> CallRecord:
-        completion, usage = await client.call(list(unit.messages), key=unit.key, expected_tokens=unit.expected_tokens)
+        completion, usage = await client.call(list(unit.messages), key=unit.key, expected_tokens=unit.expected_tokens,
+                                              max_tokens=unit.expected_output_tokens)
         text = completion.text.strip()
         if not text:
             return CallRecord(unit.key, CallStatus.RETRYABLE_ERROR, usage, error="the author returned an empty item")

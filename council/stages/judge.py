@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from council.config import CouncilConfig, MemberConfig
 from council.prompts import prompt_hash, render
-from council.providers.client import MemberClient
+from council.providers.client import CallFailed, MemberClient
 from council.providers.litellm_adapter import supports_response_schema
 from council.stages.base import RunState, StageContext, WorkUnit, work_key
 from council.stages.pairing import judge_pairs
@@ -21,8 +21,6 @@ from council.vocab import CallStatus, StageName
 __all__ = ["JUDGE", "JudgeStage"]
 
 TEMPLATES = ("judge.system", "judge.user", "judge_reask.user")
-#: Tokens a verdict may take: reasoning first, then the label.
-VERDICT_TOKENS = 400
 
 
 class JudgeStage:
@@ -30,7 +28,8 @@ class JudgeStage:
     role = "judge"
 
     def output_tokens(self, config: CouncilConfig, member: MemberConfig) -> int:
-        return member.max_tokens or VERDICT_TOKENS
+        cap = config.judge.max_tokens  # sent with every ask: nothing longer is billed
+        return min(member.max_tokens, cap) if member.max_tokens else cap
 
     def plan(self, ctx: StageContext, state: RunState) -> list[WorkUnit]:
         config = ctx.config
@@ -55,6 +54,7 @@ class JudgeStage:
                             prompt_hash=digest,
                             messages=messages,
                             expected_output_tokens=output[judge],
+                            asks=config.judge.max_reasks + 1,
                             fields={"item": item, "judge": judge, "model_a": a, "model_b": b},
                         )
                     )
@@ -68,10 +68,13 @@ class JudgeStage:
         messages = list(unit.messages)
         usage = Usage()
         for _ask in range(ctx.config.judge.max_reasks + 1):
-            completion, spent = await client.call(
-                messages, response_format=response_format(kind, allow_tie), key=unit.key,
-                expected_tokens=unit.expected_tokens,
-            )
+            try:
+                completion, spent = await client.call(
+                    messages, response_format=response_format(kind, allow_tie), key=unit.key,
+                    expected_tokens=unit.expected_tokens, max_tokens=self.output_tokens(ctx.config, client.member),
+                )
+            except CallFailed as failure:  # the asks before it were paid: they stay in the ledger
+                raise CallFailed(failure.kind, str(failure), usage + failure.usage) from None
             usage += spent
             parsed = parse_verdict(completion.text, allow_tie)
             if parsed.label is not None:

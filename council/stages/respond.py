@@ -50,7 +50,7 @@ class RespondStage:
     role = "respondent"
 
     def output_tokens(self, config: CouncilConfig, member: MemberConfig) -> int:
-        cap = output_cap(config.respond.word_limit)  # sent with every call: nothing longer is billed
+        cap = config.respond.max_tokens or output_cap(config.respond.word_limit)  # sent: nothing longer is billed
         return min(member.max_tokens, cap) if member.max_tokens else cap
 
     def plan(self, ctx: StageContext, state: RunState) -> list[WorkUnit]:
@@ -79,7 +79,8 @@ class RespondStage:
     async def execute(self, unit: WorkUnit, client: MemberClient, ctx: StageContext) -> CallRecord:
         word_limit = ctx.config.respond.word_limit
         completion, usage = await client.call(
-            list(unit.messages), key=unit.key, expected_tokens=unit.expected_tokens, max_tokens=output_cap(word_limit),
+            list(unit.messages), key=unit.key, expected_tokens=unit.expected_tokens,
+            max_tokens=unit.expected_output_tokens,
         )
         if not completion.text.strip():
             empty = "the respondent returned an empty answer"

@@ -24,8 +24,9 @@ def _stage_lines(status: dict, *, pending: bool) -> list[str]:
         waiting = f"{counts['pending']} pending, " if pending else ""
         given_up = f" ({counts['given_up']} given up)" if counts["given_up"] else ""
         why = ", ".join(f"{n} {kind}" for kind, n in sorted(counts["failures"].items()))
+        leftover = f"; {counts['leftover']} leftover (no longer in the council)" if counts["leftover"] else ""
         lines.append(f"{stage:>8}: {counts['done']}/{counts['total']} done, {waiting}{counts['failed']} failed"
-                     f"{given_up}{f' ({why})' if why else ''}, {counts['unparseable']} unparseable")
+                     f"{given_up}{f' ({why})' if why else ''}, {counts['unparseable']} unparseable{leftover}")
     return lines
 
 

@@ -20,7 +20,7 @@ from council.stages.pairing import judge_pairs
 from council.stages.respond import RESPOND
 from council.vocab import StageName
 
-__all__ = ["EXPECTED_ITEM_TOKENS", "PlannedCalls", "expected_calls", "plan_calls", "planned_units", "price_plan"]
+__all__ = ["EXPECTED_ITEM_TOKENS", "PlannedCalls", "current_keys", "plan_calls", "planned_units", "price_plan"]
 
 #: Tokens a composed item is expected to take (the compose prompt asks for 120–200 words).
 EXPECTED_ITEM_TOKENS = 300
@@ -84,37 +84,36 @@ def plan_calls(config: CouncilConfig, price: Price | None = None) -> list[Planne
     return rows
 
 
-def expected_calls(config: CouncilConfig, state: RunState, given_up: frozenset[str] = frozenset(),
-                   test_set: StageContext | None = None) -> dict[str, int]:
-    """Calls each stage needs when the council is done, given what the run has stored.
+def current_keys(config: CouncilConfig, state: RunState, given_up: frozenset[str] = frozenset(),
+                 test_set: StageContext | None = None) -> dict[str, list[str]]:
+    """The keys of every unit the council needs, stage by stage, given what the run has
+    stored — without rendering a prompt, so `council status` stays cheap.
 
-    Judgments are counted over the stored items once they are all there, else over the
-    items the council will have; both by `judge_pairs`, as the judge stage plans. Work
-    that hangs on a unit given up (``given_up`` keys) is not needed: an item that was
-    never written is not answered, an answer never given is not judged.
+    Items are the stored ones and those still to be composed; answers and judgments
+    follow from them by the respondents and `judge_pairs`, as the stages plan. Work that
+    hangs on a unit given up is not needed: an item never written is not answered, an
+    answer never given is not judged. What the ledger holds beyond these keys (a removed
+    member's work) is a leftover, not work to do.
     """
     ctx = test_set or StageContext.open(config)
     respondents = [m.name for m in config.with_role("respondent")]
     if ctx.item_set is not None:
+        compose = [work_key(StageName.COMPOSE, i.author, i.seed_id, i.id) for i in ctx.item_set]
         planned = [item.id for item in ctx.item_set]
-        composed = len(planned)
     else:
         wanted = assignments(ctx, state.compose_keys)
-        composed = len(wanted)
-        planned = [item_id(seed, author, replicate) for author, seed, replicate in wanted
-                   if work_key(StageName.COMPOSE, author, seed, replicate) not in given_up]
-    stored = [item for item, _ in state.items]
-    items = stored if len(stored) >= len(planned) else planned
-    judged = 0
+        compose = [work_key(StageName.COMPOSE, author, seed, replicate) for author, seed, replicate in wanted]
+        planned = [item_id(seed, author, replicate) for (author, seed, replicate), key in zip(wanted, compose)
+                   if key not in given_up]
+    items = list(dict.fromkeys([item for item, _ in state.items] + planned))
+    respond = [work_key(StageName.RESPOND, item, r) for item in items for r in respondents]
+    judge = []
     for item in items:
         silent = {r for r in respondents if work_key(StageName.RESPOND, item, r) in given_up}
-        pairs = [pair for pair in judge_pairs(config, item) if not {pair.model_a, pair.model_b} & silent]
-        judged += sum(len(pair.judges) for pair in pairs)
-    return {
-        StageName.COMPOSE.value: composed,
-        StageName.RESPOND.value: len(planned) * len(respondents),
-        StageName.JUDGE.value: judged,
-    }
+        for a, b, judges in judge_pairs(config, item):
+            if not {a, b} & silent:
+                judge += [work_key(StageName.JUDGE, item, j, a, b) for j in judges]
+    return {StageName.COMPOSE.value: compose, StageName.RESPOND.value: respond, StageName.JUDGE.value: judge}
 
 
 def price_plan(config: CouncilConfig) -> dict:

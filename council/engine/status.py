@@ -7,7 +7,7 @@ from typing import Any
 
 from council.config import CouncilConfig, RetryConfig
 from council.engine.execution import read_state
-from council.engine.plan import expected_calls
+from council.engine.plan import current_keys
 from council.errors import BadInput
 from council.stages import STAGES
 from council.store import ledger
@@ -17,34 +17,45 @@ __all__ = ["run_status"]
 
 
 def run_status(conn: sqlite3.Connection, config: CouncilConfig | None) -> dict:
-    """Counts per stage (done, total, failed, pending, unparseable, given up, failures by
-    kind), spend, completeness.
+    """Counts per stage over the council's current work (`current_keys`): done, total,
+    failed (and by kind), pending, unparseable, given up; the ledger's leftovers; spend;
+    completeness.
 
-    A stage's total is what the council needs (`expected_calls`) or what the ledger
-    holds, whichever is more. Units the provider refused ``retry.max_rejections`` times
-    are *given up*: counted as failed, never asked again, and not blocking completion.
+    Units the provider refused ``retry.max_rejections`` times are *given up*: counted as
+    failed, never asked again, and not blocking completion. *Leftovers* — work of members
+    or seeds no longer in the council — are reported and never block completion either.
+    Without a config (or when its test set is gone) the ledger's own keys are counted.
     """
-    counts = ledger.stage_counts(conn)
-    failures = ledger.failure_counts(conn)
     max_rejections = (config.retry if config is not None else RetryConfig()).max_rejections
-    given_up = {stage.name: ledger.given_up_keys(conn, stage.name, max_rejections) for stage in STAGES}
-    expected: dict[str, int] = {}
+    given_up_all = {stage.name: ledger.given_up_keys(conn, stage.name, max_rejections) for stage in STAGES}
+    current: dict[str, list[str]] | None = None
     if config is not None:
         try:
-            expected = expected_calls(config, read_state(conn), frozenset().union(*given_up.values()))
+            current = current_keys(config, read_state(conn), frozenset().union(*given_up_all.values()))
         except BadInput:  # the test set moved since the run: count what the ledger knows
-            expected = {}
+            current = None
     stages: dict[str, dict[str, Any]] = {}
     for stage in STAGES:
-        by_status = counts.get(stage.name, {})
+        stored = ledger.statuses(conn, stage.name)
+        wanted = current[stage.name] if current is not None else list(stored)
+        wanted_set = set(wanted)
+        by_status: dict[str, int] = {}
+        for key in wanted:
+            status = stored.get(key, CallStatus.PENDING)
+            by_status[status] = by_status.get(status, 0) + 1
+        failures: dict[str, int] = {}
+        for key, kind in ledger.error_kinds(conn, stage.name).items():
+            if key in wanted_set:
+                failures[kind] = failures.get(kind, 0) + 1
         stages[stage.name.value] = {
             "done": sum(by_status.get(s, 0) for s in FINAL_STATUSES),
-            "total": max(sum(by_status.values()), expected.get(stage.name, 0)),
+            "total": len(wanted),
             "failed": sum(by_status.get(s, 0) for s in FAILED_STATUSES),
             "pending": by_status.get(CallStatus.PENDING, 0),
             "unparseable": by_status.get(CallStatus.UNPARSEABLE, 0),
-            "given_up": len(given_up[stage.name]),
-            "failures": failures.get(stage.name, {}),
+            "given_up": len(given_up_all[stage.name] & wanted_set),
+            "failures": failures,
+            "leftover": sum(1 for key in stored if key not in wanted_set),
         }
     complete = all(s["done"] + s["given_up"] == s["total"] and s["total"] > 0 for s in stages.values())
     return {"complete": complete, "stages": stages, "cost_usd": ledger.spent_usd(conn)}

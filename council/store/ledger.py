@@ -20,9 +20,9 @@ from council.usage import Usage
 from council.vocab import FINAL_STATUSES, CallStatus, ErrorKind
 
 __all__ = [
-    "CallRecord", "answers", "ensure_pending", "failure_counts", "final_count", "final_keys", "finish_invocation",
+    "CallRecord", "answers", "ensure_pending", "error_kinds", "final_count", "final_keys", "finish_invocation",
     "given_up_keys", "import_records",
-    "items", "keys", "prompt_hashes", "record", "spent_usd", "stage_counts", "start_invocation",
+    "items", "keys", "prompt_hashes", "record", "spent_usd", "start_invocation", "statuses",
 ]
 
 _FINAL_MARKS = ", ".join("?" for _ in FINAL_STATUSES)
@@ -81,17 +81,19 @@ def given_up_keys(conn: sqlite3.Connection, stage: str, max_rejections: int) -> 
     return {row[0] for row in rows}
 
 
-def failure_counts(conn: sqlite3.Connection) -> dict[str, dict[str, int]]:
-    """Failed calls per stage and error kind (``unknown`` for those stored without one)."""
-    counts: dict[str, dict[str, int]] = {}
+def statuses(conn: sqlite3.Connection, stage: str) -> dict[str, str]:
+    """Every key of ``stage`` in the ledger and its status."""
+    return dict(conn.execute("SELECT key, status FROM calls WHERE stage = ?", (stage,)).fetchall())
+
+
+def error_kinds(conn: sqlite3.Connection, stage: str) -> dict[str, str]:
+    """Failed keys of ``stage`` and why they failed (``unknown`` for those stored without a kind)."""
     kind = "error_kind" if _has_column(conn, "calls", "error_kind") else "NULL"
     rows = conn.execute(
-        f"SELECT stage, coalesce({kind}, 'unknown'), count(*) FROM calls WHERE status IN (?, ?) "
-        f"GROUP BY stage, {kind}", (CallStatus.FAILED, CallStatus.RETRYABLE_ERROR),
+        f"SELECT key, coalesce({kind}, 'unknown') FROM calls WHERE stage = ? AND status IN (?, ?)",
+        (stage, CallStatus.FAILED, CallStatus.RETRYABLE_ERROR),
     )
-    for stage, kind, n in rows:
-        counts.setdefault(stage, {})[kind] = n
-    return counts
+    return dict(rows.fetchall())
 
 
 def final_count(conn: sqlite3.Connection, stage: str) -> int:
@@ -166,14 +168,6 @@ def answers(conn: sqlite3.Connection) -> dict[str, dict[str, str]]:
 
 def spent_usd(conn: sqlite3.Connection) -> float:
     return float(conn.execute("SELECT coalesce(sum(cost_usd), 0) FROM calls").fetchone()[0])
-
-
-def stage_counts(conn: sqlite3.Connection) -> dict[str, dict[str, int]]:
-    """Calls per stage and status."""
-    counts: dict[str, dict[str, int]] = {}
-    for stage, status, n in conn.execute("SELECT stage, status, count(*) FROM calls GROUP BY stage, status"):
-        counts.setdefault(stage, {})[status] = n
-    return counts
 
 
 def start_invocation(conn: sqlite3.Connection, *, command: str, config: dict, config_hash: str,

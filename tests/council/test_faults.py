@@ -97,3 +97,17 @@ def test_an_exhausted_quota_pauses_the_member_once_not_per_unit(cli, council_fil
     assert result.stderr.count("quota exhausted?") == 1, result.stderr
     assert elapsed < 20, f"the other units must not each wait out the patience ({elapsed:.0f} s)"
     assert provider.count(status=429) < 30
+
+
+def test_a_removed_members_failed_work_is_a_leftover_not_a_block(cli, council_file, provider, tmp_path):
+    """Remove a member whose calls had failed: the run completes, and status reports
+    what the ledger still holds of it without counting it as work to do."""
+    provider.faults.reject_models = {"delta"}
+    run_dir = tmp_path / "run"
+    assert cli("run", council_file(members=("alpha", "beta", "gamma", "delta")), "--run-dir", run_dir).exit_code == 1
+    result = cli("run", council_file(members=("alpha", "beta", "gamma")), "--run-dir", run_dir)
+    assert result.exit_code == 0, result.output
+    status = _status(cli, run_dir)
+    assert status["complete"]
+    assert status["stages"]["compose"]["leftover"] >= 1 and status["stages"]["compose"]["failed"] == 0
+    assert status["stages"]["judge"]["done"] == status["stages"]["judge"]["total"]

@@ -40,7 +40,7 @@ def run_command(config_path, run_dir, progress) -> None:
 
     config = _load(config_path)
     blame(run_dir)
-    report = run(config, run_dir, progress=progress)
+    report = run(config, run_dir, progress=progress, on_change=lambda line: click.echo(line, err=True))
     for line in _stage_lines(report.status, pending=False):
         click.echo(line)
     click.echo(f"spent ${report.status['cost_usd']:.4f}")

@@ -13,7 +13,7 @@ import fcntl
 import os
 import sqlite3
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +26,7 @@ from council.errors import BadInput
 from council.providers.client import MemberClient
 from council.providers.local_server import serve_local_models
 from council.stages import STAGES
-from council.stages.base import Stage, StageContext, WorkUnit
+from council.stages.base import Stage, StageContext, WorkUnit, changed_parts, fingerprint
 from council.stages.compose import COMPOSE
 from council.store import ledger
 from council.store.db import DB_NAME, connect
@@ -45,6 +45,7 @@ class RunReport:
     stopped: str | None
     errors: tuple[str, ...]
     status: dict = field(default_factory=dict)
+    changes: tuple[str, ...] = ()  # what was redone because what shaped it changed
 
 
 def package_version() -> str:
@@ -91,9 +92,37 @@ async def _execute_stage(stage: Stage, ctx: StageContext, conn: sqlite3.Connecti
     return stopped
 
 
-async def run_async(config: CouncilConfig, run_dir: str | Path, *, progress: bool | None = None) -> RunReport:
+def _set_aside_changed(conn: sqlite3.Connection, config: CouncilConfig, stage: Stage, units: list[WorkUnit],
+                       say: Callable[[str], None]) -> list[tuple[str, str, str, str, str]]:
+    """Compare each planned unit's fingerprint with the stored one; set aside results
+    whose model, prompt or inputs changed, saying what will be redone. Returns the rows
+    to enter as pending."""
+    stored = ledger.fingerprints(conn, stage.name)
+    rows: list[tuple[str, str, str, str, str]] = []
+    reasons: dict[str, str] = {}
+    said: dict[tuple[str, str], int] = {}
+    for unit in units:
+        now = fingerprint(unit, config.member(unit.member))
+        rows.append((unit.key, unit.stage, unit.member, unit.prompt_hash, now))
+        before = stored.get(unit.key)
+        if before is not None and before != now:
+            why = ", ".join(changed_parts(before, now))
+            reasons[unit.key] = f"{unit.member}: {why} changed"
+            said[(unit.member, why)] = said.get((unit.member, why), 0) + 1
+    if reasons:
+        moved = ledger.supersede(conn, reasons)
+        for (member, why), n in sorted(said.items()):
+            say(f"changed: {stage.name}: {n} unit(s) of {member!r} — {why} changed since they were done: redoing them")
+        say(f"changed: {moved} stored result(s) set aside as superseded (kept in the ledger, out of every leaderboard)")
+    return rows
+
+
+async def run_async(config: CouncilConfig, run_dir: str | Path, *, progress: bool | None = None,
+                    on_change: Callable[[str], None] | None = None) -> RunReport:
     """Do the council's missing work in ``run_dir`` (created if needed).
 
+    A stored result whose member settings, prompt or inputs changed is set aside and
+    redone; ``on_change`` hears a line for each such change before the work starts.
     Raises `BadInput` for a seed file it cannot use or a directory another process
     is running; provider failures never raise, they are recorded in the ledger.
     """
@@ -121,9 +150,16 @@ async def run_async(config: CouncilConfig, run_dir: str | Path, *, progress: boo
                 ledger.import_records(conn, COMPOSE.frozen_records(ctx))
             stopped: str | None = None
             broken: dict[str, str] = {}
+            changes: list[str] = []
+
+            def say(line: str) -> None:
+                changes.append(line)
+                if on_change is not None:
+                    on_change(line)
+
             for stage in STAGES:
                 units = stage.plan(ctx, read_state(conn))
-                ledger.ensure_pending(conn, [(u.key, u.stage, u.member, u.prompt_hash) for u in units])
+                ledger.ensure_pending(conn, _set_aside_changed(conn, config, stage, units, say))
                 done = ledger.final_keys(conn, stage.name)
                 done |= ledger.given_up_keys(conn, stage.name, config.retry.max_rejections)
                 todo = [u for u in units if u.key not in done]
@@ -139,9 +175,10 @@ async def run_async(config: CouncilConfig, run_dir: str | Path, *, progress: boo
             ledger.finish_invocation(conn, invocation, outcome)
         finally:
             conn.close()
-    return RunReport(str(run_dir), status["complete"], stopped, tuple(broken.values()), status)
+    return RunReport(str(run_dir), status["complete"], stopped, tuple(broken.values()), status, tuple(changes))
 
 
-def run(config: CouncilConfig, run_dir: str | Path, *, progress: bool | None = None) -> RunReport:
+def run(config: CouncilConfig, run_dir: str | Path, *, progress: bool | None = None,
+        on_change: Callable[[str], None] | None = None) -> RunReport:
     """Synchronous `run_async`."""
-    return asyncio.run(run_async(config, run_dir, progress=progress))
+    return asyncio.run(run_async(config, run_dir, progress=progress, on_change=on_change))

@@ -23,6 +23,10 @@ from council.vocab import ErrorKind
 __all__ = ["Completion", "complete", "configure", "estimate_cost", "supports_response_schema"]
 
 
+#: Seconds an attempt may run past the member's timeout before it is cut.
+DEADLINE_GRACE_S = 2.0
+
+
 @dataclass(frozen=True)
 class Completion:
     text: str
@@ -109,8 +113,11 @@ async def complete(
         params["extra_headers"] = {"X-Council-Key": key}
     started = time.perf_counter()
     # litellm's timeout bounds each read, not the call: a server trickling bytes keeps
-    # a call alive far longer. The member's timeout is a deadline for the whole attempt.
-    response = await asyncio.wait_for(litellm.acompletion(messages=messages, **params), member.timeout)
+    # a call alive far longer. The member's timeout is a deadline for the whole attempt,
+    # with a little grace for litellm's own work before the request leaves (its first
+    # call in a process loads a great deal), which is no fault of the server's.
+    call = litellm.acompletion(messages=messages, **params)
+    response = await asyncio.wait_for(call, member.timeout + DEADLINE_GRACE_S)
     latency = time.perf_counter() - started
     usage = getattr(response, "usage", None)
     input_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)

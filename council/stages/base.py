@@ -8,6 +8,8 @@ engine commits.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -19,7 +21,10 @@ if TYPE_CHECKING:
     from council.providers.client import MemberClient
     from council.store.ledger import CallRecord
 
-__all__ = ["RunState", "Stage", "StageContext", "WorkUnit", "count_tokens", "with_persona", "work_key"]
+__all__ = [
+    "RunState", "Stage", "StageContext", "WorkUnit", "changed_parts", "count_tokens", "fingerprint", "with_persona",
+    "work_key",
+]
 
 
 def work_key(stage: str, *parts: object) -> str:
@@ -70,6 +75,33 @@ class WorkUnit:
         grown = self.expected_output_tokens + REASK_TOKENS
         extra_input = grown * self.asks * (self.asks - 1) // 2
         return self.asks * self.expected_input_tokens + extra_input, self.asks * self.expected_output_tokens
+
+
+#: The settings of a member that shape what it writes (its name, key, pacing and
+#: prices do not).
+SHAPING_SETTINGS = ("model", "api_base", "temperature", "max_tokens", "extra_body", "structured_output", "persona")
+
+
+def fingerprint(unit: WorkUnit, member: MemberConfig) -> str:
+    """What shaped a unit's result, as ``settings.prompt.inputs`` digests: the member's
+    shaping settings, the prompt templates, and the full messages with the output cap and
+    asks (seed, item and answer texts, word limit, verdict labels are all in there).
+
+    A stored result is reused only when its fingerprint is this one: a member whose
+    model changed under the same name does not inherit its old answers.
+    """
+    def digest(value: object) -> str:
+        return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+    settings = {name: getattr(member, name) for name in SHAPING_SETTINGS}
+    inputs = {"messages": unit.messages, "max_tokens": unit.expected_output_tokens, "asks": unit.asks}
+    return f"{digest(settings)}.{unit.prompt_hash[:12]}.{digest(inputs)}"
+
+
+def changed_parts(old: str, new: str) -> list[str]:
+    """Which of a fingerprint's parts differ, in words."""
+    names = ("the member's model or parameters", "the prompt templates", "the inputs (seed, item, answers or limits)")
+    return [name for name, a, b in zip(names, old.split("."), new.split(".")) if a != b] or ["its settings"]
 
 
 @dataclass(frozen=True)

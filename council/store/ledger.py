@@ -21,7 +21,7 @@ from council.vocab import FINAL_STATUSES, CallStatus, ErrorKind
 
 __all__ = [
     "CallRecord", "answers", "ensure_pending", "error_kinds", "final_count", "final_keys", "finish_invocation",
-    "given_up_keys", "import_records",
+    "fingerprints", "given_up_keys", "import_records", "supersede",
     "items", "keys", "prompt_hashes", "record", "spent_usd", "start_invocation", "statuses",
 ]
 
@@ -43,15 +43,77 @@ class CallRecord:
     product: dict | None = None
 
 
-def ensure_pending(conn: sqlite3.Connection, units: Iterable[tuple[str, str, str, str]]) -> None:
-    """Insert (key, stage, member, prompt_hash) rows not in the ledger yet, as pending."""
+def ensure_pending(conn: sqlite3.Connection, units: Iterable[tuple[str, str, str, str, str]]) -> None:
+    """Insert (key, stage, member, prompt_hash, fingerprint) rows not in the ledger yet,
+    as pending. Rows stored before fingerprints existed take the one given (nothing
+    recorded what shaped them)."""
     now = utc_now()
+    rows = list(units)
     with transaction(conn):
         conn.executemany(
-            "INSERT OR IGNORE INTO calls (key, stage, member, status, prompt_hash, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [(key, stage, member, CallStatus.PENDING, digest, now) for key, stage, member, digest in units],
+            "INSERT OR IGNORE INTO calls (key, stage, member, status, prompt_hash, fingerprint, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(key, stage, member, CallStatus.PENDING, digest, fp, now) for key, stage, member, digest, fp in rows],
         )
+        conn.executemany("UPDATE calls SET fingerprint = ? WHERE key = ? AND fingerprint IS NULL",
+                         [(fp, key) for key, _, _, _, fp in rows])
+
+
+def fingerprints(conn: sqlite3.Connection, stage: str) -> dict[str, str]:
+    """Stored fingerprints of ``stage``'s units (those recorded with one)."""
+    rows = conn.execute("SELECT key, fingerprint FROM calls WHERE stage = ? AND fingerprint IS NOT NULL", (stage,))
+    return dict(rows.fetchall())
+
+
+def _archive(conn: sqlite3.Connection, key: str, reason: str, now: str) -> None:
+    """Move a unit's result to ``superseded`` and set its call back to pending."""
+    call = conn.execute(
+        "SELECT key, stage, member, status, fingerprint, attempts, input_tokens, output_tokens, cost_usd "
+        "FROM calls WHERE key = ?", (key,),
+    ).fetchone()
+    if call is None:
+        return
+    product_table, product = None, None
+    for table in PRODUCT_TABLES:
+        cursor = conn.execute(f"SELECT * FROM {table} WHERE call_key = ?", (key,))
+        row = cursor.fetchone()
+        if row is not None:
+            product_table = table
+            product = json.dumps(dict(zip([d[0] for d in cursor.description], row)))
+            conn.execute(f"DELETE FROM {table} WHERE call_key = ?", (key,))
+    conn.execute(
+        "INSERT INTO superseded (key, stage, member, status, fingerprint, attempts, input_tokens, output_tokens, "
+        "cost_usd, product_table, product_json, superseded_at, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (*call, product_table, product, now, reason),
+    )
+    conn.execute(
+        "UPDATE calls SET status = ?, attempts = 0, input_tokens = 0, output_tokens = 0, cost_usd = 0, "
+        "latency_s = NULL, error = NULL, error_kind = NULL, rejections = 0, fingerprint = NULL, updated_at = ? "
+        "WHERE key = ?", (CallStatus.PENDING, now, key),
+    )
+
+
+def supersede(conn: sqlite3.Connection, reasons: dict[str, str]) -> int:
+    """Set aside the results of the keys in ``reasons`` (key -> why), in one transaction:
+    kept in ``superseded`` with what they cost, out of every table readers rank, their
+    calls pending again. An item set aside takes its answers and judgments with it.
+    Returns how many results were set aside."""
+    now = utc_now()
+    moved = 0
+    with transaction(conn):
+        for key, reason in reasons.items():
+            item = conn.execute("SELECT id FROM items WHERE call_key = ?", (key,)).fetchone()
+            if item is not None:
+                dependants = conn.execute(
+                    "SELECT call_key FROM responses WHERE item = ? UNION SELECT call_key FROM votes WHERE item = ?",
+                    (item[0], item[0]),
+                ).fetchall()
+                for (dependant,) in dependants:
+                    _archive(conn, dependant, f"its item was set aside: {reason}", now)
+                    moved += 1
+            _archive(conn, key, reason, now)
+            moved += 1
+    return moved
 
 
 def final_keys(conn: sqlite3.Connection, stage: str) -> set[str]:
@@ -167,7 +229,11 @@ def answers(conn: sqlite3.Connection) -> dict[str, dict[str, str]]:
 
 
 def spent_usd(conn: sqlite3.Connection) -> float:
-    return float(conn.execute("SELECT coalesce(sum(cost_usd), 0) FROM calls").fetchone()[0])
+    """Everything the run has paid for, results set aside included."""
+    spent = float(conn.execute("SELECT coalesce(sum(cost_usd), 0) FROM calls").fetchone()[0])
+    if _has_column(conn, "calls", "fingerprint"):  # stores before migration 4 have no superseded table
+        spent += float(conn.execute("SELECT coalesce(sum(cost_usd), 0) FROM superseded").fetchone()[0])
+    return spent
 
 
 def start_invocation(conn: sqlite3.Connection, *, command: str, config: dict, config_hash: str,

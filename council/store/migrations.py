@@ -94,6 +94,30 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE calls ADD COLUMN rejections INTEGER NOT NULL DEFAULT 0
         """,
     ),
+    (
+        4,
+        "fingerprints",
+        """
+        ALTER TABLE calls ADD COLUMN fingerprint TEXT;
+        CREATE TABLE superseded (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL,
+            stage TEXT NOT NULL,
+            member TEXT NOT NULL,
+            status TEXT NOT NULL,
+            fingerprint TEXT,
+            attempts INTEGER NOT NULL,
+            input_tokens INTEGER NOT NULL,
+            output_tokens INTEGER NOT NULL,
+            cost_usd REAL NOT NULL,
+            product_table TEXT,
+            product_json TEXT,
+            superseded_at TEXT NOT NULL,
+            reason TEXT NOT NULL
+        );
+        CREATE INDEX superseded_by_key ON superseded (key)
+        """,
+    ),
 ]
 
 

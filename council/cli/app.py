@@ -44,6 +44,8 @@ class _Group(click.Group):
         except BadInput as error:
             _bad_input(ctx, str(error))
         except sqlite3.Error as error:  # a damaged store, a full disk, a read-only directory
+            if isinstance(error, (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError)):
+                raise  # our own mistake, not the user's: a traceback is the right report
             from council.store.db import explain_storage_error
 
             _bad_input(ctx, str(explain_storage_error(error, blamed(ctx) or "the run store")))

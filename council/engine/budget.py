@@ -1,8 +1,9 @@
 """A spending cap that stops a run cleanly before it is crossed.
 
-Before a call starts, its estimated price is reserved; a call whose reservation would
-take spent + reserved past the cap is not started. The run then ends with the work
-left pending, to be resumed with a larger budget. Worker processes share one budget
+Before a unit starts, the most it can cost is reserved; a unit whose reservation would
+take spent + reserved past the cap waits for running calls to settle, and when nothing
+is running and it still does not fit, the run ends with the work left pending, to be
+resumed with a larger budget. Worker processes share one budget
 through a shared-memory array.
 """
 
@@ -32,6 +33,11 @@ class Budget:
     @property
     def spent_usd(self) -> float:
         return self._cells[_SPENT]
+
+    @property
+    def in_flight_usd(self) -> float:
+        """What running calls have reserved and not yet settled."""
+        return self._cells[_RESERVED]
 
     def reserve(self, estimate_usd: float) -> bool:
         with self._lock:

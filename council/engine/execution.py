@@ -83,8 +83,13 @@ class StageExecution:
                 return
             estimate = call_cost_estimate(self.clients[unit.member].member, unit)
             if not self.budget.reserve(estimate):
-                self.stopped = "budget"
-                return
+                # Reservations are worst cases: wait for running calls to settle at what
+                # they really cost, and stop only when nothing is left to settle.
+                if self.budget.in_flight_usd <= 1e-12:
+                    self.stopped = "budget"
+                    return
+                await asyncio.sleep(0.02)
+                continue  # look again: another worker may have taken this unit meanwhile
             queue.popleft()
             try:
                 outcome = await self.stage.execute(unit, self.clients[unit.member], self.ctx)

@@ -37,7 +37,7 @@ def test_pairings():
 def test_equal_participation_and_stable_assignment(council_file, tmp_path):
     from council.config import load_config
     from council.inputs.items import load_seeds
-    from council.stages.base import RunState, StageContext
+    from council.stages.base import RunState, StageContext, fingerprint
     from council.stages.compose import COMPOSE
     from council.store.db import connect
     from council.store.ledger import ensure_pending, keys
@@ -54,7 +54,8 @@ def test_equal_participation_and_stable_assignment(council_file, tmp_path):
     used = [s for seeds_of in by_author.values() for s in seeds_of]
     assert set(used) == set(seeds) and max(used.count(s) for s in used) == 2
     assert all(len(set(s)) == len(s) for s in by_author.values())
-    ensure_pending(conn, [(u.key, u.stage, u.member, u.prompt_hash) for u in units])
+    ensure_pending(conn, [(u.key, u.stage, u.member, u.prompt_hash, fingerprint(u, config.member(u.member)))
+                          for u in units])
     bigger = load_config(council_file(members=("alpha", "beta", "gamma", "delta"),
                                       test_set={"seeds": "seeds.jsonl", "items_per_author": 3}))
     again = COMPOSE.plan(StageContext(bigger, seeds), RunState(compose_keys=tuple(keys(conn, "compose"))))

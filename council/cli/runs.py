@@ -55,16 +55,32 @@ def run_command(config_path, run_dir, progress) -> None:
 
 @click.command("plan")
 @click.argument("config_path", metavar="COUNCIL_FILE", type=click.Path(dir_okay=False))
+@click.option("--run-dir", type=click.Path(file_okay=False),
+              help="A run of this council: plan what running it again would still do, and what changed.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def plan_command(config_path, as_json) -> None:
-    """Calls per stage and member, with estimated tokens and cost, before anything is spent."""
+def plan_command(config_path, run_dir, as_json) -> None:
+    """Calls per stage and member, with the tokens and cost the budget reserves, before
+    anything is spent."""
+    from pathlib import Path
+
     from council.engine.plan import price_plan
+    from council.store.db import DB_NAME, open_reader
 
     config = _load(config_path, need_keys=False)  # a plan spends nothing: no key is needed
-    plan = price_plan(config)
+    if run_dir is not None and (Path(run_dir) / DB_NAME).is_file():
+        blame(run_dir)
+        conn = open_reader(Path(run_dir) / DB_NAME)
+        try:
+            plan = price_plan(config, conn)
+        finally:
+            conn.close()
+    else:
+        plan = price_plan(config)
     if as_json:
         click.echo(json.dumps(plan, indent=2))
         return
+    for line in plan.get("changes", []):
+        click.echo(line)
     total = plan["total"]
     click.echo(f"{'stage':<8} {'member':<20} {'calls':>7} {'in tokens':>11} {'out tokens':>11} {'cost':>10}")
     for r in plan["rows"]:

@@ -9,18 +9,24 @@ tokens and dollars are what the budget reserves for those units.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from council.config import CouncilConfig, MemberConfig
-from council.stages.base import RunState, StageContext, WorkUnit, work_key
+from council.engine.execution import read_state
+from council.stages import STAGES
+from council.stages.base import RunState, StageContext, WorkUnit, changed_parts, fingerprint, work_key
 from council.stages.compose import COMPOSE, assignments, item_id
 from council.stages.judge import JUDGE
 from council.stages.pairing import judge_pairs
 from council.stages.respond import RESPOND
+from council.store import ledger
 from council.vocab import StageName
 
-__all__ = ["EXPECTED_ITEM_TOKENS", "PlannedCalls", "current_keys", "plan_calls", "planned_units", "price_plan"]
+__all__ = [
+    "EXPECTED_ITEM_TOKENS", "PlannedCalls", "current_keys", "plan_calls", "planned_units", "price_plan", "rerun_units",
+]
 
 #: Tokens a composed item is expected to take (the compose prompt asks for 120–200 words).
 EXPECTED_ITEM_TOKENS = 300
@@ -48,31 +54,67 @@ def _stand_in(tokens: int) -> str:
     return "x" * (4 * tokens)
 
 
-def planned_units(config: CouncilConfig, test_set: StageContext | None = None) -> dict[StageName, list[WorkUnit]]:
-    """Every unit a fresh run of ``config`` plans, stage by stage."""
+def planned_units(config: CouncilConfig, test_set: StageContext | None = None, stored: RunState | None = None,
+                  still_to_do: Callable[[WorkUnit], bool] | None = None) -> dict[StageName, list[WorkUnit]]:
+    """The units a run of ``config`` makes, stage by stage: all of them on a fresh
+    directory, or — given what a run has ``stored`` and which units are ``still_to_do``
+    — those a re-run makes. Texts not written yet, or about to be written again, are
+    stand-ins of the expected length."""
     ctx = test_set or StageContext.open(config)
-    compose = COMPOSE.plan(ctx, RunState())
+    state = stored or RunState()
+    to_do = still_to_do or (lambda unit: True)
+    compose = [unit for unit in COMPOSE.plan(ctx, state) if to_do(unit)]
     if ctx.item_set is not None:
         items = tuple((item.id, item.text) for item in ctx.item_set)
     else:
-        items = tuple((unit.fields["id"], _stand_in(EXPECTED_ITEM_TOKENS)) for unit in compose)
+        rewritten = {unit.fields["id"] for unit in compose}
+        kept = tuple((item, text) for item, text in state.items if item not in rewritten)
+        items = kept + tuple((unit.fields["id"], _stand_in(EXPECTED_ITEM_TOKENS)) for unit in compose)
+    respond = [unit for unit in RESPOND.plan(ctx, RunState(items=items)) if to_do(unit)]
     answer = _stand_in(int(config.respond.word_limit * TOKENS_PER_WORD))
     respondents = [m.name for m in config.with_role("respondent")]
-    answers = {item: dict.fromkeys(respondents, answer) for item, _ in items}
-    return {
-        StageName.COMPOSE: compose,
-        StageName.RESPOND: RESPOND.plan(ctx, RunState(items=items)),
-        StageName.JUDGE: JUDGE.plan(ctx, RunState(items=items, answers=answers)),
-    }
+    unchanged = {item for item, text in items if (item, text) in set(state.items)}
+    answers = {item: {r: state.answers.get(item, {}).get(r, answer) if item in unchanged else answer
+                      for r in respondents} for item, _ in items}
+    for unit in respond:
+        answers[unit.fields["item"]][unit.member] = answer
+    judge = [unit for unit in JUDGE.plan(ctx, RunState(items=items, answers=answers)) if to_do(unit)]
+    return {StageName.COMPOSE: compose, StageName.RESPOND: respond, StageName.JUDGE: judge}
 
 
-def plan_calls(config: CouncilConfig, price: Price | None = None) -> list[PlannedCalls]:
+def rerun_units(config: CouncilConfig, conn: sqlite3.Connection) -> tuple[dict[StageName, list[WorkUnit]], list[str]]:
+    """What `council run` would do now on the run behind ``conn`` (read only): the units
+    still to make — new, failed, or changed since they were done — and the changes it
+    would report."""
+    stored_fingerprints = {stage.name: ledger.fingerprints(conn, stage.name) for stage in STAGES}
+    done = {stage.name: ledger.final_keys(conn, stage.name) | ledger.given_up_keys(conn, stage.name,
+                                                                                   config.retry.max_rejections)
+            for stage in STAGES}
+    changed: dict[tuple[str, str, str], int] = {}
+
+    def still_to_do(unit: WorkUnit) -> bool:
+        now = fingerprint(unit, config.member(unit.member))
+        before = stored_fingerprints[unit.stage].get(unit.key)
+        if before is not None and before != now:
+            why = ", ".join(changed_parts(before, now))
+            changed[(unit.stage.value, unit.member, why)] = changed.get((unit.stage.value, unit.member, why), 0) + 1
+            return True
+        return unit.key not in done[unit.stage]
+
+    units = planned_units(config, stored=read_state(conn), still_to_do=still_to_do)
+    lines = [f"would redo: {stage}: {n} unit(s) of {member!r} — {why} changed since they were done"
+             for (stage, member, why), n in sorted(changed.items())]
+    return units, lines
+
+
+def plan_calls(config: CouncilConfig, price: Price | None = None,
+               units: dict[StageName, list[WorkUnit]] | None = None) -> list[PlannedCalls]:
     """Calls per stage and member, with the tokens and cost the budget reserves for them:
     the most those calls can bill, since every call sends its ``max_tokens``.
 
     ``price(member, input_tokens, output_tokens)`` gives dollars or None (unknown).
     """
-    units = planned_units(config)
+    units = units if units is not None else planned_units(config)
     rows = []
     for stage, role in ((COMPOSE, "author"), (RESPOND, "respondent"), (JUDGE, "judge")):
         for member in config.with_role(role):
@@ -116,9 +158,10 @@ def current_keys(config: CouncilConfig, state: RunState, given_up: frozenset[str
     return {StageName.COMPOSE.value: compose, StageName.RESPOND.value: respond, StageName.JUDGE.value: judge}
 
 
-def price_plan(config: CouncilConfig) -> dict:
+def price_plan(config: CouncilConfig, conn: sqlite3.Connection | None = None) -> dict:
     """`plan_calls` priced by the member's prices or litellm's, with totals:
-    ``{"rows": [...], "total": {"calls", "cost_usd", "unpriced_members"}}``."""
+    ``{"rows": [...], "total": {"calls", "cost_usd", "unpriced_members"}}``; given a
+    run's store, for what a re-run would still do, with ``"changes"``."""
     from council.providers.litellm_adapter import configure, estimate_cost
 
     configure(config.members)
@@ -128,10 +171,14 @@ def price_plan(config: CouncilConfig) -> dict:
         cost = estimate_cost(member, input_tokens, output_tokens)
         return cost if (known or cost > 0) else None
 
-    rows = plan_calls(config, price)
+    units, changes = rerun_units(config, conn) if conn is not None else (None, [])
+    rows = plan_calls(config, price, units)
     total = {
         "calls": sum(r.calls for r in rows),
         "cost_usd": sum(r.cost_usd for r in rows if r.cost_usd is not None),
         "unpriced_members": sorted({r.member for r in rows if r.cost_usd is None}),
     }
-    return {"rows": [r.to_dict() for r in rows], "total": total}
+    plan: dict = {"rows": [r.to_dict() for r in rows], "total": total}
+    if conn is not None:
+        plan["changes"] = changes
+    return plan

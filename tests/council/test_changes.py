@@ -59,3 +59,21 @@ def test_an_unchanged_council_reuses_everything_across_processes(council_cli, co
     again = council_cli("run", path, "--run-dir", run_dir)
     assert again.returncode == 0 and provider.count() == 0 and "changed" not in again.stderr
     assert _superseded(run_dir) == []
+
+
+def test_plan_on_a_run_says_what_a_rerun_will_redo_and_counts_its_calls(cli, council_file, provider, tmp_path):
+    from collections import Counter
+
+    run_dir = tmp_path / "run"
+    assert cli("run", council_file(), "--run-dir", run_dir).exit_code == 0
+    swapped = council_file(members=["alpha", {"name": "beta", "model": "openai/delta"}, "gamma"], name="swapped.yaml")
+    unchanged = json.loads(cli("plan", council_file(), "--run-dir", run_dir, "--json").stdout)
+    assert unchanged["total"]["calls"] == 0 and unchanged["changes"] == []
+    plan = json.loads(cli("plan", swapped, "--run-dir", run_dir, "--json").stdout)
+    assert any("'beta'" in line and "model or parameters" in line for line in plan["changes"])
+    provider.reset()
+    assert cli("run", swapped, "--run-dir", run_dir).exit_code == 0
+    member = {"alpha": "alpha", "delta": "beta", "gamma": "gamma"}
+    made = Counter((r.kind, member[r.model]) for r in provider.requests if r.status == 200)
+    planned = {(row["stage"], row["member"]): row["calls"] for row in plan["rows"] if row["calls"]}
+    assert planned == dict(made)

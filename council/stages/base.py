@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from council.store.ledger import CallRecord
 
 __all__ = [
-    "RunState", "Stage", "StageContext", "WorkUnit", "changed_parts", "count_tokens", "fingerprint", "with_persona",
+    "RunState", "Stage", "StageContext", "WorkUnit", "changed_parts", "count_tokens", "fingerprint", "member_cap",
+    "with_persona",
     "work_key",
 ]
 
@@ -35,6 +36,11 @@ def work_key(stage: str, *parts: object) -> str:
 def with_persona(persona: str | None, system: str) -> str:
     """A member's persona goes before the system prompt it writes or answers under."""
     return f"{persona.strip()}\n\n{system}" if persona else system
+
+
+def member_cap(member: MemberConfig, stage_cap: int) -> int:
+    """The ``max_tokens`` a call sends: the stage's cap, or the member's own if lower."""
+    return min(member.max_tokens, stage_cap) if member.max_tokens else stage_cap
 
 
 def count_tokens(text: str) -> int:

@@ -14,7 +14,7 @@ from council.config import CouncilConfig, MemberConfig
 from council.errors import BadInput
 from council.prompts import prompt_hash, render
 from council.providers.client import MemberClient
-from council.stages.base import RunState, StageContext, WorkUnit, with_persona, work_key
+from council.stages.base import RunState, StageContext, WorkUnit, member_cap, with_persona, work_key
 from council.store.ledger import CallRecord
 from council.usage import Usage
 from council.vocab import CallStatus, StageName
@@ -64,8 +64,7 @@ class ComposeStage:
     role = "author"
 
     def output_tokens(self, config: CouncilConfig, member: MemberConfig) -> int:
-        cap = config.test_set.max_tokens  # sent with every call: nothing longer is billed
-        return min(member.max_tokens, cap) if member.max_tokens else cap
+        return member_cap(member, config.test_set.max_tokens)  # sent with every call: nothing longer is billed
 
     def frozen_records(self, ctx: StageContext) -> list[tuple[str, str, str, str, CallRecord]]:
         """A frozen item set needs no calls: its items enter the ledger as done work."""

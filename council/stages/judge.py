@@ -11,7 +11,7 @@ from council.config import CouncilConfig, MemberConfig
 from council.prompts import prompt_hash, render
 from council.providers.client import CallFailed, MemberClient
 from council.providers.litellm_adapter import supports_response_schema
-from council.stages.base import RunState, StageContext, WorkUnit, work_key
+from council.stages.base import RunState, StageContext, WorkUnit, member_cap, work_key
 from council.stages.pairing import judge_pairs
 from council.stages.verdicts import label_meanings, labels, parse_verdict, response_format
 from council.store.ledger import CallRecord
@@ -28,8 +28,7 @@ class JudgeStage:
     role = "judge"
 
     def output_tokens(self, config: CouncilConfig, member: MemberConfig) -> int:
-        cap = config.judge.max_tokens  # sent with every ask: nothing longer is billed
-        return min(member.max_tokens, cap) if member.max_tokens else cap
+        return member_cap(member, config.judge.max_tokens)  # sent with every ask: nothing longer is billed
 
     def plan(self, ctx: StageContext, state: RunState) -> list[WorkUnit]:
         config = ctx.config

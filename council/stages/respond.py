@@ -12,7 +12,7 @@ import re
 from council.config import CouncilConfig, MemberConfig
 from council.prompts import prompt_hash, render
 from council.providers.client import MemberClient
-from council.stages.base import RunState, StageContext, WorkUnit, with_persona, work_key
+from council.stages.base import RunState, StageContext, WorkUnit, member_cap, with_persona, work_key
 from council.store.ledger import CallRecord
 from council.vocab import CallStatus, StageName
 from scoring import word_count
@@ -50,8 +50,8 @@ class RespondStage:
     role = "respondent"
 
     def output_tokens(self, config: CouncilConfig, member: MemberConfig) -> int:
-        cap = config.respond.max_tokens or output_cap(config.respond.word_limit)  # sent: nothing longer is billed
-        return min(member.max_tokens, cap) if member.max_tokens else cap
+        cap = config.respond.max_tokens or output_cap(config.respond.word_limit)
+        return member_cap(member, cap)  # sent with every call: nothing longer is billed
 
     def plan(self, ctx: StageContext, state: RunState) -> list[WorkUnit]:
         digest = prompt_hash(*TEMPLATES)

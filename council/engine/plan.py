@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from council.config import CouncilConfig, MemberConfig
 from council.engine.execution import read_state
 from council.stages import STAGES
-from council.stages.base import RunState, StageContext, WorkUnit, changed_parts, fingerprint, work_key
+from council.stages.base import RunState, StageContext, WorkUnit, what_changed, work_key
 from council.stages.compose import COMPOSE, assignments, item_id
 from council.stages.judge import JUDGE
 from council.stages.pairing import judge_pairs
@@ -73,7 +73,8 @@ def planned_units(config: CouncilConfig, test_set: StageContext | None = None, s
     respond = [unit for unit in RESPOND.plan(ctx, RunState(items=items)) if to_do(unit)]
     answer = _stand_in(int(config.respond.word_limit * TOKENS_PER_WORD))
     respondents = [m.name for m in config.with_role("respondent")]
-    unchanged = {item for item, text in items if (item, text) in set(state.items)}
+    stored_items = set(state.items)
+    unchanged = {item for item, text in items if (item, text) in stored_items}
     answers = {item: {r: state.answers.get(item, {}).get(r, answer) if item in unchanged else answer
                       for r in respondents} for item, _ in items}
     for unit in respond:
@@ -93,10 +94,8 @@ def rerun_units(config: CouncilConfig, conn: sqlite3.Connection) -> tuple[dict[S
     changed: dict[tuple[str, str, str], int] = {}
 
     def still_to_do(unit: WorkUnit) -> bool:
-        now = fingerprint(unit, config.member(unit.member))
-        before = stored_fingerprints[unit.stage].get(unit.key)
-        if before is not None and before != now:
-            why = ", ".join(changed_parts(before, now))
+        _, why = what_changed(unit, config.member(unit.member), stored_fingerprints[unit.stage].get(unit.key))
+        if why is not None:
             changed[(unit.stage.value, unit.member, why)] = changed.get((unit.stage.value, unit.member, why), 0) + 1
             return True
         return unit.key not in done[unit.stage]
@@ -140,7 +139,7 @@ def current_keys(config: CouncilConfig, state: RunState, given_up: frozenset[str
     ctx = test_set or StageContext.open(config)
     respondents = [m.name for m in config.with_role("respondent")]
     if ctx.item_set is not None:
-        compose = [work_key(StageName.COMPOSE, i.author, i.seed_id, i.id) for i in ctx.item_set]
+        compose = [COMPOSE.frozen_key(item) for item in ctx.item_set]
         planned = [item.id for item in ctx.item_set]
     else:
         wanted = assignments(ctx, state.compose_keys)

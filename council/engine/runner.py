@@ -26,7 +26,7 @@ from council.errors import BadInput
 from council.providers.client import MemberClient
 from council.providers.local_server import serve_local_models
 from council.stages import STAGES
-from council.stages.base import Stage, StageContext, WorkUnit, changed_parts, fingerprint
+from council.stages.base import Stage, StageContext, WorkUnit, what_changed
 from council.stages.compose import COMPOSE
 from council.store import ledger
 from council.store.db import DB_NAME, connect
@@ -102,11 +102,9 @@ def _set_aside_changed(conn: sqlite3.Connection, config: CouncilConfig, stage: S
     reasons: dict[str, str] = {}
     said: dict[tuple[str, str], int] = {}
     for unit in units:
-        now = fingerprint(unit, config.member(unit.member))
+        now, why = what_changed(unit, config.member(unit.member), stored.get(unit.key))
         rows.append((unit.key, unit.stage, unit.member, unit.prompt_hash, now))
-        before = stored.get(unit.key)
-        if before is not None and before != now:
-            why = ", ".join(changed_parts(before, now))
+        if why is not None:
             reasons[unit.key] = f"{unit.member}: {why} changed"
             said[(unit.member, why)] = said.get((unit.member, why), 0) + 1
     if reasons:

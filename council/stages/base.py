@@ -22,8 +22,8 @@ if TYPE_CHECKING:
     from council.store.ledger import CallRecord
 
 __all__ = [
-    "RunState", "Stage", "StageContext", "WorkUnit", "changed_parts", "count_tokens", "fingerprint", "member_cap",
-    "with_persona",
+    "RunState", "Stage", "StageContext", "WorkUnit", "count_tokens", "fingerprint", "member_cap",
+    "what_changed", "with_persona",
     "work_key",
 ]
 
@@ -104,10 +104,15 @@ def fingerprint(unit: WorkUnit, member: MemberConfig) -> str:
     return f"{digest(settings)}.{unit.prompt_hash[:12]}.{digest(inputs)}"
 
 
-def changed_parts(old: str, new: str) -> list[str]:
-    """Which of a fingerprint's parts differ, in words."""
+def what_changed(unit: WorkUnit, member: MemberConfig, stored: str | None) -> tuple[str, str | None]:
+    """The unit's fingerprint now, and — when a stored result was shaped otherwise —
+    which of its parts changed, in words (None: nothing stored, or nothing changed)."""
+    now = fingerprint(unit, member)
+    if stored is None or stored == now:
+        return now, None
     names = ("the member's model or parameters", "the prompt templates", "the inputs (seed, item, answers or limits)")
-    return [name for name, a, b in zip(names, old.split("."), new.split(".")) if a != b] or ["its settings"]
+    parts = [name for name, a, b in zip(names, stored.split("."), now.split(".")) if a != b] or ["its settings"]
+    return now, ", ".join(parts)
 
 
 @dataclass(frozen=True)

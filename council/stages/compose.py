@@ -12,6 +12,7 @@ import random
 
 from council.config import CouncilConfig, MemberConfig
 from council.errors import BadInput
+from council.inputs.items import FrozenItem
 from council.prompts import prompt_hash, render
 from council.providers.client import MemberClient
 from council.stages.base import RunState, StageContext, WorkUnit, member_cap, with_persona, work_key
@@ -66,12 +67,16 @@ class ComposeStage:
     def output_tokens(self, config: CouncilConfig, member: MemberConfig) -> int:
         return member_cap(member, config.test_set.max_tokens)  # sent with every call: nothing longer is billed
 
+    def frozen_key(self, item: FrozenItem) -> str:
+        """The key under which a frozen set's item enters the ledger."""
+        return work_key(self.name, item.author, item.seed_id, item.id)
+
     def frozen_records(self, ctx: StageContext) -> list[tuple[str, str, str, str, CallRecord]]:
         """A frozen item set needs no calls: its items enter the ledger as done work."""
         digest = FROZEN_PREFIX + prompt_hash(*TEMPLATES)
         records = []
         for item in ctx.item_set or ():
-            key = work_key(self.name, item.author, item.seed_id, item.id)
+            key = self.frozen_key(item)
             product = {
                 "id": item.id, "call_key": key, "author": item.author, "seed_id": item.seed_id, "seed_text": "",
                 "replicate": 0, "text": item.text, "raw_output": item.text, "category": item.category,

@@ -48,7 +48,15 @@ from scoring.length import (
     rank_models_length_controlled,
     word_count,
 )
-from scoring.ranking import percentile_intervals, point_ranks, rank_intervals, separability, tiers
+from scoring.ranking import (
+    leader_groups,
+    percentile_intervals,
+    point_ranks,
+    rank_intervals,
+    rank_upper_bounds,
+    separability,
+    tiers,
+)
 from scoring.settings import ScoringSettings, scoring_settings
 from scoring.simulate import SimulatedCouncil, simulate_council
 from scoring.votes import LABELS, UNSCORED, Votes, label_of, make_votes, outcome_of
@@ -98,6 +106,7 @@ __all__ = [
     "length_summary",
     "make_votes",
     "outcome_of",
+    "leader_groups",
     "percentile_intervals",
     "point_ranks",
     "polarization",
@@ -106,6 +115,7 @@ __all__ = [
     "prepare_votes",
     "rank_intervals",
     "rank_models",
+    "rank_upper_bounds",
     "rank_models_length_controlled",
     "rank_stability",
     "resample_items",

@@ -42,7 +42,24 @@ def _units(votes: Votes, resample: Resample, strong_weight: float, tie_weight: f
     # One row per unit with its summed contribution to the n × n win matrix.
     contribution = csr_matrix((weights, (unit, cells)), shape=(n_units, n * n))
     present = np.flatnonzero(np.diff(contribution.indptr) > 0)
-    return contribution[present], len(present)
+    return contribution[present], len(present), _pseudo_items(votes, rows, unit)
+
+
+def _pseudo_items(votes: Votes, rows: np.ndarray, unit: np.ndarray) -> csr_matrix:
+    """Two prior pseudo-units per compared pair, one won by each side, each holding as
+    many votes (plain wins) as an average unit that compares the pair."""
+    n = len(votes.models)
+    # Each scored vote once: a tie spans two entries of one row.
+    _, once = np.unique(rows, return_index=True)
+    a, b = votes.model_a[rows[once]].astype(np.int64), votes.model_b[rows[once]].astype(np.int64)
+    pairs, pair_of = np.unique(np.minimum(a, b) * n + np.maximum(a, b), return_inverse=True)
+    votes_on_pair = np.bincount(pair_of, minlength=len(pairs))
+    units_on_pair = np.bincount(np.unique(unit[once] * len(pairs) + pair_of) % len(pairs), minlength=len(pairs))
+    volume = votes_on_pair / units_on_pair
+    i, j = pairs // n, pairs % n
+    cells = np.concatenate([i * n + j, j * n + i])
+    return csr_matrix((np.concatenate([volume, volume]), (np.arange(2 * len(pairs)), cells)),
+                      shape=(2 * len(pairs), n * n))
 
 
 def resampled_win_matrices(
@@ -53,6 +70,7 @@ def resampled_win_matrices(
     rng: np.random.Generator,
     strong_weight: float = 1.0,
     tie_weight: float = 0.5,
+    prior_items: float = 0.0,
 ):
     """Yield batches of win matrices, each from one bootstrap resample of the units.
 
@@ -64,13 +82,21 @@ def resampled_win_matrices(
     numpy.ndarray, shape (batch, n, n)
     """
     n = len(votes.models)
-    contribution, n_units = _units(votes, resample, strong_weight, tie_weight)
+    contribution, n_units, pseudo = _units(votes, resample, strong_weight, tie_weight)
     if n_units == 0:
         raise ValueError("no scored votes to resample")
     per_chunk = max(1, min(_CHUNK, _MAX_DRAWS // n_units))
     done = 0
     while done < rounds:
         size = min(per_chunk, rounds - done)
+        if prior_items > 0:
+            # Rubin's (1981) Bayesian bootstrap: Dirichlet weights on the units, here
+            # with the prior's pseudo-units among them (a Dirichlet process posterior).
+            wins = contribution.T @ rng.standard_exponential((n_units, size))
+            wins += pseudo.T @ rng.standard_gamma(prior_items, (pseudo.shape[0], size))
+            yield np.ascontiguousarray(wins.T).reshape(size, n, n)
+            done += size
+            continue
         # How often each unit is drawn in each round: multinomial counts, obtained by
         # counting uniform draws (several times faster than rng.multinomial).
         drawn = rng.integers(0, n_units, size=(size, n_units))
@@ -93,6 +119,7 @@ def bootstrap_ratings(
     strong_weight: float = 1.0,
     tie_weight: float = 0.5,
     alpha: float = DEFAULT_ALPHA,
+    prior_items: float = 0.0,
 ) -> np.ndarray:
     """Bootstrap draws of the Bradley–Terry log-strengths.
 
@@ -121,7 +148,8 @@ def bootstrap_ratings(
     draws = [
         fit_bradley_terry(wins, alpha=alpha)
         for wins in resampled_win_matrices(
-            votes, rounds=rounds, resample=resample, rng=rng, strong_weight=strong_weight, tie_weight=tie_weight
+            votes, rounds=rounds, resample=resample, rng=rng, strong_weight=strong_weight, tie_weight=tie_weight,
+            prior_items=prior_items,
         )
     ]
     return np.concatenate(draws, axis=0)

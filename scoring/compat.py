@@ -16,6 +16,8 @@ PAPER_CONVENTIONS = {
     "tie_weight": 0.5,
     "resample": "vote",
     "rounds": 100,
+    # Plain percentile intervals, as the paper's code computes them.
+    "prior_items": 0.0,
     "count_tie": "first_label",
     "include_self": True,
     # sklearn's logistic regression in the paper's code is practically unpenalised.

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["percentile_intervals", "point_ranks", "rank_intervals", "separability", "tiers"]
+__all__ = [
+    "leader_groups", "percentile_intervals", "point_ranks", "rank_intervals", "rank_upper_bounds", "separability",
+    "tiers",
+]
 
 
 def percentile_intervals(
@@ -95,4 +98,63 @@ def tiers(point: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray
     tier_in_order = 1 + np.concatenate([[0], np.cumsum(cut_after)])
     result = np.empty(len(point), dtype=int)
     result[order] = tier_in_order
+    return result
+
+
+def rank_upper_bounds(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """Chatbot Arena's rank upper bound (Chiang et al., 2024, §5): 1 + the number of
+    models whose interval lies entirely above this model's.
+
+    It is the best rank the data allow a model: no model above that count is shown
+    to be worse than it.
+    """
+    lower, upper = np.asarray(lower, float), np.asarray(upper, float)
+    return 1 + (lower[None, :] > upper[:, None]).sum(axis=1)
+
+
+def leader_groups(point: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """Groups of models, 1 for the best, as many as one guarantee allows: every
+    model's interval lies entirely below the interval of the leader (the best model
+    by point estimate) of every group above its own.
+
+    Groups are consecutive in point order. They refine `tiers` (every tier cut is a
+    group cut), whose stronger guarantee — every model of a tier apart from every
+    model of a lower tier — makes one tier of any run of overlapping intervals; within
+    each tier the groups are the most the guarantee allows.
+
+    Notes
+    -----
+    Call the leaders ``l_1 < l_2 < ...`` (positions in point order) and ``M(t)`` the
+    highest upper bound from position ``t`` down. The guarantee holds exactly when
+    ``M(l_{k+1}) < lower(l_k)`` for every k, since leaders and models further down
+    have lower bounds and upper bounds no higher. The most groups is then a longest
+    chain of positions under that relation, found by dynamic programming.
+    """
+    point, lower, upper = (np.asarray(x, dtype=np.float64) for x in (point, lower, upper))
+    order = np.argsort(-np.round(point, 9), kind="stable")
+    low, high = lower[order], upper[order]
+    below = np.maximum.accumulate(high[::-1])[::-1]  # M(t)
+    tier_of = tiers(point, lower, upper)[order]
+    group_in_order = np.zeros(len(order), dtype=int)
+    for tier in np.unique(tier_of):
+        positions = np.flatnonzero(tier_of == tier)
+        first, last = positions[0], positions[-1]
+        length = np.zeros(last + 1, dtype=int)
+        previous = np.full(last + 1, -1)
+        length[first] = 1
+        for t in range(first + 1, last + 1):
+            candidates = np.flatnonzero((length[first:t] > 0) & (below[t] < low[first:t])) + first
+            if candidates.size:
+                best = candidates[np.argmax(length[candidates])]
+                length[t], previous[t] = length[best] + 1, best
+        leader = int(np.argmax(length[first:] == length[first:].max())) + first
+        leaders = []
+        while leader >= 0:
+            leaders.append(leader)
+            leader = previous[leader]
+        starts = np.zeros(last + 1 - first, dtype=int)
+        starts[np.array(leaders) - first] = 1
+        group_in_order[first:last + 1] = group_in_order[:first].max(initial=0) + np.cumsum(starts)
+    result = np.empty(len(point), dtype=int)
+    result[order] = group_in_order
     return result

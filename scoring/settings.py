@@ -39,6 +39,11 @@ class ScoringSettings:
         Weight of a strong win, and win credited to each side of a tie.
     resample : {"item", "vote"}
         Bootstrap unit.
+    prior_items : float
+        Weight of the prior in the boundary-honest intervals: per compared pair, this
+        many pseudo-units won by each side (`scoring.bootstrap.resampled_win_matrices`).
+        0 gives plain percentile intervals, which collapse when a model wins, loses or
+        ties everything.
     rounds : int
     level : float
         Coverage of the intervals.
@@ -56,6 +61,7 @@ class ScoringSettings:
     strong_weight: float = 1.0
     tie_weight: float = 0.5
     resample: Resample = "item"
+    prior_items: float = 1.0
     rounds: int = 1000
     level: float = 0.95
     seed: int | None = 0
@@ -76,8 +82,8 @@ class ScoringSettings:
             raise ValueError(f"rounds must be at least 1, got {self.rounds}")
         if not 0.0 < self.level < 1.0:
             raise ValueError(f"level must be between 0 and 1, got {self.level}")
-        if self.strong_weight <= 0 or self.tie_weight < 0 or self.alpha < 0:
-            raise ValueError("strong_weight must be positive; tie_weight and alpha non-negative")
+        if self.strong_weight <= 0 or self.tie_weight < 0 or self.alpha < 0 or self.prior_items < 0:
+            raise ValueError("strong_weight must be positive; tie_weight, alpha and prior_items non-negative")
         if self.mode == "reference" and self.reference is None:
             raise ValueError("mode 'reference' scores against a reference model: give one")
 

@@ -19,6 +19,7 @@ strong when ``|d| > strong_margin``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -99,6 +100,7 @@ def simulate_council(
     reference: int | None = None,
     pairs_per_item: int | None = None,
     strength_sd: float = 0.5,
+    strengths: Sequence[float] | None = None,
     item_sd: float = 1.0,
     judge_sd: float = 0.3,
     taste_sd: float = 0.2,
@@ -122,6 +124,8 @@ def simulate_council(
         Judge this many ordered pairs of the design per item, drawn at random.
     strength_sd : float
         Spread of the true log-strengths (drawn, then centred).
+    strengths : sequence of float, optional
+        The true log-strengths themselves (centred), instead of drawing them.
     item_sd : float
         Answer quality noise per (item, model): the source of within-item correlation.
     judge_sd : float
@@ -143,8 +147,11 @@ def simulate_council(
     """
     rng = np.random.default_rng(seed)
     n_judges = n_models if n_judges is None else n_judges
-    strengths = rng.normal(0.0, strength_sd, n_models)
-    strengths -= strengths.mean()
+    drawn = rng.normal(0.0, strength_sd, n_models)
+    strengths = drawn if strengths is None else np.array(strengths, dtype=np.float64)
+    if strengths.shape != (n_models,):
+        raise ValueError(f"strengths must give one value per model ({n_models}), got {strengths.shape}")
+    strengths = strengths - strengths.mean()
     taste = rng.normal(0.0, taste_sd, (n_judges, n_models))
     quality = strengths[None, :] + rng.normal(0.0, item_sd, (n_items, n_models))
     pairs = _design(n_models, reference)

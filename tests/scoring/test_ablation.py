@@ -14,8 +14,9 @@ def council():
 def test_bigger_test_sets_separate_more_and_rank_more_stably(council):
     ablation = jury_ablation(council, ScoringSettings(), jury_sizes=(1, 5), test_sizes=(6, 30), trials=8, rounds=60)
     assert ablation.separability_mean[1, 1] > ablation.separability_mean[0, 0]
-    # The whole council on the whole test set is one and the same draw every trial.
-    assert ablation.rank_stability[1, 1] == 0.0 and ablation.separability_std[1, 1] == 0.0
+    # The whole council on the whole test set is one and the same draw every trial: only
+    # the bootstrap's Monte Carlo noise (60 rounds) can move a separation.
+    assert ablation.rank_stability[1, 1] == 0.0 and ablation.separability_std[1, 1] < 5.0
     assert ablation.rank_stability[0, 0] > 0.0
 
 

@@ -1,7 +1,20 @@
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from scoring import percentile_intervals, point_ranks, rank_intervals, separability, tiers
+from scoring import (
+    ScoringSettings,
+    leader_groups,
+    percentile_intervals,
+    point_ranks,
+    rank_intervals,
+    rank_models,
+    rank_upper_bounds,
+    separability,
+    simulate_council,
+    tiers,
+)
 
 
 def test_separability_counts_pairs_apart_strictly():
@@ -57,3 +70,77 @@ def test_one_item_cannot_give_intervals():
     with pytest.raises(ScoringError, match="one item"):
         rank_models(votes)
     assert len(rank_models(votes, ScoringSettings(resample="vote", rounds=20)).models) == 3
+
+
+def test_rank_upper_bound_counts_the_models_entirely_above():
+    lower = np.array([10.0, 8.0, 5.0, 1.0])
+    upper = np.array([12.0, 11.0, 9.0, 9.5])
+    # Model 2 (5..9) is below model 0 only; model 3 (1..9.5) is below model 0 only.
+    assert rank_upper_bounds(lower, upper).tolist() == [1, 1, 2, 2]
+
+
+@st.composite
+def intervals(draw):
+    n = draw(st.integers(1, 8))
+    point = np.array(draw(st.lists(st.floats(-5, 5), min_size=n, max_size=n)))
+    below = np.array(draw(st.lists(st.floats(0, 3), min_size=n, max_size=n)))
+    above = np.array(draw(st.lists(st.floats(0, 3), min_size=n, max_size=n)))
+    return point, point - below, point + above
+
+
+@settings(max_examples=300, deadline=None)
+@given(intervals())
+def test_leader_groups_keep_their_guarantee_and_refine_the_tiers(data):
+    point, lower, upper = data
+    group, tier = leader_groups(point, lower, upper), tiers(point, lower, upper)
+    order = np.argsort(-np.round(point, 9), kind="stable")
+    # Consecutive in point order, starting at 1, no gaps.
+    assert group[order][0] == 1 and set(np.diff(group[order])) <= {0, 1}
+    leaders = {g: order[np.flatnonzero(group[order] == g)[0]] for g in set(group.tolist())}
+    for model in range(len(point)):
+        for g in range(1, group[model]):
+            assert upper[model] < lower[leaders[g]], "a model overlaps the leader of a higher group"
+    # Every strict tier cut is a group cut: groups are at least as informative.
+    assert all(group[a] != group[b] for a in range(len(point)) for b in range(len(point)) if tier[a] != tier[b])
+    # As fine as the guarantee allows: no cut of the point order into consecutive groups
+    # that keeps it and the tier cuts has more groups.
+    tier_starts = {k for k in range(1, len(order)) if tier[order][k] != tier[order][k - 1]}
+    assert group.max() == _most_groups_possible(lower[order], upper[order], tier_starts)
+
+
+def _most_groups_possible(lower, upper, required) -> int:
+    n, best = len(lower), 1
+    for cuts in range(1 << (n - 1)):
+        starts = [0] + [k + 1 for k in range(n - 1) if cuts >> k & 1]
+        if not required <= set(starts):
+            continue
+        leader_of = np.repeat(starts, np.diff(starts + [n]))
+        if all(upper[m] < lower[s] for m in range(n) for s in starts if s < leader_of[m]):
+            best = max(best, len(starts))
+    return best
+
+
+def test_groups_say_more_than_tiers_on_a_simulated_twelve_member_council():
+    votes = simulate_council(n_models=12, n_items=20, strength_sd=1.2, seed=0).votes
+    board = rank_models(votes, ScoringSettings(rounds=300))
+    print(f"separability {board.separability:.0f}%, tiers {board.tier.max()}, groups {board.group.max()}")
+    assert board.separability > 50 and board.tier.max() == 1
+    assert board.group.max() >= 3
+    assert (board.rank_ub <= board.rank).all() and board.rank_ub.max() > 1
+
+
+def test_boundary_records_get_intervals_an_exact_test_would_accept():
+    from scipy.stats import binomtest
+
+    from scoring import make_votes
+
+    exact_lower = 100 * binomtest(10, 10).proportion_ci(0.95).low  # 69.2
+    verdicts = {"winner": "A>B", "loser": "B>A", "tier": "A=B"}
+    rows = [(f"q{i}", "judge", model, "ref", verdict) for i in range(10) for model, verdict in verdicts.items()]
+    board = rank_models(make_votes(*zip(*rows)), ScoringSettings(reference="ref"))
+    winner, loser, tied = (board.models.index(name) for name in ("winner", "loser", "tier"))
+    # The percentile bootstrap gave 99.3 [99.3, 99.4], 1.5 [0.8, 2.0] and 50 [49.99, 50.01].
+    assert exact_lower - 5 < board.score_lower[winner] < exact_lower + 5
+    assert 100 - exact_lower - 5 < board.score_upper[loser] < 100 - exact_lower + 5
+    assert board.score_lower[tied] < 42 and board.score_upper[tied] > 58
+    assert board.group[winner] < board.group[tied] < board.group[loser]

@@ -57,6 +57,45 @@ def test_paper_design_with_ties_and_strong_votes_is_covered_too():
     assert np.mean(covered) >= 0.90
 
 
+#: Small test sets whose best and worst models win and lose ~95% of their votes.
+BOUNDARY_COUNCILS = (
+    (6, (4.0, 1.0, 0.0, -1.0, -4.0)),
+    (8, (3.5, 1.0, 0.3, -0.3, -1.0, -3.5)),
+    (10, (4.0, 1.5, 0.5, -0.5, -1.5, -4.0)),
+)
+
+
+def _boundary_coverage(prior_items: float) -> tuple[float, float, float]:
+    """Coverage overall, coverage of the best and worst models, and their win share."""
+    covered, extreme_covered, shares = [], [], []
+    for n_items, strengths in BOUNDARY_COUNCILS:
+        for seed in range(N_COUNCILS):
+            council = simulate_council(n_models=len(strengths), n_items=n_items, strengths=strengths, seed=seed)
+            board = rank_models(council.votes, ScoringSettings(rounds=500, seed=seed, prior_items=prior_items))
+            index = [council.votes.models.index(m) for m in board.models]
+            target = council.population_strengths()[index]
+            hit = (board.strength_lower <= target) & (target <= board.strength_upper)
+            covered.extend(hit)
+            extreme_covered.extend(hit[[0, -1]])
+            votes = council.votes.select(~council.votes.is_self)
+            for model, wins_when in ((index[0], 1), (index[-1], -1)):
+                first, second = votes.model_a == model, votes.model_b == model
+                won = (first & (wins_when * votes.outcome > 0)) | (second & (wins_when * votes.outcome < 0))
+                shares.append(won.sum() / (first | second).sum())
+    return float(np.mean(covered)), float(np.mean(extreme_covered)), float(np.mean(shares))
+
+
+def test_small_test_sets_with_near_certain_winners_and_losers_are_covered():
+    overall, extremes, share = _boundary_coverage(prior_items=1.0)
+    plain_overall, plain_extremes, _ = _boundary_coverage(prior_items=0.0)
+    print(f"boundary regime (best/worst win/lose {100 * share:.0f}% of their votes): coverage {overall:.3f} overall, "
+          f"{extremes:.3f} best and worst; percentile bootstrap alone: {plain_overall:.3f}, {plain_extremes:.3f}")
+    assert share >= 0.93
+    assert overall >= 0.90 and extremes >= 0.90
+    # What the prior is for: the plain percentile intervals miss the extremes.
+    assert plain_extremes < 0.8
+
+
 def test_simulated_votes_have_the_asked_shape():
     council = simulate_council(n_models=6, n_items=7, n_judges=4, pairs_per_item=5, tie_margin=0.5, seed=2)
     votes = council.votes

@@ -282,14 +282,15 @@ def bootstrap_draws(fit_votes: Votes, settings: ScoringSettings) -> tuple[np.nda
     the Bayesian bootstrap with prior pseudo-units, both from one generator seeded
     with ``settings.seed`` (the first are what they were before the second existed)."""
     rng = np.random.default_rng(settings.seed)
-    options = {
-        "rounds": settings.rounds, "resample": settings.resample, "rng": rng, "alpha": settings.alpha,
-        "strong_weight": settings.strong_weight, "tie_weight": settings.tie_weight,
-    }
-    draws = bootstrap_ratings(fit_votes, **options)
-    if settings.prior_items == 0:
-        return draws, None
-    return draws, bootstrap_ratings(fit_votes, prior_items=settings.prior_items, **options)
+
+    def draw(prior_items: float) -> np.ndarray:
+        return bootstrap_ratings(
+            fit_votes, rounds=settings.rounds, resample=settings.resample, rng=rng, alpha=settings.alpha,
+            strong_weight=settings.strong_weight, tie_weight=settings.tie_weight, prior_items=prior_items,
+        )
+
+    draws = draw(0.0)
+    return draws, (draw(settings.prior_items) if settings.prior_items > 0 else None)
 
 
 def _widest(draws: np.ndarray, prior_draws: np.ndarray | None, bounds) -> tuple[np.ndarray, np.ndarray]:

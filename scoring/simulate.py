@@ -148,12 +148,12 @@ def simulate_council(
     rng = np.random.default_rng(seed)
     n_judges = n_models if n_judges is None else n_judges
     drawn = rng.normal(0.0, strength_sd, n_models)
-    strengths = drawn if strengths is None else np.array(strengths, dtype=np.float64)
-    if strengths.shape != (n_models,):
-        raise ValueError(f"strengths must give one value per model ({n_models}), got {strengths.shape}")
-    strengths = strengths - strengths.mean()
+    true_strengths = drawn if strengths is None else np.array(strengths, dtype=np.float64)
+    if true_strengths.shape != (n_models,):
+        raise ValueError(f"strengths must give one value per model ({n_models}), got {true_strengths.shape}")
+    true_strengths -= true_strengths.mean()
     taste = rng.normal(0.0, taste_sd, (n_judges, n_models))
-    quality = strengths[None, :] + rng.normal(0.0, item_sd, (n_items, n_models))
+    quality = true_strengths[None, :] + rng.normal(0.0, item_sd, (n_items, n_models))
     pairs = _design(n_models, reference)
     if pairs_per_item is None:
         chosen = np.broadcast_to(np.arange(len(pairs)), (n_items, len(pairs)))
@@ -186,7 +186,7 @@ def simulate_council(
         models=names,
     )
     return SimulatedCouncil(
-        votes=votes, strengths=strengths, taste=taste, pairs=pairs, item_sd=item_sd, judge_sd=judge_sd,
+        votes=votes, strengths=true_strengths, taste=taste, pairs=pairs, item_sd=item_sd, judge_sd=judge_sd,
         self_preference=self_preference, position_bias=position_bias,
         tie_margin=tie_margin, strong_margin=strong_margin,
     )

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from council.inputs.votes import UnknownVerdicts, read_votes
+from council.inputs.votes import ReadOptions, read_votes
 from scoring import Votes
 
 if TYPE_CHECKING:
@@ -33,6 +33,8 @@ class VoteSource:
     lengths: np.ndarray | None
     facts: dict = field(default_factory=dict)
     unknown_verdicts: tuple[tuple[int, str], ...] = ()
+    n_duplicates: int = 0
+    n_self_pairs_dropped: int = 0
 
 
 def _aligned_lengths(votes: Votes, words: dict[tuple[str, str], int]) -> np.ndarray | None:
@@ -68,12 +70,14 @@ def run_facts(store: RunStore) -> dict:
     }
 
 
-def open_source(path: str | Path, unknown_verdicts: UnknownVerdicts = "error", *, facts: bool = True) -> VoteSource:
+def open_source(path: str | Path, read: ReadOptions | None = None, *, facts: bool = True, **options) -> VoteSource:
     """Read a run directory (votes, answer lengths, run facts) or a votes file.
 
-    ``facts=False`` skips the run's facts (its status, config and counts), which only
-    a report needs.
+    ``read`` (or its fields as keywords: ``unknown_verdicts``, ``duplicates``,
+    ``self_pairs``) says what a votes file's unclean rows do. ``facts=False`` skips
+    the run's facts (its status, config and counts), which only a report needs.
     """
+    read = read or ReadOptions(**options)
     path = Path(path)
     if path.is_dir():
         from council.store.frames import open_run  # runs only: reading a votes file needs no store
@@ -82,15 +86,19 @@ def open_source(path: str | Path, unknown_verdicts: UnknownVerdicts = "error", *
             votes = store.scoring_votes()
             lengths = _aligned_lengths(votes, store.word_counts())
             return VoteSource(str(path), "run", votes, lengths, run_facts(store) if facts else {})
-    read = read_votes(path, unknown_verdicts=unknown_verdicts)
-    votes = read.votes
+    found = read_votes(path, unknown_verdicts=read.unknown_verdicts, duplicates=read.duplicates,
+                       self_pairs=read.self_pairs)
+    votes = found.votes
     summary = {
         "votes_file": str(path),
         "judgments": len(votes),
         "unscored": votes.n_unscored,
-        "unknown_verdicts": len(read.unknown_verdicts),
+        "unknown_verdicts": len(found.unknown_verdicts),
+        "duplicates": found.n_duplicates,
+        "self_pairs_dropped": found.n_self_pairs_dropped,
         "items": len(votes.items),
         "judges": len(votes.judges),
         "models": len(votes.models),
     }
-    return VoteSource(str(path), "votes file", votes, None, summary if facts else {}, read.unknown_verdicts)
+    return VoteSource(str(path), "votes file", votes, None, summary if facts else {}, found.unknown_verdicts,
+                      found.n_duplicates, found.n_self_pairs_dropped)

@@ -10,6 +10,7 @@ import click
 from council.cli.options import (
     human_agreement_of,
     judge_metric_options,
+    read_options_of,
     scoring_options,
     settings_of,
     source_of,
@@ -29,10 +30,12 @@ def score(path, as_json, **options) -> None:
     from scoring import rank_models
 
     settings = settings_of(options)
-    source = source_of(path, options["unknown_verdicts"])
+    source = source_of(path, read_options_of(options))
     board = rank_models(source.votes, settings)
     if as_json:
-        click.echo(json.dumps(board.to_dict(), indent=2))
+        data = board.to_dict()
+        data["n_duplicates"], data["n_self_pairs_dropped"] = source.n_duplicates, source.n_self_pairs_dropped
+        click.echo(json.dumps(data, indent=2))
     else:
         click.echo(leaderboard_table(board))
 
@@ -51,11 +54,11 @@ def judges(path, judge_rounds, separability_draws, human_path, as_json, **option
     from scoring import judge_metrics
 
     settings = settings_of(options)
-    source = source_of(path, options["unknown_verdicts"])
+    source = source_of(path, read_options_of(options))
     metrics = judge_metrics(source.votes, settings, lengths=source.lengths, rounds=judge_rounds,
                             separability_draws=separability_draws, seed=settings.seed)
     data = metrics.to_dict()
-    human = human_agreement_of(human_path, source, settings, options["unknown_verdicts"], judge_rounds)
+    human = human_agreement_of(human_path, source, settings, read_options_of(options), judge_rounds)
     if human is not None:
         data["human"] = human.to_dict()
     if as_json:
@@ -93,7 +96,7 @@ def ablate(path, jury_sizes, test_sizes, trials, adversarial, as_json, **options
     from scoring import jury_ablation
 
     settings = settings_of(options)
-    source = source_of(path, options["unknown_verdicts"])
+    source = source_of(path, read_options_of(options))
     ablation = jury_ablation(
         source.votes, settings, jury_sizes=_sizes(jury_sizes), test_sizes=_sizes(test_sizes), trials=trials,
         adversarial=adversarial, rounds=options["rounds"] or 100, seed=settings.seed,
@@ -122,8 +125,8 @@ def report(path, out, human_path, judge_rounds, separability_draws, trials, **op
     if not Path(out).resolve().parent.is_dir():
         raise BadInput(f"the folder of --out does not exist: {Path(out).parent}")
     settings = settings_of(options)
-    source = source_of(path, options["unknown_verdicts"], facts=True)
-    human = human_agreement_of(human_path, source, settings, options["unknown_verdicts"], judge_rounds)
+    source = source_of(path, read_options_of(options), facts=True)
+    human = human_agreement_of(human_path, source, settings, read_options_of(options), judge_rounds)
     html = build_report(source, settings, human=human, judge_rounds=judge_rounds, trials=trials,
                         separability_draws=separability_draws)
     write_atomically(out, html)

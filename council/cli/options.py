@@ -8,10 +8,12 @@ import click
 
 from council.cli.exits import blame
 from council.errors import BadInput
-from council.inputs.votes import UnknownVerdicts
+from council.inputs.votes import Duplicates, ReadOptions, SelfPairs, UnknownVerdicts, canonical_name
 from scoring.settings import Aggregation, Consistency, Mode, Resample
 
-__all__ = ["human_agreement_of", "judge_metric_options", "scoring_options", "settings_of", "source_of"]
+__all__ = [
+    "human_agreement_of", "judge_metric_options", "read_options_of", "scoring_options", "settings_of", "source_of",
+]
 
 _SCORING_OPTIONS = [
     click.option("--reference", metavar="MODEL", help="Anchor model: scores become win % against it."),
@@ -31,6 +33,10 @@ _SCORING_OPTIONS = [
                  help="Keep only position-consistent couplets."),
     click.option("--unknown-verdicts", type=click.Choice(get_args(UnknownVerdicts)), default="error",
                  show_default=True, help="A verdict that is not a label: stop, or count the vote as unscored."),
+    click.option("--duplicates", type=click.Choice(get_args(Duplicates)), default="keep", show_default=True,
+                 help="Votes repeating an item, judge, model_a and model_b: count all, keep the first, or stop."),
+    click.option("--self-pairs", type=click.Choice(get_args(SelfPairs)), default="drop", show_default=True,
+                 help="Rows comparing a model with itself: leave out (counted), or stop."),
 ]
 _SETTING_NAMES = ("reference", "aggregation", "resample", "rounds", "level", "seed", "strong_weight",
                   "include_self", "consistency")
@@ -57,20 +63,28 @@ def settings_of(options: dict):
     """`scoring.ScoringSettings` from the scoring options a command was given."""
     from scoring import scoring_settings
 
+    given = {name: options[name] for name in _SETTING_NAMES}
+    if given["reference"] is not None:
+        given["reference"] = canonical_name(given["reference"])  # as the votes' names are
     try:
-        return scoring_settings(options["mode"], **{name: options[name] for name in _SETTING_NAMES})
+        return scoring_settings(options["mode"], **given)
     except ValueError as error:
         raise BadInput(str(error)) from None
 
 
-def source_of(path: str, unknown_verdicts: UnknownVerdicts, *, facts: bool = False):
-    """Votes of a run directory or a votes file, warning about verdicts counted unscored.
+def read_options_of(options: dict) -> ReadOptions:
+    """What a votes file's unclean rows do, from a command's options."""
+    return ReadOptions(options["unknown_verdicts"], options["duplicates"], options["self_pairs"])
+
+
+def source_of(path: str, read: ReadOptions, *, facts: bool = False):
+    """Votes of a run directory or a votes file, warning about what reading set aside.
 
     Scoring errors from here on name ``path``.
     """
     from council.analysis.source import open_source
 
-    source = open_source(path, unknown_verdicts=unknown_verdicts, facts=facts)
+    source = open_source(path, read, facts=facts)
     blame(path)
     if source.unknown_verdicts:
         shown = ", ".join(f"line {line}: {value!r}" for line, value in source.unknown_verdicts[:5])
@@ -80,17 +94,24 @@ def source_of(path: str, unknown_verdicts: UnknownVerdicts, *, facts: bool = Fal
             f"({shown}{f', and {more} more' if more > 0 else ''})",
             err=True,
         )
+    if source.n_duplicates:
+        done = "only the first of each kept" if read.duplicates == "first" else "all counted"
+        click.echo(f"warning: {path}: {source.n_duplicates} votes repeat an earlier vote's item, judge, model_a and "
+                   f"model_b ({done}; --duplicates keep|first|error)", err=True)
+    if source.n_self_pairs_dropped:
+        click.echo(f"warning: {path}: {source.n_self_pairs_dropped} rows compare a model with itself and are left "
+                   "out (--self-pairs error refuses them)", err=True)
     return source
 
 
-def human_agreement_of(human_path: str | None, source, settings, unknown_verdicts: UnknownVerdicts, rounds: int):
+def human_agreement_of(human_path: str | None, source, settings, read: ReadOptions, rounds: int):
     """Agreement with the human labels of ``human_path`` (None without one); its
     scoring errors name the labels file."""
     if not human_path:
         return None
     from scoring import human_agreement
 
-    human_votes = source_of(human_path, unknown_verdicts).votes
+    human_votes = source_of(human_path, read).votes
     agreement = human_agreement(source.votes, human_votes, settings, rounds=rounds, seed=settings.seed)
     blame(source.path)
     return agreement

@@ -13,7 +13,7 @@ __all__ = ["read_objects"]
 def read_objects(path: str) -> Iterator[tuple[int, dict]]:
     """Yield (line number, object) for every non-blank line of ``path``."""
     try:
-        handle = open(path, encoding="utf-8")  # noqa: SIM115 -- opened apart to name an unreadable file
+        handle = open(path, encoding="utf-8-sig")  # noqa: SIM115 -- opened apart to name an unreadable file
     except OSError as error:
         raise BadInput(f"cannot read file ({error.strerror})", path=path) from None
     with handle:

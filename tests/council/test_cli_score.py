@@ -128,9 +128,44 @@ def test_one_model_only(council_cli, write_votes):
     assert "no scored votes" in message or "only one model" in message
 
 
-def test_same_model_in_both_positions(council_cli, write_votes):
-    message = _bad(council_cli, write_votes(_rows([("x", "x", "A>B")])))
-    assert "votes.jsonl:1:" in message and "same model" in message
+def test_same_model_in_both_positions_can_be_refused(council_cli, write_votes):
+    path = write_votes(_rows([("x", "y", "A>B"), ("x", "x", "A>B")]))
+    message = _bad(council_cli, path, "--self-pairs", "error")
+    assert "votes.jsonl:2:" in message and "same model" in message
+
+
+def test_self_pairs_are_dropped_and_counted_by_default(council_cli, write_votes):
+    # Arena-Hard's battle files hold the baseline against itself.
+    path = write_votes(BASIC + _rows([("x", "x", "A=B"), ("y", "y", "A=B")]))
+    result = council_cli("score", path, "--json", "--rounds", "20")
+    assert result.returncode == 0, result.stderr
+    board = json.loads(result.stdout)
+    assert board["n_self_pairs_dropped"] == 2 and board["n_duplicates"] == 0
+    assert board["n_votes"] == len(BASIC)
+    assert "2 rows compare a model with itself" in result.stderr
+
+
+def test_duplicates_are_counted_and_can_be_refused(council_cli, write_votes):
+    path = write_votes(BASIC + BASIC[:2])
+    kept = council_cli("score", path, "--json", "--rounds", "20")
+    assert kept.returncode == 0, kept.stderr
+    board = json.loads(kept.stdout)
+    assert board["n_duplicates"] == 2 and board["n_votes"] == len(BASIC) + 2
+    assert "2 votes repeat an earlier vote" in kept.stderr
+    first = json.loads(council_cli("score", path, "--json", "--rounds", "20", "--duplicates", "first").stdout)
+    assert first["n_duplicates"] == 2 and first["n_votes"] == len(BASIC)
+    message = _bad(council_cli, path, "--duplicates", "error")
+    assert f"votes.jsonl:{len(BASIC) + 1}:" in message and "as line 1" in message
+
+
+def test_reference_is_read_like_the_names(council_cli, write_votes):
+    rows = [dict(row, model_a="caf\u00e9" if row["model_a"] == "x" else row["model_a"]) for row in BASIC]
+    rows = [dict(row, model_b="cafe\u0301" if row["model_b"] == "x" else row["model_b"]) for row in rows]
+    result = council_cli("score", write_votes(rows), "--reference", " cafe\u0301 ", "--json", "--rounds", "20")
+    assert result.returncode == 0, result.stderr
+    board = json.loads(result.stdout)
+    assert sorted(row["model"] for row in board["models"]) == ["caf\u00e9", "y", "z"]
+    assert board["settings"]["reference"] == "caf\u00e9"
 
 
 def test_disconnected_comparisons(council_cli, write_votes):

@@ -9,7 +9,8 @@ import numpy as np
 from scoring.votes import UNSCORED, Votes
 
 __all__ = [
-    "JudgeAffinity", "JudgeProfiles", "PositionPreference", "judge_affinity", "judge_profiles", "polarization",
+    "JudgeAffinity", "JudgeProfiles", "PositionPreference", "judge_affinities", "judge_affinity", "judge_profiles",
+    "polarization",
     "position_preference",
 ]
 
@@ -147,29 +148,42 @@ def judge_affinity(votes: Votes, settings=None) -> JudgeAffinity:
 
     Self-judgments must be included in ``settings`` for self-enhancement to be seen;
     a judge whose own votes cannot be ranked (one model, disconnected) gets NaN.
+
+    Raises
+    ------
+    ScoringError
+        When the council's votes themselves make no leaderboard.
     """
-    from scoring.errors import ScoringError
     from scoring.leaderboard import point_scores
     from scoring.settings import ScoringSettings
 
     settings = settings or ScoringSettings(include_self=True)
-    council = point_scores(votes, settings)
-    models = tuple(sorted(council))
-    scores = np.full((len(votes.judges), len(models)), np.nan)
-    for j in range(len(votes.judges)):
-        own = votes.select(votes.judge == j)
-        try:
-            fitted = point_scores(own, settings)
-        except ScoringError:
-            continue
-        for m, model in enumerate(models):
-            scores[j, m] = fitted.get(model, np.nan)
-    council_row = np.array([council[m] for m in models])
-    own_index = [models.index(judge) if judge in models else -1 for judge in votes.judges]
-    self_enhancement = np.array(
-        [scores[j, i] - council_row[i] if i >= 0 else np.nan for j, i in enumerate(own_index)]
-    )
-    return JudgeAffinity(votes.judges, models, scores, council_row, self_enhancement)
+    point_scores(votes, settings)  # the council's own checks, with their messages
+    return judge_affinities([votes], settings)[0]
+
+
+def judge_affinities(vote_sets: list[Votes], settings) -> list[JudgeAffinity]:
+    """`judge_affinity` of each set of votes (sharing one model and judge table), every
+    judge's and the council's fit of every set in one batch. A set whose council
+    makes no leaderboard gets NaN throughout."""
+    from scoring.leaderboard import elo_scale, win_rate_percent
+    from scoring.sole_judge import council_strengths, sole_judge_strengths
+
+    to_score = win_rate_percent if settings.reference is not None else elo_scale
+    sole = to_score(sole_judge_strengths(vote_sets, settings))
+    council = to_score(council_strengths(vote_sets, settings))
+    affinities = []
+    for k, votes in enumerate(vote_sets):
+        fitted = np.flatnonzero(np.isfinite(council[k]))
+        order = fitted[np.argsort([votes.models[m] for m in fitted], kind="stable")]
+        models = tuple(votes.models[m] for m in order)
+        scores, council_row = sole[k][:, order], council[k][order]
+        own_index = [models.index(judge) if judge in models else -1 for judge in votes.judges]
+        self_enhancement = np.array(
+            [scores[j, i] - council_row[i] if i >= 0 else np.nan for j, i in enumerate(own_index)]
+        )
+        affinities.append(JudgeAffinity(votes.judges, models, scores, council_row, self_enhancement))
+    return affinities
 
 
 def polarization(scores: np.ndarray) -> np.ndarray:

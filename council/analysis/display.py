@@ -9,8 +9,9 @@ import numpy as np
 from scoring import Leaderboard
 
 __all__ = [
-    "JUDGE_COLUMNS", "ablation_table", "estimate_text", "human_summary", "judge_column_groups", "judge_metrics_table",
-    "judge_rows", "judge_table", "leaderboard_rows", "leaderboard_table",
+    "GROUPS_NOTE", "JUDGE_COLUMNS", "ablation_table", "estimate_text", "human_summary", "judge_column_groups",
+    "judge_metrics_table", "judge_rows", "judge_table", "leaderboard_header", "leaderboard_rows", "leaderboard_table",
+    "separability_source",
 ]
 
 
@@ -18,9 +19,28 @@ def _interval(low: float, high: float, digits: int) -> str:
     return f"[{low:.{digits}f}, {high:.{digits}f}]"
 
 
+#: What the leaderboard's groups and bounds mean, under every table of it.
+GROUPS_NOTE = (
+    "rank ub: 1 + the models whose interval lies entirely above. Group: the model's interval lies below the\n"
+    "leader (first model) of every higher group. Tier (stricter): below every model of every higher tier."
+)
+
+
+def leaderboard_header(board: Leaderboard) -> list[str]:
+    """Column names of `leaderboard_rows` (what the scores are is said above the table)."""
+    score_name = "win %" if board.settings.reference is not None else "Elo"
+    return ["rank", "ranks", "rank ub", "group", "tier", "model", score_name, "interval", "votes"]
+
+
+def score_meaning(board: Leaderboard) -> str:
+    reference = board.settings.reference
+    return f"win % against {reference}" if reference is not None else "Elo scale (1000 = the average model)"
+
+
 def leaderboard_rows(board: Leaderboard) -> list[list[str]]:
-    """One row per model, best first: rank, rank interval, tier, model, score, score
-    interval, votes (2 decimals for win rates, none on the Elo scale)."""
+    """One row per model, best first: rank, rank interval, rank upper bound, group,
+    tier, model, score, score interval, votes (2 decimals for win rates, none on the
+    Elo scale)."""
     digits = 2 if board.settings.reference is not None else 0
     rows = []
     for i, model in enumerate(board.models):
@@ -28,6 +48,8 @@ def leaderboard_rows(board: Leaderboard) -> list[list[str]]:
         rows.append([
             str(int(board.rank[i])),
             f"{low}-{high}" if low != high else str(low),
+            str(int(board.rank_ub[i])),
+            str(int(board.group[i])),
             str(int(board.tier[i])),
             model,
             f"{board.score[i]:.{digits}f}",
@@ -51,11 +73,10 @@ def human_summary(human) -> str:
     )
 
 
-def leaderboard_table(board: Leaderboard) -> str:
-    """The leaderboard as an aligned table with a header that says how it was made."""
+def leaderboard_table(board: Leaderboard, width: int | None = None) -> str:
+    """The leaderboard as an aligned table with a header that says how it was made
+    (fitted to ``width`` terminal cells if given; see `_aligned`)."""
     settings = board.settings
-    reference = settings.reference
-    score_name = f"win % vs {reference}" if reference is not None else "score (Elo scale)"
     level = f"{100 * settings.level:g}%"
     unit = "items" if settings.resample == "item" else "single votes"
     left_out = [f"{board.n_unscored} unscored"]
@@ -68,29 +89,50 @@ def leaderboard_table(board: Leaderboard) -> str:
         f"({', '.join(left_out)} left out; aggregation: {settings.aggregation}; mode: {settings.mode})",
         f"{level} intervals from {settings.rounds} bootstrap resamples of {unit} (seed {settings.seed}); "
         f"separability {board.separability:.1f}% of model pairs",
+        f"scores: {score_meaning(board)}; ranks: {level} interval of the rank",
         "",
     ]
-    rows = [["rank", f"{level} ranks", "tier", "model", score_name, f"{level} interval", "votes"]]
-    rows += leaderboard_rows(board)
-    lines += _aligned(rows, right={0, 4, 6})
+    rows = [leaderboard_header(board), *leaderboard_rows(board)]
+    lines += _aligned(rows, right={0, 2, 3, 4, 6, 8}, fold=5, width=width)
     if board.unrated:
         lines.append("")
         lines.append(f"not ranked (no votes left to fit): {', '.join(board.unrated)}")
     lines.append("")
-    lines.append(
-        "Tiers: a model sits in a lower tier only when its interval is apart from every model above it."
-    )
+    lines.append(GROUPS_NOTE)
     return "\n".join(lines)
 
 
-def _aligned(rows: Sequence[Sequence[str]], right: set[int]) -> list[str]:
-    """Rows as text columns, the ``right`` ones right-aligned."""
-    widths = [max(len(row[col]) for row in rows) for col in range(len(rows[0]))]
-    def line(row):
-        cells = (cell.rjust(w) if col in right else cell.ljust(w) for col, (cell, w) in enumerate(zip(row, widths)))
-        return "  ".join(cells).rstrip()
+def _aligned(rows: Sequence[Sequence[str]], right: set[int], fold: int | None = None,
+             width: int | None = None) -> list[str]:
+    """Rows (the first is the header) as text columns, the ``right`` ones right-aligned.
 
-    return [line(row) for row in rows]
+    Widths are terminal cells, so wide (CJK) and combining characters line up. On a
+    terminal the table fits its width: column ``fold`` (the names) folds first;
+    piped output is never wrapped, so scripts see one line per row. ``width`` fits
+    the table to that many cells instead.
+    """
+    import io
+    import shutil
+    import sys
+
+    from rich.cells import cell_len
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="")
+    for col, header in enumerate(rows[0]):
+        # Values never break; headers and the names column may, onto more lines.
+        longest = max((cell_len(row[col]) for row in rows[1:]), default=0)
+        table.add_column(Text(header), justify="right" if col in right else "left", overflow="fold",
+                         min_width=min(longest, 12) if col == fold else longest)
+    for row in rows[1:]:
+        table.add_row(*(Text(cell) for cell in row))  # Text: brackets in "[1, 2]" are not markup
+    if width is None:
+        width = shutil.get_terminal_size().columns if sys.stdout.isatty() else 1_000_000
+    out = io.StringIO()
+    Console(file=out, width=width, color_system=None, highlight=False, emoji=False, markup=False).print(table)
+    return [line.rstrip() for line in out.getvalue().splitlines()]
 
 
 #: Judge-metric columns of the terminal and HTML tables: metric, header, scale, digits.
@@ -132,18 +174,25 @@ def judge_rows(metrics, columns) -> list[list[str]]:
     ]
 
 
+def separability_source(metrics) -> str:
+    """How the judges' separability interval was made, for the notes under the tables."""
+    if metrics.separability_draws:
+        return f"separability: {metrics.separability_draws} rounds of a nested bootstrap"
+    return "separability without an interval: --separability-draws N adds one, by a nested bootstrap"
+
+
 def judge_metrics_table(metrics, *, has_lengths: bool = True) -> str:
     """Judge diagnostics (a `scoring.JudgeMetrics`): estimate and interval per cell."""
     settings = metrics.settings
     unit = f"win % vs {settings.reference}" if settings.reference else "Elo points"
     lines = [
         f"{len(metrics.judges)} judges; {100 * settings.level:g}% intervals from {metrics.rounds} item-bootstrap "
-        f"rounds (separability: {metrics.separability_draws} rounds of a nested bootstrap); scores in {unit}",
+        f"rounds ({separability_source(metrics)}); scores in {unit}",
     ]
     for columns in judge_column_groups(has_lengths):
         rows = [tuple(["judge", "votes"] + [header for _, header, _, _ in columns])]
         rows += [tuple(row) for row in judge_rows(metrics, columns)]
-        lines += [""] + _aligned(rows, right=set(range(1, len(rows[0]))))
+        lines += [""] + _aligned(rows, right=set(range(1, len(rows[0]))), fold=0)
     lines += [
         "",
         "consistent: both orders agree on the winner; bias 1st/2nd: votes in inconsistent couplets that chose that "
@@ -179,13 +228,13 @@ def ablation_table(ablation) -> str:
 
 def judge_table(bias) -> str:
     """Per-judge position preference (a `scoring.PositionPreference`)."""
-    lines = ["judge        decided  unscored  favours first position (95% interval)"]
+    rows = [("judge", "decided", "unscored", "favours first position (95% interval)")]
     for i, judge in enumerate(bias.judges):
-        share = bias.first_share[i]
         shown = (
             "—" if bias.n_decided[i] == 0
-            else f"{100 * share:.0f}% [{100 * bias.lower[i]:.0f}, {100 * bias.upper[i]:.0f}]"
+            else f"{100 * bias.first_share[i]:.0f}% [{100 * bias.lower[i]:.0f}, {100 * bias.upper[i]:.0f}]"
         )
-        lines.append(f"{judge:<12} {bias.n_decided[i]:>7}  {bias.n_unscored[i]:>8}  {shown}")
+        rows.append((judge, str(bias.n_decided[i]), str(bias.n_unscored[i]), shown))
+    lines = _aligned(rows, right={1, 2}, fold=0)
     lines.append("An unbiased judge favours the first position about half the time: both orders are judged.")
     return "\n".join(lines)

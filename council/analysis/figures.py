@@ -66,15 +66,15 @@ def _square(n: int) -> tuple[float, float]:
 
 @_styled
 def forest_figure(board):
-    """Scores with their intervals, best first, coloured by tier."""
+    """Scores with their intervals, best first, coloured by group (`scoring.leader_groups`)."""
     n = len(board.models)
     figure, axes = _new_figure((7, _height(n)))
     y = np.arange(n)[::-1]
     for i in range(n):
-        colour = _TIER_COLOURS[(int(board.tier[i]) - 1) % len(_TIER_COLOURS)]
+        colour = _TIER_COLOURS[(int(board.group[i]) - 1) % len(_TIER_COLOURS)]
         axes.plot([board.score_lower[i], board.score_upper[i]], [y[i], y[i]], color=colour, linewidth=2)
         axes.plot(board.score[i], y[i], "o", color=colour, markersize=5)
-    axes.set_yticks(y, [f"{m}  (tier {int(t)})" for m, t in zip(board.models, board.tier)])
+    axes.set_yticks(y, [f"{m}  (group {int(g)})" for m, g in zip(board.models, board.group)])
     reference = board.settings.reference
     axes.set_xlabel(f"win % against {reference}" if reference else "score (Elo scale)")
     if reference:

@@ -12,7 +12,16 @@ from datetime import datetime, timezone
 import numpy as np
 
 from council.analysis import figures
-from council.analysis.display import estimate_text, human_summary, judge_column_groups, judge_rows, leaderboard_rows
+from council.analysis.display import (
+    GROUPS_NOTE,
+    estimate_text,
+    human_summary,
+    judge_column_groups,
+    judge_rows,
+    leaderboard_header,
+    leaderboard_rows,
+    separability_source,
+)
 from council.analysis.source import VoteSource
 
 __all__ = ["build_report"]
@@ -66,13 +75,13 @@ def _leaderboard_section(board) -> str:
     note = (
         f"{board.n_votes} votes fitted ({board.n_unscored} unscored, {board.n_self_excluded} self-judgments, "
         f"{board.n_inconsistent_excluded} position-inconsistent left out). {level} intervals from "
-        f"{board.settings.rounds} bootstrap resamples of {unit}. A model sits in a lower tier only when its interval "
-        "is apart from every model above it."
+        f"{board.settings.rounds} bootstrap resamples of {unit}, widened where a model wins, loses or ties (nearly) "
+        f"everything. {GROUPS_NOTE}"
     )
     return (
         "<h2 id='leaderboard'>Leaderboard</h2>"
-        + _figure(figures.forest_figure(board), "Point scores and percentile intervals, coloured by tier.")
-        + _table(["rank", f"{level} ranks", "tier", "model", "score", f"{level} interval", "votes"], rows)
+        + _figure(figures.forest_figure(board), "Point scores and intervals, coloured by group.")
+        + _table(leaderboard_header(board), rows)
         + f"<p class='note'>{_e(note)}</p>"
         + "<h2 id='win-probabilities'>Win probabilities</h2>"
         + _figure(figures.win_probability_figure(board), "Bradley–Terry probability that the row model's answer "
@@ -92,7 +101,7 @@ def _judges_section(metrics, has_lengths: bool) -> str:
     legend = "".join(f"<li><b>{_e(header)}</b>: {_e(JUDGE_METRICS[name])}</li>" for name, header, _, _ in columns)
     note = (
         f"Estimates with {100 * metrics.settings.level:g}% percentile intervals from {metrics.rounds} item-bootstrap "
-        f"rounds (separability: {metrics.separability_draws} rounds of a nested bootstrap). Spreads such as "
+        f"rounds ({separability_source(metrics)}). Spreads such as "
         "polarization and separability grow under resampling, so their intervals can sit above the estimate; read "
         "them as the spread over test sets like this one. — where a metric is undefined."
     )
@@ -166,7 +175,7 @@ def _human_section(human) -> str:
 
 
 def build_report(source: VoteSource, settings, *, human=None, judge_rounds: int = 200, trials: int = 10,
-                 separability_draws: int = 50) -> str:
+                 separability_draws: int = 0) -> str:
     """The whole report as one HTML string.
 
     ``human`` is a `scoring.HumanAgreement` (from `scoring.human_agreement`) to add the

@@ -295,7 +295,7 @@ def _distinct(series) -> tuple[list, np.ndarray]:
     values = series.unique().drop_nulls()
     order = lookup[values.to_physical().to_numpy()]
     distinct: list = [None] * len(present)
-    for position, value in zip(order, values.cast(str).to_list()):  # type: ignore[arg-type]
+    for position, value in zip(order, values.cast(str).to_list()):
         distinct[position] = value
     return distinct, lookup[codes.fill_null(0).to_numpy()]
 

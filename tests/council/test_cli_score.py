@@ -203,3 +203,31 @@ def test_score_does_not_import_litellm():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_wide_and_combining_characters_line_up(council_cli, write_votes):
+    from rich.cells import cell_len
+
+    names = {"x": "通义千问-72B", "y": "cafe\u0301-7b", "z": "z"}
+    rows = [dict(row, model_a=names[row["model_a"]], model_b=names[row["model_b"]]) for row in BASIC]
+    result = council_cli("score", write_votes(rows), "--rounds", "20")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    table = lines[lines.index("") + 1:][:4]  # header and three models
+    assert any("通义千问-72B" in line for line in table)
+    # "votes" is right-aligned last: every row ends in the same terminal cell.
+    assert len({cell_len(line) for line in table}) == 1, table
+
+
+def test_the_table_fits_a_narrow_terminal(lmc_votes):
+    from rich.cells import cell_len
+
+    from council.analysis.display import leaderboard_table
+    from scoring import ScoringSettings, rank_models
+
+    board = rank_models(lmc_votes, ScoringSettings(rounds=50, reference="qwen1.5-32B-Chat"))
+    table = leaderboard_table(board, width=80).splitlines()[4:-3]
+    assert max(cell_len(line) for line in table) <= 80
+    header = ["rank", "ranks", "rank", "ub", "group", "tier", "model", "win", "%", "interval", "votes"]
+    assert table[0].split() == header
+    assert "qwen1.5-110B-" in "".join(table)  # the names fold onto a second line

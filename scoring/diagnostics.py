@@ -199,7 +199,7 @@ def judge_metrics(
     separability_draws : int
         Outer rounds that also recompute separability, for its interval (a nested
         bootstrap: ``separability_draws × judges × separability_rounds`` fits, twice
-        over with ``prior_items``; about 0.35 s a draw on the paper's 1,000-vote
+        over with ``prior_items``; about 0.15 s a draw on the paper's 1,000-vote
         sample). 0 (the default) gives separability without an interval.
     seed : int or None
 

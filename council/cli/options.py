@@ -54,7 +54,7 @@ def judge_metric_options(command):
     command = click.option(
         "--separability-draws", type=click.IntRange(min=0), default=0, show_default=True,
         help="Outer rounds that recompute each judge's separability for its interval (a nested bootstrap, "
-             "~0.35 s a round on the paper's sample; 0: separability without an interval).",
+             "~0.15 s a round on the paper's sample; 0: separability without an interval).",
     )(command)
     return click.option("--judge-rounds", type=click.IntRange(min=1), default=200, show_default=True,
                         help="Item-bootstrap rounds of the judge metrics' intervals.")(command)

@@ -126,7 +126,7 @@ def jury_ablation(
     -------
     JuryAblation
     """
-    from scoring.leaderboard import rank_models
+    from scoring.sole_judge import rank_many
 
     settings = (settings or ScoringSettings()).replace(rounds=rounds)
     n_judges, n_items = len(votes.judges), len(votes.items)
@@ -141,26 +141,32 @@ def jury_ablation(
     shape = (len(jury_sizes), len(test_sizes))
     separability_mean, separability_std, stability = (np.full(shape, np.nan) for _ in range(3))
     failed = np.zeros(shape, dtype=int)
+    # Every trial's sub-council is drawn first, in the order the draws always came, and
+    # all their leaderboards are fitted in shared batches.
+    cells, subs = [], []
     for c, jury in enumerate(jury_sizes):
         for t, test in enumerate(test_sizes):
-            values, ranks = [], np.full((trials, len(votes.models)), np.nan)
-            for trial in range(trials):
+            for _ in range(trials):
                 judges = rng.choice(n_judges, size=jury, replace=False)
                 items = rng.choice(n_items, size=test, replace=False)
                 sub = votes.select(np.isin(votes.judge, judges) & np.isin(votes.item, items))
                 if adversarial:
                     sub = _random_voters(sub, adversarial, rng)
-                try:
-                    board = rank_models(sub, settings.replace(seed=int(rng.integers(2**31))))
-                except ScoringError:
-                    failed[c, t] += 1
-                    continue
-                values.append(board.separability)
-                index = [votes.models.index(model) for model in board.models]
-                ranks[trial, index] = board.rank
-            if values:
+                cells.append((c, t))
+                subs.append(sub)
+    boards = rank_many(subs, settings, rng)  # sub-councils keep the votes' model table
+    for c in range(len(jury_sizes)):
+        for t in range(len(test_sizes)):
+            mine = [k for k, cell in enumerate(cells) if cell == (c, t)]
+            ranked = [k for k in mine if boards.ranked[k]]
+            failed[c, t] = len(mine) - len(ranked)
+            if ranked:
+                values = boards.separability[ranked]
                 separability_mean[c, t] = np.mean(values)
                 separability_std[c, t] = np.std(values)
+                ranks = np.full((trials, len(votes.models)), np.nan)
+                for row, k in enumerate(ranked):
+                    ranks[row] = boards.rank[k]
                 stability[c, t] = rank_stability(ranks)
     return JuryAblation(jury_sizes, test_sizes, separability_mean, separability_std, stability, failed, trials,
                         adversarial, settings)

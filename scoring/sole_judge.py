@@ -15,6 +15,8 @@ gives, centred alike.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from scoring.aggregation import aggregate_votes, consistent_votes, drop_self_judgments, scored_votes
@@ -24,7 +26,10 @@ from scoring.ranking import percentile_intervals, separability
 from scoring.settings import ScoringSettings
 from scoring.votes import Votes
 
-__all__ = ["council_strengths", "sole_judge_separability", "sole_judge_strengths", "sole_judge_votes"]
+__all__ = [
+    "ManyLeaderboards", "council_strengths", "rank_many", "sole_judge_separability", "sole_judge_strengths",
+    "sole_judge_votes",
+]
 
 #: Fits per `fit_bradley_terry` call: bounds memory (~13 MB for 20 models).
 _BATCH = 4000
@@ -159,55 +164,112 @@ def _strengths(wins: np.ndarray, reference: int | None, settings: ScoringSetting
     return strengths
 
 
+@dataclass(frozen=True, eq=False)
+class ManyLeaderboards:
+    """The parts of `scoring.rank_models`'s leaderboard that summaries of many need,
+    for each of many sets of votes over one model table.
+
+    Attributes
+    ----------
+    ranked : numpy.ndarray of bool, shape (sets,)
+        Whether the set makes a leaderboard (`rank_models` would not raise).
+    strength : numpy.ndarray, shape (sets, models)
+        Point strengths; NaN for a model the set does not rank.
+    rank : numpy.ndarray, shape (sets, models)
+        Point ranks among the set's ranked models (NaN elsewhere).
+    separability : numpy.ndarray, shape (sets,)
+        Percentage of the set's model pairs whose score intervals are apart.
+    """
+
+    ranked: np.ndarray
+    strength: np.ndarray
+    rank: np.ndarray
+    separability: np.ndarray
+
+
+def rank_many(vote_sets: list[Votes], settings: ScoringSettings, rng: np.random.Generator) -> ManyLeaderboards:
+    """`scoring.rank_models` on each set of votes, the bootstrap fits of all of them
+    in shared batches, each resample starting from its set's point fit.
+
+    The intervals are `rank_models`'s: ``settings.rounds`` resamples, the wider of the
+    percentile bootstrap's and (if ``prior_items`` > 0) the prior's, drawn from ``rng``
+    set after set. A set that `rank_models` would refuse (no votes, one model, no
+    reference, disconnected, one item for the item bootstrap) is not ranked.
+    """
+    from scoring.leaderboard import elo_scale, prepare_votes, win_rate_percent
+    from scoring.ranking import point_ranks
+
+    sets = len(vote_sets)
+    models = vote_sets[0].models if sets else ()
+    n = len(models)
+    strength = council_strengths(vote_sets, settings)
+    ranked = np.isfinite(strength).any(axis=1)
+    rank = np.full((sets, n), np.nan)
+    result = np.full(sets, np.nan)
+    reference = models.index(settings.reference) if settings.reference in models else None
+    to_score = win_rate_percent if settings.reference is not None else elo_scale
+    kinds = [0.0] + ([settings.prior_items] if settings.prior_items > 0 else [])
+    pending: list[tuple[int, np.ndarray, list[np.ndarray]]] = []
+
+    def settle() -> None:
+        if not pending:
+            return
+        wins = np.concatenate([w for _, _, parts in pending for w in parts])
+        start = np.concatenate([np.repeat(np.nan_to_num(strength[k])[None], len(w), axis=0)
+                                for k, _, parts in pending for w in parts])
+        draws = _fit(wins, settings.alpha, start)
+        offset = 0
+        for k, fitted, parts in pending:
+            bounds = []
+            for part in parts:
+                own = draws[offset:offset + len(part)][:, fitted]
+                offset += len(part)
+                if reference is not None:
+                    anchor = int(np.count_nonzero(fitted[:reference]))  # the reference's column in own
+                    own = own - own[:, anchor:anchor + 1]
+                bounds.append(percentile_intervals(to_score(own), settings.level))
+            result[k] = separability(np.min([b[0] for b in bounds], axis=0), np.max([b[1] for b in bounds], axis=0))
+        pending.clear()
+
+    for k, votes in enumerate(vote_sets):
+        if not ranked[k]:
+            continue
+        fitted = np.isfinite(strength[k])
+        rank[k, fitted] = point_ranks(strength[k, fitted])
+        fit_votes = prepare_votes(votes, settings).votes
+        if settings.resample == "item" and len(np.unique(fit_votes.item)) < 2:
+            ranked[k] = False
+            rank[k] = np.nan
+            continue
+        to_table = np.array([models.index(name) for name in fit_votes.models])
+        parts = []
+        for prior_items in kinds:
+            compact = np.concatenate(list(resampled_win_matrices(
+                fit_votes, rounds=settings.rounds, resample=settings.resample, rng=rng,
+                strong_weight=settings.strong_weight, tie_weight=settings.tie_weight, prior_items=prior_items,
+            )))
+            wins = np.zeros((len(compact), n, n))
+            wins[:, to_table[:, None], to_table[None, :]] = compact
+            parts.append(wins)
+        pending.append((k, fitted, parts))
+        if sum(len(w) for _, _, p in pending for w in p) >= _BATCH:
+            settle()
+    settle()
+    strength[~ranked] = np.nan
+    return ManyLeaderboards(ranked=ranked, strength=strength, rank=rank, separability=result)
+
+
 def sole_judge_separability(vote_sets: list[Votes], settings: ScoringSettings, rounds: int,
                             rng: np.random.Generator) -> np.ndarray:
-    """The separability of each judge's own leaderboard on each set of votes.
-
-    Each judge's leaderboard is `scoring.rank_models`'s: ``rounds`` resamples of its
-    items, intervals the wider of the percentile bootstrap's and the prior's (when
-    ``prior_items`` > 0), separability the share of its models' pairs whose score
-    intervals are apart. The resamples start from the judge's own fit on the set.
+    """The separability of each judge's own leaderboard (`rank_models` on its votes
+    alone, ``rounds`` resamples) on each set of votes.
 
     Returns
     -------
     numpy.ndarray, shape (sets, judges)
         NaN for a judge whose votes make no leaderboard or come from one item.
     """
-    from scoring.leaderboard import elo_scale, win_rate_percent
-
-    strengths = sole_judge_strengths(vote_sets, settings)
-    result = np.full(strengths.shape[:2], np.nan)
-    to_score = win_rate_percent if settings.reference is not None else elo_scale
-    kinds = [0.0] + ([settings.prior_items] if settings.prior_items > 0 else [])
-    for k, votes in enumerate(vote_sets):
-        prepared = sole_judge_votes(votes, settings)
-        reference = votes.models.index(settings.reference) if settings.reference is not None else None
-        batches, starts, owners = [], [], []
-        for j in np.flatnonzero(np.isfinite(strengths[k]).any(axis=1)):
-            own = prepared.select(prepared.judge == j)
-            if settings.resample == "item" and len(np.unique(own.item)) < 2:
-                continue
-            for prior_items in kinds:
-                batches.append(np.concatenate(list(resampled_win_matrices(
-                    own, rounds=rounds, resample=settings.resample, rng=rng, strong_weight=settings.strong_weight,
-                    tie_weight=settings.tie_weight, prior_items=prior_items,
-                ))))
-                starts.append(np.nan_to_num(strengths[k, j]))
-                owners.append(j)
-        if not batches:
-            continue
-        wins = np.concatenate(batches)
-        start = np.repeat(np.array(starts), rounds, axis=0)
-        draws = _fit(wins, settings.alpha, start).reshape(len(batches), rounds, -1)
-        for j in set(owners):
-            mine = [draws[b] for b, owner in enumerate(owners) if owner == j]
-            compared = np.isfinite(strengths[k, j])
-            bounds = []
-            for own_draws in mine:
-                if reference is not None:
-                    own_draws = own_draws - own_draws[:, [reference]]
-                bounds.append(percentile_intervals(to_score(own_draws[:, compared]), settings.level))
-            lower = np.min([low for low, _ in bounds], axis=0)
-            upper = np.max([high for _, high in bounds], axis=0)
-            result[k, j] = separability(lower, upper)
-    return result
+    judges = len(vote_sets[0].judges) if vote_sets else 0
+    own = [votes.select(votes.judge == j) for votes in vote_sets for j in range(judges)]
+    boards = rank_many(own, settings.replace(rounds=rounds), rng)
+    return boards.separability.reshape(len(vote_sets), judges)

@@ -80,3 +80,19 @@ def test_star_fits_with_models_left_out_of_a_draw():
     single = np.array([fit_bradley_terry(w) for w in star])
     np.testing.assert_allclose(batched, single, atol=1e-9)
     assert np.allclose(batched[:10, 2], 0.0, atol=1e-6)
+
+
+def test_rank_many_ranks_each_set_as_rank_models_does():
+    from scoring.sole_judge import rank_many
+
+    votes = simulate_council(n_models=6, n_items=40, n_judges=3, reference=0, strength_sd=1.0, seed=6).votes
+    sets = [votes.select(votes.item < k) for k in (1, 10, 40)]  # one item: not rankable by the item bootstrap
+    settings = ScoringSettings(reference="model-0", rounds=400)
+    many = rank_many(sets, settings, np.random.default_rng(0))
+    assert many.ranked.tolist() == [False, True, True]
+    for k in (1, 2):
+        board = rank_models(sets[k], settings)
+        for i, model in enumerate(board.models):
+            assert many.rank[k, votes.models.index(model)] == board.rank[i]
+            assert many.strength[k, votes.models.index(model)] == pytest.approx(board.strength[i], abs=1e-6)
+        assert many.separability[k] == pytest.approx(board.separability, abs=15.0)

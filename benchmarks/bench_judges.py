@@ -38,7 +38,13 @@ def _timed_command(*args: str) -> float:
 def previous_judge_metrics(votes, settings, rounds=200, separability_rounds=100, separability_draws=50, seed=0):
     """The metrics `judge_metrics` computes, by the previous per-judge loops."""
     from scoring import (
-        ScoringError, contrarianism, judge_agreement, judge_profiles, point_scores, rank_models, resample_items,
+        ScoringError,
+        contrarianism,
+        judge_agreement,
+        judge_profiles,
+        point_scores,
+        rank_models,
+        resample_items,
     )
 
     rng = np.random.default_rng(seed)

@@ -87,8 +87,10 @@ def leaderboard_table(board: Leaderboard, width: int | None = None) -> str:
     lines = [
         f"{len(board.models)} models ranked from {board.n_votes} votes "
         f"({', '.join(left_out)} left out; aggregation: {settings.aggregation}; mode: {settings.mode})",
-        f"{level} intervals from {settings.rounds} bootstrap resamples of {unit} (seed {settings.seed}); "
-        f"separability {board.separability:.1f}% of model pairs",
+        f"{level} intervals from {settings.rounds} bootstrap resamples of {unit} (seed {settings.seed})"
+        + (f", widened at the boundary (prior: {settings.prior_items:g} item per pair and side)"
+           if settings.prior_items else "")
+        + f"; separability {board.separability:.1f}% of model pairs",
         f"scores: {score_meaning(board)}; ranks: {level} interval of the rank",
         "",
     ]

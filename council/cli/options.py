@@ -22,6 +22,9 @@ _SCORING_OPTIONS = [
     click.option("--rounds", type=click.IntRange(min=1), help="Bootstrap resamples [1000; reference mode 100]."),
     click.option("--level", type=click.FloatRange(0, 1, min_open=True, max_open=True),
                  help="Interval coverage [0.95]."),
+    click.option("--prior-items", type=click.FloatRange(min=0),
+                 help="Pseudo-items per compared pair, won by each side, that keep intervals honest when a model "
+                      "wins, loses or ties everything [1; reference mode 0: plain percentile intervals]."),
     click.option("--seed", type=int, help="Random seed of the bootstrap [0]."),
     click.option("--mode", type=click.Choice(get_args(Mode)), default="recommended",
                  show_default=True, help="'reference' reproduces the paper's code (needs --reference)."),
@@ -39,7 +42,7 @@ _SCORING_OPTIONS = [
                  help="Rows comparing a model with itself: leave out (counted), or stop."),
 ]
 _SETTING_NAMES = ("reference", "aggregation", "resample", "rounds", "level", "seed", "strong_weight",
-                  "include_self", "consistency")
+                  "include_self", "consistency", "prior_items")
 
 
 def scoring_options(command):

@@ -231,3 +231,18 @@ def test_the_table_fits_a_narrow_terminal(lmc_votes):
     header = ["rank", "ranks", "rank", "ub", "group", "tier", "model", "win", "%", "interval", "votes"]
     assert table[0].split() == header
     assert "qwen1.5-110B-" in "".join(table)  # the names fold onto a second line
+
+
+def test_a_ten_out_of_ten_winner_gets_an_honest_lower_bound(council_cli, write_votes):
+    rows = [{"item": f"q{k}", "judge": "judge", "model_a": model, "model_b": "baseline", "verdict": verdict}
+            for k in range(10) for model, verdict in (("winner", "A>B"), ("other", "A=B"))]
+    path = write_votes(rows)
+
+    def winner(*extra):
+        result = council_cli("score", path, "--reference", "baseline", "--json", *extra)
+        assert result.returncode == 0, result.stderr
+        return next(row for row in json.loads(result.stdout)["models"] if row["model"] == "winner")
+
+    # The exact binomial 95% interval for 10 of 10 is [69.2, 100].
+    assert 65 < winner()["score_lower"] < 75
+    assert winner("--prior-items", "0")["score_lower"] > 99  # what the percentile bootstrap alone says

@@ -169,6 +169,16 @@ class LengthControlled(HasEstimates):
     n_left_out: int
 
 
+def _pseudo_comparisons(a: np.ndarray, b: np.ndarray, unit: np.ndarray, n: int):
+    """Each compared pair once (low, high) and the comparisons an average unit holding
+    it holds."""
+    pair = np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b)
+    pairs, pair_of = np.unique(pair, return_inverse=True)
+    comparisons = np.bincount(pair_of, minlength=len(pairs))
+    units = np.bincount(np.unique(unit.astype(np.int64) * len(pairs) + pair_of) % len(pairs), minlength=len(pairs))
+    return pairs // n, pairs % n, comparisons / units
+
+
 def rank_models_length_controlled(votes: Votes, lengths: np.ndarray, settings=None) -> LengthControlled:
     """Bradley–Terry with a length covariate, as Arena-Hard's style control (Li et al.,
     2024) and AlpacaEval's length-controlled win rates (Dubois et al., 2024) do.
@@ -229,10 +239,28 @@ def rank_models_length_controlled(votes: Votes, lengths: np.ndarray, settings=No
         else:
             weight = np.bincount(rng.integers(0, len(a), len(a)), minlength=len(a)).astype(float)
         draws[r], gammas[r] = _logistic_fit(a, b, won * weight, lost * weight, z, n, settings.alpha, start=start)
+    prior_draws = None
+    if settings.prior_items > 0:
+        # The boundary-honest draws of rank_models: a Bayesian bootstrap whose units
+        # include, per compared pair, pseudo-items won by each side (answers of equal
+        # length, so they speak of strength only).
+        unit = item if settings.resample == "item" else np.arange(len(a))
+        pair_a, pair_b, volume = _pseudo_comparisons(a, b, unit, n)
+        pseudo_a, pseudo_b = np.concatenate([pair_a, pair_b]), np.concatenate([pair_b, pair_a])
+        all_a, all_b = np.concatenate([a, pseudo_a]), np.concatenate([b, pseudo_b])
+        all_z = np.concatenate([z, np.zeros(len(pseudo_a))])
+        all_won = np.concatenate([won, np.tile(volume, 2)])
+        all_lost = np.concatenate([lost, np.zeros(len(pseudo_a))])
+        prior_draws = np.empty((settings.rounds, n))
+        for r in range(settings.rounds):
+            weight = np.concatenate([rng.standard_exponential(int(unit.max()) + 1)[unit],
+                                     rng.standard_gamma(settings.prior_items, len(pseudo_a))])
+            prior_draws[r], _ = _logistic_fit(all_a, all_b, all_won * weight, all_lost * weight, all_z, n,
+                                              settings.alpha, start=start)
     if settings.reference is not None:
         strength = strength - strength[fit_votes.models.index(settings.reference)]
     if not np.all(np.isfinite(draws)):
         raise ScoringError("the length-controlled fit did not converge on some bootstrap resample")
-    board = assemble_leaderboard(strength, draws, prepared, settings)
+    board = assemble_leaderboard(strength, draws, prepared, settings, prior_draws=prior_draws)
     low, high = percentile_intervals(gammas[:, None], settings.level)
     return LengthControlled(board, gamma, float(low[0]), float(high[0]), n_left_out)

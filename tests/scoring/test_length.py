@@ -101,3 +101,18 @@ def test_no_length_effect_is_found_where_there_is_none():
     votes, lengths, _ = _verbose_council(seed=2, gamma=0.0)
     controlled = rank_models_length_controlled(votes, lengths, ScoringSettings(rounds=100))
     assert controlled.length_effect_lower < 0.0 < controlled.length_effect_upper
+
+
+def test_length_controlled_intervals_are_honest_at_the_boundary_too():
+    from scoring import ScoringSettings, make_votes, rank_models_length_controlled
+
+    rows = [(f"q{i}", "judge", model, "ref", verdict) for i in range(10)
+            for model, verdict in (("winner", "A>B"), ("other", "A=B"))]
+    votes = make_votes(*zip(*rows))
+    lengths = np.full((len(votes.items), len(votes.models)), 100.0)
+    lengths[:, votes.models.index("winner")] = 120.0
+    controlled = rank_models_length_controlled(votes, lengths, ScoringSettings(reference="ref", rounds=300)).leaderboard
+    winner = controlled.models.index("winner")
+    assert controlled.score_lower[winner] < 85  # the percentile bootstrap alone: no width at all
+    plain = rank_models_length_controlled(votes, lengths, ScoringSettings(reference="ref", rounds=300, prior_items=0))
+    assert plain.leaderboard.score_upper[winner] - plain.leaderboard.score_lower[winner] < 1

@@ -28,7 +28,7 @@ _CHUNK = 250
 _MAX_DRAWS = 20_000_000
 
 
-def _units(votes: Votes, resample: Resample, strong_weight: float, tie_weight: float):
+def _units(votes: Votes, resample: Resample, strong_weight: float, tie_weight: float, with_prior: bool):
     n = len(votes.models)
     rows, cells, weights = vote_cells(votes, strong_weight=strong_weight, tie_weight=tie_weight)
     if resample == "item":
@@ -42,7 +42,7 @@ def _units(votes: Votes, resample: Resample, strong_weight: float, tie_weight: f
     # One row per unit with its summed contribution to the n × n win matrix.
     contribution = csr_matrix((weights, (unit, cells)), shape=(n_units, n * n))
     present = np.flatnonzero(np.diff(contribution.indptr) > 0)
-    return contribution[present], len(present), _pseudo_items(votes, rows, unit)
+    return contribution[present], len(present), _pseudo_items(votes, rows, unit) if with_prior else None
 
 
 def _pseudo_items(votes: Votes, rows: np.ndarray, unit: np.ndarray) -> csr_matrix:
@@ -82,7 +82,7 @@ def resampled_win_matrices(
     numpy.ndarray, shape (batch, n, n)
     """
     n = len(votes.models)
-    contribution, n_units, pseudo = _units(votes, resample, strong_weight, tie_weight)
+    contribution, n_units, pseudo = _units(votes, resample, strong_weight, tie_weight, prior_items > 0)
     if n_units == 0:
         raise ValueError("no scored votes to resample")
     per_chunk = max(1, min(_CHUNK, _MAX_DRAWS // n_units))

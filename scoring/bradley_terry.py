@@ -117,13 +117,11 @@ class _PairwiseData:
 
     def __init__(self, wins: np.ndarray) -> None:
         n = wins.shape[-1]
-        first, second = np.triu_indices(n, k=1)
-        totals = wins[:, first, second] + wins[:, second, first]
-        compared = totals.any(axis=0)
-        self.first, self.second = first[compared], second[compared]
+        anywhere = wins.any(axis=0)
+        self.first, self.second = np.nonzero(np.triu(anywhere | anywhere.T, k=1))
         self.won = wins[:, self.first, self.second]  # the first of the pair over the second
-        self.totals = totals[:, compared]
-        self.lost = self.totals - self.won
+        self.lost = wins[:, self.second, self.first]
+        self.totals = self.won + self.lost
         # A star (every compared pair holds one model, the hub: a reference design)
         # has an arrow-shaped Hessian, solved in O(n) instead of O(n³).
         counts = np.bincount(np.concatenate([self.first, self.second]), minlength=n)

@@ -1,15 +1,19 @@
-"""Each judge's leaderboard on its votes alone, fitted in batches.
+"""Many small leaderboards at once: each judge's on its votes alone, and sub-councils'.
 
 The judge diagnostics of the Language Model Council (Zhao et al., 2024, arXiv
 2406.08598, §5) fit a leaderboard per judge — for affinity and self-enhancement, and
 for each judge's separability — and the item bootstrap refits them on every resample
-(for separability, with a bootstrap inside each resample). One leaderboard at a time,
-that is thousands of small fits each paying Python's overhead. Here every judge's
-votes become a win matrix over the council's whole model table, and all of them —
-judges, resamples and inner rounds — go through `fit_bradley_terry` as one batch.
+(for separability, with a bootstrap inside each resample); the jury ablation (§6) ranks
+hundreds of sub-councils. Here every such leaderboard becomes win matrices over the
+council's whole model table, and all of them — judges, resamples, inner rounds,
+sub-councils — go through `fit_bradley_terry` in shared batches, each resample starting
+from its set's point fit. (Batching is not what made this fast: the old code already
+batched each bootstrap's rounds. The fits are the cost — a sole judge's resamples of
+~50 votes sit at the boundary — so what counts is `fit_bradley_terry`'s pairwise steps
+and its arrow solve for reference designs.)
 
 Padding is exact: with a ridge (``alpha > 0``) a model without comparisons has
-strength 0 at the optimum and the others are what a fit on the judge's own models
+strength 0 at the optimum and the others are what a fit on the set's own models
 gives, centred alike.
 """
 

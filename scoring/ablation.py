@@ -140,34 +140,30 @@ def jury_ablation(
     rng = np.random.default_rng(seed)
     shape = (len(jury_sizes), len(test_sizes))
     separability_mean, separability_std, stability = (np.full(shape, np.nan) for _ in range(3))
-    failed = np.zeros(shape, dtype=int)
-    # Every trial's sub-council is drawn first, in the order the draws always came, and
-    # all their leaderboards are fitted in shared batches.
-    cells, subs = [], []
-    for c, jury in enumerate(jury_sizes):
-        for t, test in enumerate(test_sizes):
+    # Every trial's sub-council is drawn first, in the order the draws always came
+    # (cell by cell, trial by trial), and all their leaderboards are fitted in shared batches.
+    subs = []
+    for jury in jury_sizes:
+        for test in test_sizes:
             for _ in range(trials):
                 judges = rng.choice(n_judges, size=jury, replace=False)
                 items = rng.choice(n_items, size=test, replace=False)
                 sub = votes.select(np.isin(votes.judge, judges) & np.isin(votes.item, items))
                 if adversarial:
                     sub = _random_voters(sub, adversarial, rng)
-                cells.append((c, t))
                 subs.append(sub)
     boards = rank_many(subs, settings, rng)  # sub-councils keep the votes' model table
+    ranked = boards.ranked.reshape(shape + (trials,))
+    separations = boards.separability.reshape(shape + (trials,))
+    ranks = boards.rank.reshape(shape + (trials, len(votes.models)))
+    failed = trials - ranked.sum(axis=-1)
     for c in range(len(jury_sizes)):
         for t in range(len(test_sizes)):
-            mine = [k for k, cell in enumerate(cells) if cell == (c, t)]
-            ranked = [k for k in mine if boards.ranked[k]]
-            failed[c, t] = len(mine) - len(ranked)
-            if ranked:
-                values = boards.separability[ranked]
+            if ranked[c, t].any():
+                values = separations[c, t][ranked[c, t]]
                 separability_mean[c, t] = np.mean(values)
                 separability_std[c, t] = np.std(values)
-                ranks = np.full((trials, len(votes.models)), np.nan)
-                for row, k in enumerate(ranked):
-                    ranks[row] = boards.rank[k]
-                stability[c, t] = rank_stability(ranks)
+                stability[c, t] = rank_stability(ranks[c, t][ranked[c, t]])
     return JuryAblation(jury_sizes, test_sizes, separability_mean, separability_std, stability, failed, trials,
                         adversarial, settings)
 

@@ -18,7 +18,7 @@ from scipy.sparse import csr_matrix
 from scoring.bradley_terry import DEFAULT_ALPHA, fit_bradley_terry, vote_cells
 from scoring.votes import Votes
 
-__all__ = ["bootstrap_ratings", "resample_items", "resampled_win_matrices", "take_items"]
+__all__ = ["bootstrap_ratings", "pair_volumes", "resample_items", "resampled_win_matrices", "take_items"]
 
 Resample = Literal["item", "vote"]
 
@@ -51,15 +51,21 @@ def _pseudo_items(votes: Votes, rows: np.ndarray, unit: np.ndarray) -> csr_matri
     n = len(votes.models)
     # Each scored vote once: a tie spans two entries of one row.
     _, once = np.unique(rows, return_index=True)
-    a, b = votes.model_a[rows[once]].astype(np.int64), votes.model_b[rows[once]].astype(np.int64)
-    pairs, pair_of = np.unique(np.minimum(a, b) * n + np.maximum(a, b), return_inverse=True)
-    votes_on_pair = np.bincount(pair_of, minlength=len(pairs))
-    units_on_pair = np.bincount(np.unique(unit[once] * len(pairs) + pair_of) % len(pairs), minlength=len(pairs))
-    volume = votes_on_pair / units_on_pair
-    i, j = pairs // n, pairs % n
+    i, j, volume = pair_volumes(votes.model_a[rows[once]], votes.model_b[rows[once]], unit[once], n)
     cells = np.concatenate([i * n + j, j * n + i])
-    return csr_matrix((np.concatenate([volume, volume]), (np.arange(2 * len(pairs)), cells)),
-                      shape=(2 * len(pairs), n * n))
+    return csr_matrix((np.concatenate([volume, volume]), (np.arange(2 * len(i)), cells)),
+                      shape=(2 * len(i), n * n))
+
+
+def pair_volumes(a: np.ndarray, b: np.ndarray, unit: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each pair compared in ``(a[k], b[k])`` once (lower index first), and how many
+    comparisons an average resampling unit that compares it holds: the size of the
+    prior's pseudo-units."""
+    a, b = a.astype(np.int64), b.astype(np.int64)
+    pairs, pair_of = np.unique(np.minimum(a, b) * n + np.maximum(a, b), return_inverse=True)
+    comparisons = np.bincount(pair_of, minlength=len(pairs))
+    units = np.bincount(np.unique(unit.astype(np.int64) * len(pairs) + pair_of) % len(pairs), minlength=len(pairs))
+    return pairs // n, pairs % n, comparisons / units
 
 
 def resampled_win_matrices(

@@ -181,9 +181,9 @@ def _compact_models(votes: Votes) -> tuple[Votes, tuple[str, ...]]:
     return compact, unrated
 
 
-def prepare_votes(votes: Votes, settings: ScoringSettings) -> PreparedVotes:
-    """Apply the settings' selection and pooling: scored → self → consistency → pool."""
-    n_unscored = votes.n_unscored
+def select_votes(votes: Votes, settings: ScoringSettings) -> tuple[Votes, int, int]:
+    """The settings' selection before pooling: scored → self → consistency. Returns the
+    votes kept and how many self-judgments and inconsistent votes were left out."""
     selected = scored_votes(votes)
     n_self = 0
     if not settings.include_self:
@@ -193,9 +193,15 @@ def prepare_votes(votes: Votes, settings: ScoringSettings) -> PreparedVotes:
         kept = consistent_votes(selected, settings.consistency)
         n_inconsistent = len(selected) - len(kept)
         selected = kept
+    return selected, n_self, n_inconsistent
+
+
+def prepare_votes(votes: Votes, settings: ScoringSettings) -> PreparedVotes:
+    """Apply the settings' selection and pooling: scored → self → consistency → pool."""
+    selected, n_self, n_inconsistent = select_votes(votes, settings)
     pooled = aggregate_votes(selected, settings.aggregation, count_tie=settings.count_tie)
     compact, unrated = _compact_models(pooled)
-    return PreparedVotes(compact, n_unscored, n_self, n_inconsistent, unrated)
+    return PreparedVotes(compact, votes.n_unscored, n_self, n_inconsistent, unrated)
 
 
 def point_fit(fit_votes: Votes, settings: ScoringSettings) -> np.ndarray:
@@ -215,10 +221,15 @@ def point_fit(fit_votes: Votes, settings: ScoringSettings) -> np.ndarray:
     return point
 
 
+def resamplable(fit_votes: Votes, settings: ScoringSettings) -> bool:
+    """False for an item bootstrap of one item: redrawing it always gives the same
+    data, hence zero-width intervals that would call every difference certain."""
+    return settings.resample != "item" or len(np.unique(fit_votes.item)) >= 2
+
+
 def check_resamplable(fit_votes: Votes, settings: ScoringSettings) -> None:
-    """Refuse an item bootstrap of one item: redrawing it always gives the same data,
-    hence zero-width intervals that would call every difference certain."""
-    if settings.resample == "item" and len(np.unique(fit_votes.item)) < 2:
+    """Refuse what `resamplable` refuses."""
+    if not resamplable(fit_votes, settings):
         raise ScoringError("the votes come from one item: the item bootstrap needs at least two to measure "
                            "uncertainty")
 

@@ -169,16 +169,6 @@ class LengthControlled(HasEstimates):
     n_left_out: int
 
 
-def _pseudo_comparisons(a: np.ndarray, b: np.ndarray, unit: np.ndarray, n: int):
-    """Each compared pair once (low, high) and the comparisons an average unit holding
-    it holds."""
-    pair = np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b)
-    pairs, pair_of = np.unique(pair, return_inverse=True)
-    comparisons = np.bincount(pair_of, minlength=len(pairs))
-    units = np.bincount(np.unique(unit.astype(np.int64) * len(pairs) + pair_of) % len(pairs), minlength=len(pairs))
-    return pairs // n, pairs % n, comparisons / units
-
-
 def rank_models_length_controlled(votes: Votes, lengths: np.ndarray, settings=None) -> LengthControlled:
     """Bradley–Terry with a length covariate, as Arena-Hard's style control (Li et al.,
     2024) and AlpacaEval's length-controlled win rates (Dubois et al., 2024) do.
@@ -199,6 +189,7 @@ def rank_models_length_controlled(votes: Votes, lengths: np.ndarray, settings=No
     -------
     LengthControlled
     """
+    from scoring.bootstrap import pair_volumes
     from scoring.bradley_terry import vote_cells
     from scoring.errors import ScoringError
     from scoring.leaderboard import assemble_leaderboard, check_resamplable, point_fit, prepare_votes
@@ -245,7 +236,7 @@ def rank_models_length_controlled(votes: Votes, lengths: np.ndarray, settings=No
         # include, per compared pair, pseudo-items won by each side (answers of equal
         # length, so they speak of strength only).
         unit = item if settings.resample == "item" else np.arange(len(a))
-        pair_a, pair_b, volume = _pseudo_comparisons(a, b, unit, n)
+        pair_a, pair_b, volume = pair_volumes(a, b, unit, n)
         pseudo_a, pseudo_b = np.concatenate([pair_a, pair_b]), np.concatenate([pair_b, pair_a])
         all_a, all_b = np.concatenate([a, pseudo_a]), np.concatenate([b, pseudo_b])
         all_z = np.concatenate([z, np.zeros(len(pseudo_a))])

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scoring.aggregation import aggregate_votes, consistent_votes, drop_self_judgments, scored_votes
+from scoring.aggregation import aggregate_votes
 from scoring.bootstrap import resampled_win_matrices
 from scoring.bradley_terry import fit_bradley_terry, vote_cells
 from scoring.ranking import percentile_intervals, separability
@@ -43,11 +43,9 @@ def sole_judge_votes(votes: Votes, settings: ScoringSettings) -> Votes:
     """The votes each judge's own leaderboard would fit: scored, self-judgments and
     position-inconsistent couplets left out as ``settings`` say, and pooled (if at
     all) within each judge; judge indices kept."""
-    selected = scored_votes(votes)
-    if not settings.include_self:
-        selected, _ = drop_self_judgments(selected)
-    if settings.consistency is not None:
-        selected = consistent_votes(selected, settings.consistency)
+    from scoring.leaderboard import select_votes
+
+    selected, _, _ = select_votes(votes, settings)
     if settings.aggregation == "none" or not len(selected):
         return selected
     # Pooling within a judge: the judge becomes part of the item for the grouping.
@@ -116,8 +114,7 @@ def sole_judge_strengths(vote_sets: list[Votes], settings: ScoringSettings) -> n
     """
     if not vote_sets:
         return np.zeros((0, 0, 0))
-    models = vote_sets[0].models
-    reference = models.index(settings.reference) if settings.reference in models else None
+    reference = _reference_index(vote_sets[0].models, settings)
     wins = np.stack([_judge_wins(sole_judge_votes(votes, settings), settings) for votes in vote_sets])
     sets, judges, n, _ = wins.shape
     return _strengths(wins.reshape(sets * judges, n, n), reference, settings).reshape(sets, judges, n)
@@ -134,16 +131,28 @@ def council_strengths(vote_sets: list[Votes], settings: ScoringSettings) -> np.n
         `sole_judge_strengths`; NaN for a model without fitted votes, and a NaN row
         for a set whose votes make no leaderboard.
     """
-    from scoring.leaderboard import prepare_votes
-
     if not vote_sets:
         return np.zeros((0, 0))
+    wins, _ = _prepared_wins(vote_sets, settings)
+    return _strengths(wins, _reference_index(vote_sets[0].models, settings), settings)
+
+
+def _reference_index(models: tuple[str, ...], settings: ScoringSettings) -> int | None:
+    return models.index(settings.reference) if settings.reference in models else None
+
+
+def _prepared_wins(vote_sets: list[Votes], settings: ScoringSettings) -> tuple[np.ndarray, list[Votes]]:
+    """Each set's votes as `prepare_votes` leaves them, and their win matrices over
+    the sets' shared model table."""
+    from scoring.leaderboard import prepare_votes
+
     models = vote_sets[0].models
     n = len(models)
-    reference = models.index(settings.reference) if settings.reference in models else None
     wins = np.zeros((len(vote_sets), n, n))
+    prepared = []
     for k, votes in enumerate(vote_sets):
         fit_votes = prepare_votes(votes, settings).votes
+        prepared.append(fit_votes)
         # prepare_votes renumbers the models it keeps: back onto the shared table.
         to_table = np.array([models.index(name) for name in fit_votes.models], dtype=np.int64)
         rows, cells, weights = vote_cells(fit_votes, strong_weight=settings.strong_weight,
@@ -151,7 +160,7 @@ def council_strengths(vote_sets: list[Votes], settings: ScoringSettings) -> np.n
         m = len(fit_votes.models)
         cells = to_table[cells // max(m, 1)] * n + to_table[cells % max(m, 1)]
         wins[k] = np.bincount(cells, weights=weights, minlength=n * n).reshape(n, n)
-    return _strengths(wins, reference, settings)
+    return wins, prepared
 
 
 def _strengths(wins: np.ndarray, reference: int | None, settings: ScoringSettings) -> np.ndarray:
@@ -200,17 +209,18 @@ def rank_many(vote_sets: list[Votes], settings: ScoringSettings, rng: np.random.
     set after set. A set that `rank_models` would refuse (no votes, one model, no
     reference, disconnected, one item for the item bootstrap) is not ranked.
     """
-    from scoring.leaderboard import elo_scale, prepare_votes, win_rate_percent
+    from scoring.leaderboard import elo_scale, resamplable, win_rate_percent
     from scoring.ranking import point_ranks
 
     sets = len(vote_sets)
     models = vote_sets[0].models if sets else ()
     n = len(models)
-    strength = council_strengths(vote_sets, settings)
+    reference = _reference_index(models, settings)
+    wins_of_set, prepared = _prepared_wins(vote_sets, settings) if sets else (np.zeros((0, 0, 0)), [])
+    strength = _strengths(wins_of_set, reference, settings)
     ranked = np.isfinite(strength).any(axis=1)
     rank = np.full((sets, n), np.nan)
     result = np.full(sets, np.nan)
-    reference = models.index(settings.reference) if settings.reference in models else None
     to_score = win_rate_percent if settings.reference is not None else elo_scale
     kinds = [0.0] + ([settings.prior_items] if settings.prior_items > 0 else [])
     pending: list[tuple[int, np.ndarray, list[np.ndarray]]] = []
@@ -235,16 +245,13 @@ def rank_many(vote_sets: list[Votes], settings: ScoringSettings, rng: np.random.
             result[k] = separability(np.min([b[0] for b in bounds], axis=0), np.max([b[1] for b in bounds], axis=0))
         pending.clear()
 
-    for k, votes in enumerate(vote_sets):
+    for k, fit_votes in enumerate(prepared):
+        if ranked[k] and not resamplable(fit_votes, settings):
+            ranked[k] = False
         if not ranked[k]:
             continue
         fitted = np.isfinite(strength[k])
         rank[k, fitted] = point_ranks(strength[k, fitted])
-        fit_votes = prepare_votes(votes, settings).votes
-        if settings.resample == "item" and len(np.unique(fit_votes.item)) < 2:
-            ranked[k] = False
-            rank[k] = np.nan
-            continue
         to_table = np.array([models.index(name) for name in fit_votes.models])
         parts = []
         for prior_items in kinds:

@@ -9,9 +9,9 @@ import numpy as np
 from scoring import Leaderboard
 
 __all__ = [
-    "GROUPS_NOTE", "JUDGE_COLUMNS", "ablation_table", "estimate_text", "human_summary", "judge_column_groups",
-    "judge_metrics_table", "judge_rows", "judge_table", "leaderboard_header", "leaderboard_rows", "leaderboard_table",
-    "separability_source",
+    "GROUPS_NOTE", "JUDGE_COLUMNS", "ablation_table", "estimate_text", "human_summary", "interval_source",
+    "judge_column_groups", "judge_metrics_table", "judge_rows", "judge_table", "leaderboard_header",
+    "leaderboard_rows", "leaderboard_table", "separability_source",
 ]
 
 
@@ -30,6 +30,16 @@ def leaderboard_header(board: Leaderboard) -> list[str]:
     """Column names of `leaderboard_rows` (what the scores are is said above the table)."""
     score_name = "win %" if board.settings.reference is not None else "Elo"
     return ["rank", "ranks", "rank ub", "group", "tier", "model", score_name, "interval", "votes"]
+
+
+def interval_source(board: Leaderboard) -> str:
+    """How the leaderboard's intervals were made, for the text above or under it."""
+    settings = board.settings
+    unit = "items" if settings.resample == "item" else "single votes"
+    text = f"{100 * settings.level:g}% intervals from {settings.rounds} bootstrap resamples of {unit}"
+    if settings.prior_items:
+        text += f", widened at the boundary (prior: {settings.prior_items:g} item per pair and side)"
+    return text
 
 
 def score_meaning(board: Leaderboard) -> str:
@@ -78,7 +88,6 @@ def leaderboard_table(board: Leaderboard, width: int | None = None) -> str:
     (fitted to ``width`` terminal cells if given; see `_aligned`)."""
     settings = board.settings
     level = f"{100 * settings.level:g}%"
-    unit = "items" if settings.resample == "item" else "single votes"
     left_out = [f"{board.n_unscored} unscored"]
     if board.n_self_excluded:
         left_out.append(f"{board.n_self_excluded} self-judgments")
@@ -87,10 +96,7 @@ def leaderboard_table(board: Leaderboard, width: int | None = None) -> str:
     lines = [
         f"{len(board.models)} models ranked from {board.n_votes} votes "
         f"({', '.join(left_out)} left out; aggregation: {settings.aggregation}; mode: {settings.mode})",
-        f"{level} intervals from {settings.rounds} bootstrap resamples of {unit} (seed {settings.seed})"
-        + (f", widened at the boundary (prior: {settings.prior_items:g} item per pair and side)"
-           if settings.prior_items else "")
-        + f"; separability {board.separability:.1f}% of model pairs",
+        f"{interval_source(board)}; seed {settings.seed}; separability {board.separability:.1f}% of model pairs",
         f"scores: {score_meaning(board)}; ranks: {level} interval of the rank",
         "",
     ]

@@ -16,6 +16,7 @@ from council.analysis.display import (
     GROUPS_NOTE,
     estimate_text,
     human_summary,
+    interval_source,
     judge_column_groups,
     judge_rows,
     leaderboard_header,
@@ -70,13 +71,9 @@ def _facts_section(source: VoteSource, settings) -> str:
 
 def _leaderboard_section(board) -> str:
     rows = leaderboard_rows(board)
-    unit = "items" if board.settings.resample == "item" else "single votes"
-    level = f"{100 * board.settings.level:g}%"
     note = (
         f"{board.n_votes} votes fitted ({board.n_unscored} unscored, {board.n_self_excluded} self-judgments, "
-        f"{board.n_inconsistent_excluded} position-inconsistent left out). {level} intervals from "
-        f"{board.settings.rounds} bootstrap resamples of {unit}, widened where a model wins, loses or ties (nearly) "
-        f"everything. {GROUPS_NOTE}"
+        f"{board.n_inconsistent_excluded} position-inconsistent left out). {interval_source(board)}. {GROUPS_NOTE}"
     )
     return (
         "<h2 id='leaderboard'>Leaderboard</h2>"

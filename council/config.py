@@ -18,8 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from council.errors import BadInput
 
 __all__ = [
-    "LOCAL_PREFIX", "CouncilConfig", "MemberConfig", "ROLES", "check_local_models", "config_hash", "load_config",
-    "local_weights", "parse_config",
+    "BUILTIN_TASKS", "DEFAULT_TASK", "LOCAL_PREFIX", "CandidateConfig", "CouncilConfig", "Member", "MemberConfig",
+    "ROLES", "Task", "TaskConfig", "check_local_models", "config_hash", "load_config", "local_weights", "parse_config",
 ]
 
 Role = Literal["author", "respondent", "judge"]
@@ -57,17 +57,74 @@ class MemberConfig(_Strict):
         return tuple(dict.fromkeys(roles))
 
 
+# -- tasks ------------------------------------------------------------------------------
+# Which built-in tasks a council file may name is part of what the file means, so the
+# catalogue lives here; their templates and seeds are `council.prompts.tasks`' data.
+
+#: Built-in tasks, by name: what `council tasks` lists.
+BUILTIN_TASKS = ("emotional-intelligence", "creative-writing", "support-replies")
+DEFAULT_TASK = "emotional-intelligence"
+
+
+class TaskPromptFiles(_Strict):
+    """A task's own templates, each replacing one user message (files relative to the
+    council file). The system messages keep the task's instructions and criteria, and the
+    judge's always ends with Council's verdict format."""
+
+    compose: str | None = None  # must use $seed_text
+    respond: str | None = None  # must use $item; may use $word_limit
+    judge: str | None = None  # must use $item, $answer_a and $answer_b
+
+
+class TaskConfig(_Strict):
+    """A task of your own: what a good answer does, shown to authors, respondents and judges."""
+
+    name: str = Field(pattern=NAME_PATTERN)
+    instructions: str = Field(min_length=1)
+    criteria: tuple[str, ...] = ()
+    prompts: TaskPromptFiles = TaskPromptFiles()
+
+    @field_validator("instructions")
+    @classmethod
+    def _instructions_say_something(cls, instructions: str) -> str:
+        if not instructions.strip():
+            raise ValueError("instructions are empty: say what a good answer does")
+        return instructions.strip()
+
+    @field_validator("criteria")
+    @classmethod
+    def _criteria_named(cls, criteria):
+        if any(not c.strip() for c in criteria):
+            raise ValueError("a criterion is empty")
+        return tuple(c.strip() for c in criteria)
+
+
+class CandidateConfig(_Strict):
+    """A system ranked on answers it already gave: one ``{"item", "answer"}`` per line.
+
+    ``answers`` may be left out only from Python, where `council.run` is handed a
+    function that answers instead.
+    """
+
+    name: str = Field(pattern=NAME_PATTERN)
+    answers: str | None = None
+    # Cut answers at respond.word_limit, as generated answers are (off: ranked as given).
+    truncate: bool = False
+
+
 class ItemSetConfig(_Strict):
+    # Neither: the task's own seeds.
     seeds: str | None = None  # seed scenarios the authors expand (JSONL)
-    items: str | None = None  # or a frozen item set to reuse as it is
+    items: str | None = None  # or a fixed item set: a frozen set, or {"id", "text"} per line
     items_per_author: int = Field(default=5, ge=1, le=10_000)
     # Output tokens an author may write: sent with every call, so the bill has a ceiling.
     max_tokens: int = Field(default=600, ge=16, le=100_000)
 
     @model_validator(mode="after")
     def _one_source(self):
-        if (self.seeds is None) == (self.items is None):
-            raise ValueError("give exactly one of test_set.seeds (to compose items) or test_set.items (a frozen set)")
+        if self.seeds is not None and self.items is not None:
+            raise ValueError("give exactly one of test_set.seeds (to compose items) or test_set.items (a fixed set), "
+                             "or neither for the task's own seeds")
         return self
 
 
@@ -104,10 +161,21 @@ class RetryConfig(_Strict):
 
 
 class CouncilConfig(_Strict):
+    """A council: what a council file holds, buildable in Python as well.
+
+    ``CouncilConfig(name=..., members=[Member(...)], task=..., test_set={...},
+    candidates=[...], base_dir=...)`` validates field by field as the file does (a
+    pydantic model); relative paths in it are relative to ``base_dir``.
+    `parse_config` adds the file's cross-checks (keys set, files present) and its
+    messages; `council.run` runs it.
+    """
+
     name: str = Field(pattern=NAME_PATTERN)
     seed: int = 0
-    members: tuple[MemberConfig, ...] = Field(min_length=2)
-    test_set: ItemSetConfig
+    members: tuple[MemberConfig, ...] = Field(min_length=1)
+    task: str | TaskConfig = DEFAULT_TASK  # a built-in task's name, or a task of your own
+    test_set: ItemSetConfig = ItemSetConfig()
+    candidates: tuple[CandidateConfig, ...] = ()
     respond: RespondConfig = RespondConfig()
     judge: JudgeConfig = JudgeConfig()
     budget: BudgetConfig = BudgetConfig()
@@ -124,18 +192,38 @@ class CouncilConfig(_Strict):
             raise ValueError("workers must be 'auto' or at least 1")
         return workers
 
+    @field_validator("task")
+    @classmethod
+    def _known_task(cls, task):
+        if isinstance(task, str) and task not in BUILTIN_TASKS:
+            raise ValueError(f"unknown task {task!r} (built-in: {', '.join(BUILTIN_TASKS)}; "
+                             "or a mapping with name and instructions)")
+        return task
+
     @model_validator(mode="after")
     def _members_fit_together(self):
-        names = [m.name for m in self.members]
+        names = [m.name for m in self.members] + [c.name for c in self.candidates]
         duplicated = sorted({n for n in names if names.count(n) > 1})
         if duplicated:
-            raise ValueError(f"member names must be unique; repeated: {', '.join(duplicated)}")
-        for role in ROLES:
+            raise ValueError(f"member and candidate names must be unique; repeated: {', '.join(duplicated)}")
+        needed = ["judge"] + (["author"] if self.test_set.items is None else [])
+        for role in needed:
             if not any(role in m.roles for m in self.members):
                 raise ValueError(f"no member has the role {role!r}")
-        if sum("respondent" in m.roles for m in self.members) < 2:
-            raise ValueError("a council needs at least two respondents to compare")
+        if len(self.contestants) < 2:
+            raise ValueError("a council needs at least two respondents or candidates to compare")
+        if self.candidates and self.test_set.items is None:
+            raise ValueError("candidates answer known items: give test_set.items (ids their answers name)")
         return self
+
+    @property
+    def contestants(self) -> list[str]:
+        """Everyone ranked: the respondent members, then the candidates."""
+        return [m.name for m in self.with_role("respondent")] + [c.name for c in self.candidates]
+
+    @property
+    def task_name(self) -> str:
+        return self.task if isinstance(self.task, str) else self.task.name
 
     def member(self, name: str) -> MemberConfig:
         return next(m for m in self.members if m.name == name)
@@ -150,6 +238,15 @@ class CouncilConfig(_Strict):
     @property
     def items_path(self) -> Path | None:
         return (Path(self.base_dir) / self.test_set.items).resolve() if self.test_set.items else None
+
+    def path_of(self, relative: str) -> Path:
+        """A path the council file gives, relative to the file."""
+        return (Path(self.base_dir) / relative).resolve()
+
+
+#: The names Python users write: ``council.Member(...)``, ``council.Task(...)``.
+Member = MemberConfig
+Task = TaskConfig
 
 
 # -- embedded local models -----------------------------------------------------------
@@ -193,9 +290,9 @@ def _field_path(location: tuple) -> str:
     return ".".join(str(part) for part in location) or "(top level)"
 
 
-def _check_references(config: CouncilConfig, path: str, need_keys: bool) -> None:
+def _check_references(config: CouncilConfig, path: str, need_keys: bool, answered_by: frozenset[str]) -> None:
     judge = config.judge
-    respondents = [m.name for m in config.with_role("respondent")]
+    respondents = config.contestants
     if judge.pairing == "reference":
         if judge.reference is None:
             raise BadInput("pairing 'reference' needs judge.reference", path=path, field="judge.reference")
@@ -214,21 +311,28 @@ def _check_references(config: CouncilConfig, path: str, need_keys: bool) -> None
                 path=path,
                 field=f"members.{index}.api_key_env",
             )
-    source: Path | None
-    if config.seeds_path:
-        source, field = config.seeds_path, "test_set.seeds"
-    else:
-        source, field = config.items_path, "test_set.items"
-    if source is None or not source.is_file():
-        raise BadInput(f"file {source} does not exist", path=path, field=field)
+    for index, candidate in enumerate(config.candidates):
+        if candidate.answers is None and candidate.name not in answered_by:
+            raise BadInput("missing: the file of this candidate's answers", path=path,
+                           field=f"candidates.{index}.answers")
+    files = [(config.seeds_path, "test_set.seeds"), (config.items_path, "test_set.items")]
+    files += [(config.path_of(c.answers), f"candidates.{i}.answers") for i, c in enumerate(config.candidates)
+              if c.answers is not None]
+    if isinstance(config.task, TaskConfig):
+        files += [(config.path_of(file), f"task.prompts.{stage}")
+                  for stage, file in config.task.prompts.model_dump().items() if file is not None]
+    for source, field in files:
+        if source is not None and not source.is_file():
+            raise BadInput(f"file {source} does not exist", path=path, field=field)
 
 
 def parse_config(data: object, *, path: str = "<council file>", base_dir: str = ".",
-                 need_keys: bool = True) -> CouncilConfig:
+                 need_keys: bool = True, answered_by: frozenset[str] = frozenset()) -> CouncilConfig:
     """Validate a council document already read into Python objects.
 
     ``need_keys=False`` skips the check that every member's key variable is set, for
-    what spends nothing (`council plan`).
+    what spends nothing (`council plan`). ``answered_by`` names the candidates that
+    answer through a function handed to `council.run` instead of a file.
     """
     if not isinstance(data, dict):
         raise BadInput("expected a mapping at the top level", path=path)
@@ -242,7 +346,7 @@ def parse_config(data: object, *, path: str = "<council file>", base_dir: str = 
         if first["type"] == "extra_forbidden":
             message = "unknown field"
         raise BadInput(message, path=path, field=_field_path(first["loc"])) from None
-    _check_references(config, path, need_keys)
+    _check_references(config, path, need_keys, answered_by)
     check_local_models(config, path)
     return config
 
@@ -287,7 +391,8 @@ def load_config(path: str | Path, *, need_keys: bool = True) -> CouncilConfig:
     return parse_config(data, path=str(path), base_dir=str(path.resolve().parent), need_keys=need_keys)
 
 
-def config_hash(config: CouncilConfig) -> str:
-    """A stable digest of everything that shapes the run (not where the file lives)."""
-    canonical = json.dumps(config.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+def config_hash(config: CouncilConfig, *contents: str) -> str:
+    """A stable digest of everything that shapes the run (not where the file lives);
+    ``contents`` are digests of what the file only points to (the task's templates)."""
+    canonical = json.dumps([config.model_dump(mode="json"), *contents], sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]

@@ -61,6 +61,7 @@ class Request:
     kind: str
     status: int
     completion_tokens: int = 0  # what a 200 reply billed (prompt tokens are always 50)
+    messages: list = field(default_factory=list)  # what was sent
 
 
 _SIGNATURE = re.compile(r"\(answer signed by ([\w.-]+)\)")
@@ -138,7 +139,7 @@ class FakeProvider:
     @staticmethod
     def _kind(messages: list[dict]) -> str:
         text = " ".join(str(m.get("content", "")) for m in messages)
-        if "[Response A]" in text:
+        if "[Response A]" in text or '"verdict"' in text:  # every task's judges get Council's verdict format
             return "judge"
         if "Seed scenario:" in text:
             return "compose"
@@ -187,7 +188,7 @@ class FakeProvider:
             completion_tokens = min(faults.verbose_tokens, body.get("max_tokens") or faults.verbose_tokens)
         with self._lock:
             self.requests.append(Request(time.time(), model, key, kind, status,
-                                         completion_tokens if status == 200 else 0))
+                                         completion_tokens if status == 200 else 0, messages))
         delay = faults.latency + (faults.slow_seconds if number <= faults.slow_first else 0.0)
         if delay:
             await asyncio.sleep(delay)

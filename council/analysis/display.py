@@ -110,6 +110,12 @@ def leaderboard_table(board: Leaderboard, width: int | None = None) -> str:
     return "\n".join(lines)
 
 
+def text_table(header: Sequence[str], rows: Sequence[Sequence[str]], *, right: set[int] = frozenset(),  # type: ignore[assignment]
+               fold: int | None = None) -> str:
+    """Rows under ``header`` as an aligned table fitted to the terminal (`_aligned`)."""
+    return "\n".join(_aligned([header, *rows], right=set(right), fold=fold))
+
+
 def _aligned(rows: Sequence[Sequence[str]], right: set[int], fold: int | None = None,
              width: int | None = None) -> list[str]:
     """Rows (the first is the header) as text columns, the ``right`` ones right-aligned.

@@ -35,6 +35,14 @@ class VoteSource:
     unknown_verdicts: tuple[tuple[int, str], ...] = ()
     n_duplicates: int = 0
     n_self_pairs_dropped: int = 0
+    missing_answers: dict = field(default_factory=dict)  # runs: model -> items it has no answer for
+
+    def missing_note(self) -> str | None:
+        """A line saying whose answers are missing, so pairs were left out (None: none)."""
+        if not self.missing_answers:
+            return None
+        who = "; ".join(f"{model} has no answer for {n} item(s)" for model, n in self.missing_answers.items())
+        return f"left out: pairs with a missing answer were not judged — {who}"
 
 
 def _aligned_lengths(votes: Votes, words: dict[tuple[str, str], int]) -> np.ndarray | None:
@@ -85,7 +93,8 @@ def open_source(path: str | Path, read: ReadOptions | None = None, *, facts: boo
         with open_run(path) as store:
             votes = store.scoring_votes()
             lengths = _aligned_lengths(votes, store.word_counts())
-            return VoteSource(str(path), "run", votes, lengths, run_facts(store) if facts else {})
+            return VoteSource(str(path), "run", votes, lengths, run_facts(store) if facts else {},
+                              missing_answers=store.missing_answers())
     found = read_votes(path, unknown_verdicts=read.unknown_verdicts, duplicates=read.duplicates,
                        self_pairs=read.self_pairs)
     votes = found.votes

@@ -35,9 +35,12 @@ def score(path, as_json, **options) -> None:
     if as_json:
         data = board.to_dict()
         data["n_duplicates"], data["n_self_pairs_dropped"] = source.n_duplicates, source.n_self_pairs_dropped
+        data["missing_answers"] = source.missing_answers
         click.echo(json.dumps(data, indent=2))
     else:
         click.echo(leaderboard_table(board))
+        if source.missing_note():
+            click.echo(source.missing_note())
 
 
 @click.command()

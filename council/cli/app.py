@@ -17,7 +17,7 @@ __all__ = ["COMMAND_MODULES", "main"]
 COMMAND_MODULES = {
     "run": "runs", "plan": "runs", "status": "runs", "export": "runs",
     "score": "analyse", "judges": "analyse", "ablate": "analyse", "report": "analyse",
-    "dilemmas": "dilemmas", "demo": "demo",
+    "dilemmas": "dilemmas", "demo": "demo", "tasks": "tasks",
 }
 
 

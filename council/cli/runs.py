@@ -27,6 +27,10 @@ def _stage_lines(status: dict, *, pending: bool) -> list[str]:
         leftover = f"; {counts['leftover']} leftover (no longer in the council)" if counts["leftover"] else ""
         lines.append(f"{stage:>8}: {counts['done']}/{counts['total']} done, {waiting}{counts['failed']} failed"
                      f"{given_up}{f' ({why})' if why else ''}, {counts['unparseable']} unparseable{leftover}")
+    left = status.get("left_out", {})
+    if left.get("judgments"):
+        why = "; ".join(f"{name} has no answer for {n} item(s)" for name, n in sorted(left["unanswered"].items()))
+        lines.append(f"left out: {left['judgments']} judgment(s) of pairs that cannot be formed — {why}")
     return lines
 
 

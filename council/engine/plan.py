@@ -25,7 +25,8 @@ from council.store import ledger
 from council.vocab import StageName
 
 __all__ = [
-    "EXPECTED_ITEM_TOKENS", "PlannedCalls", "current_keys", "plan_calls", "planned_units", "price_plan", "rerun_units",
+    "EXPECTED_ITEM_TOKENS", "PlannedCalls", "current_keys", "left_out", "plan_calls", "planned_units", "price_plan",
+    "rerun_units",
 ]
 
 #: Tokens a composed item is expected to take (the compose prompt asks for 120–200 words).
@@ -79,6 +80,14 @@ def planned_units(config: CouncilConfig, test_set: StageContext | None = None, s
                       for r in respondents} for item, _ in items}
     for unit in respond:
         answers[unit.fields["item"]][unit.member] = answer
+    for candidate in config.candidates:  # what a re-run would enter: the files as they are now
+        given = ctx.candidate_answers.get(candidate.name)
+        for item, _ in items:
+            if given is None:  # answered by a function
+                answers[item][candidate.name] = state.answers.get(item, {}).get(candidate.name, answer)
+            elif item in given:
+                entered = RESPOND.given_answer(ctx, candidate.name, item, given[item], "file").outcome.product
+                answers[item][candidate.name] = entered["text"] if entered else given[item]
     judge = [unit for unit in JUDGE.plan(ctx, RunState(items=items, answers=answers)) if to_do(unit)]
     return {StageName.COMPOSE: compose, StageName.RESPOND: respond, StageName.JUDGE: judge}
 
@@ -131,30 +140,51 @@ def current_keys(config: CouncilConfig, state: RunState, given_up: frozenset[str
     stored — without rendering a prompt, so `council status` stays cheap.
 
     Items are the stored ones and those still to be composed; answers and judgments
-    follow from them by the respondents and `judge_pairs`, as the stages plan. Work that
+    follow from them by the contestants and `judge_pairs`, as the stages plan. Work that
     hangs on a unit given up is not needed: an item never written is not answered, an
-    answer never given is not judged. What the ledger holds beyond these keys (a removed
-    member's work) is a leftover, not work to do.
+    answer never given is not judged; nor is a pair one of whose candidates' files does
+    not answer the item (`left_out` counts those). What the ledger holds beyond these
+    keys (a removed member's work) is a leftover, not work to do.
     """
     ctx = test_set or StageContext.open(config)
-    respondents = [m.name for m in config.with_role("respondent")]
-    if ctx.item_set is not None:
-        compose = [COMPOSE.frozen_key(item) for item in ctx.item_set]
-        planned = [item.id for item in ctx.item_set]
-    else:
-        wanted = assignments(ctx, state.compose_keys)
-        compose = [work_key(StageName.COMPOSE, author, seed, replicate) for author, seed, replicate in wanted]
-        planned = [item_id(seed, author, replicate) for (author, seed, replicate), key in zip(wanted, compose)
-                   if key not in given_up]
-    items = list(dict.fromkeys([item for item, _ in state.items] + planned))
-    respond = [work_key(StageName.RESPOND, item, r) for item in items for r in respondents]
+    items = _current_items(config, state, given_up, ctx)
+    compose = ([COMPOSE.frozen_key(item) for item in ctx.item_set] if ctx.item_set is not None else
+               [work_key(StageName.COMPOSE, a, s, r) for a, s, r in assignments(ctx, state.compose_keys)])
+    respond = [work_key(StageName.RESPOND, item, name) for item in items for name in config.contestants
+               if _answers(ctx, name, item)]
     judge = []
     for item in items:
-        silent = {r for r in respondents if work_key(StageName.RESPOND, item, r) in given_up}
+        silent = {r for r in config.contestants if work_key(StageName.RESPOND, item, r) in given_up}
         for a, b, judges in judge_pairs(config, item):
-            if not {a, b} & silent:
+            if not {a, b} & silent and _answers(ctx, a, item) and _answers(ctx, b, item):
                 judge += [work_key(StageName.JUDGE, item, j, a, b) for j in judges]
     return {StageName.COMPOSE.value: compose, StageName.RESPOND.value: respond, StageName.JUDGE.value: judge}
+
+
+def _answers(ctx: StageContext, contestant: str, item: str) -> bool:
+    answered = ctx.answered(contestant)
+    return answered is None or item in answered
+
+
+def _current_items(config: CouncilConfig, state: RunState, given_up: frozenset[str], ctx: StageContext) -> list[str]:
+    if ctx.item_set is not None:
+        planned = [item.id for item in ctx.item_set]
+    else:
+        planned = [item_id(seed, author, replicate) for author, seed, replicate in assignments(ctx, state.compose_keys)
+                   if work_key(StageName.COMPOSE, author, seed, replicate) not in given_up]
+    return list(dict.fromkeys([item for item, _ in state.items] + planned))
+
+
+def left_out(config: CouncilConfig, ctx: StageContext) -> dict:
+    """Judgments not planned because a candidate's file does not answer an item:
+    ``{"judgments": n, "unanswered": {candidate: items}}`` (empty counts when none)."""
+    missing = ctx.missing_answers()
+    judgments = 0
+    for item in ctx.item_set or ():
+        for a, b, judges in judge_pairs(config, item.id):
+            if not (_answers(ctx, a, item.id) and _answers(ctx, b, item.id)):
+                judgments += len(judges)
+    return {"judgments": judgments, "unanswered": {name: len(items) for name, items in missing.items()}}
 
 
 def price_plan(config: CouncilConfig, conn: sqlite3.Connection | None = None) -> dict:

@@ -20,14 +20,16 @@ from pathlib import Path
 
 from council.config import CouncilConfig, check_local_models, config_hash
 from council.engine.budget import Budget, check_priced
+from council.engine.candidates import Answerer, answer_by_functions
 from council.engine.execution import Progress, StageExecution, read_state
 from council.engine.status import run_status
 from council.errors import BadInput
 from council.providers.client import MemberClient
 from council.providers.local_server import serve_local_models
 from council.stages import STAGES
-from council.stages.base import Stage, StageContext, WorkUnit, what_changed
+from council.stages.base import GivenRecord, Stage, StageContext, WorkUnit, what_changed
 from council.stages.compose import COMPOSE
+from council.stages.respond import RESPOND
 from council.store import ledger
 from council.store.db import DB_NAME, connect
 
@@ -115,14 +117,34 @@ def _set_aside_changed(conn: sqlite3.Connection, config: CouncilConfig, stage: S
     return rows
 
 
+def _enter_given(conn: sqlite3.Connection, records: list[GivenRecord], say: Callable[[str], None]) -> None:
+    """Enter given work (a fixed set's items, candidates' answers) as done; what was
+    stored with other content — the file was edited — is set aside first, and what
+    depends on it (answers of an item, judgments of an answer) is redone."""
+    if not records:
+        return
+    stored = ledger.fingerprints(conn, records[0].stage)
+    changed = {r.key: f"{r.member}: its content changed in its file" for r in records
+               if stored.get(r.key) not in (None, r.fingerprint)}
+    if changed:
+        moved = ledger.supersede(conn, changed)
+        say(f"changed: {len(changed)} {records[0].stage} result(s) given in files changed since they were stored: "
+            f"{moved} stored result(s) set aside, their dependants redone")
+    ledger.import_records(conn, records)
+
+
 async def run_async(config: CouncilConfig, run_dir: str | Path, *, progress: bool | None = None,
-                    on_change: Callable[[str], None] | None = None) -> RunReport:
+                    on_change: Callable[[str], None] | None = None,
+                    answerers: dict[str, Answerer] | None = None) -> RunReport:
     """Do the council's missing work in ``run_dir`` (created if needed).
 
     A stored result whose member settings, prompt or inputs changed is set aside and
     redone; ``on_change`` hears a line for each such change before the work starts.
-    Raises `BadInput` for a seed file it cannot use or a directory another process
-    is running; provider failures never raise, they are recorded in the ledger.
+    ``answerers`` answer for the candidates that have no answers file: ``(item text) ->
+    answer``, async or not, each asked once per item and stored.
+    Raises `BadInput` for a test set, task or answers file it cannot use or a directory
+    another process is running; `CandidateFailed` when an answerer raises (what it
+    answered before is kept); provider failures never raise, they are recorded in the ledger.
     """
     from council.providers.litellm_adapter import configure
 
@@ -139,13 +161,11 @@ async def run_async(config: CouncilConfig, run_dir: str | Path, *, progress: boo
             COMPOSE.check_test_set(test_set, ledger.prompt_hashes(conn, COMPOSE.name), run_dir)
             invocation = ledger.start_invocation(
                 conn, command="run", config={**config.model_dump(mode="json"), "base_dir": config.base_dir},
-                config_hash=config_hash(config), package_version=package_version(),
+                config_hash=config_hash(config, test_set.task.digest), package_version=package_version(),
             )
             clients = {m.name: MemberClient(m, served.retry, seed=served.seed) for m in served.members}
             budget = Budget(served.budget.max_usd, ledger.spent_usd(conn))
-            ctx = StageContext(served, test_set.seeds, test_set.item_set)
-            if ctx.item_set is not None:
-                ledger.import_records(conn, COMPOSE.frozen_records(ctx))
+            ctx = StageContext(served, test_set.seeds, test_set.item_set, test_set.candidate_answers)
             stopped: str | None = None
             broken: dict[str, str] = {}
             changes: list[str] = []
@@ -154,6 +174,10 @@ async def run_async(config: CouncilConfig, run_dir: str | Path, *, progress: boo
                 changes.append(line)
                 if on_change is not None:
                     on_change(line)
+
+            _enter_given(conn, COMPOSE.frozen_records(ctx), say)
+            _enter_given(conn, RESPOND.imported_records(ctx), say)
+            await answer_by_functions(conn, ctx, answerers or {}, say)
 
             for stage in STAGES:
                 units = stage.plan(ctx, read_state(conn))
@@ -177,6 +201,19 @@ async def run_async(config: CouncilConfig, run_dir: str | Path, *, progress: boo
 
 
 def run(config: CouncilConfig, run_dir: str | Path, *, progress: bool | None = None,
-        on_change: Callable[[str], None] | None = None) -> RunReport:
-    """Synchronous `run_async`."""
-    return asyncio.run(run_async(config, run_dir, progress=progress, on_change=on_change))
+        on_change: Callable[[str], None] | None = None, answerers: dict[str, Answerer] | None = None) -> RunReport:
+    """Synchronous `run_async` (from inside a running event loop too: a notebook's)."""
+    return run_coroutine(run_async(config, run_dir, progress=progress, on_change=on_change, answerers=answerers))
+
+
+def run_coroutine(coroutine):
+    """Run ``coroutine`` to its end and return its result: in this thread when no event
+    loop runs here, else in a thread of its own (Jupyter runs one in every kernel)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

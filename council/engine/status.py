@@ -7,9 +7,10 @@ from typing import Any
 
 from council.config import CouncilConfig, RetryConfig
 from council.engine.execution import read_state
-from council.engine.plan import current_keys
+from council.engine.plan import current_keys, left_out
 from council.errors import BadInput
 from council.stages import STAGES
+from council.stages.base import StageContext
 from council.store import ledger
 from council.vocab import FAILED_STATUSES, FINAL_STATUSES, CallStatus
 
@@ -19,7 +20,8 @@ __all__ = ["run_status"]
 def run_status(conn: sqlite3.Connection, config: CouncilConfig | None) -> dict:
     """Counts per stage over the council's current work (`current_keys`): done, total,
     failed (and by kind), pending, unparseable, given up; the ledger's leftovers; spend;
-    completeness.
+    completeness; and ``left_out``: judgments not planned because a candidate's file
+    does not answer an item (`council.engine.plan.left_out`).
 
     Units the provider refused ``retry.max_rejections`` times are *given up*: counted as
     failed, never asked again, and not blocking completion. *Leftovers* — work of members
@@ -29,9 +31,12 @@ def run_status(conn: sqlite3.Connection, config: CouncilConfig | None) -> dict:
     max_rejections = (config.retry if config is not None else RetryConfig()).max_rejections
     given_up_all = {stage.name: ledger.given_up_keys(conn, stage.name, max_rejections) for stage in STAGES}
     current: dict[str, list[str]] | None = None
+    left: dict = {"judgments": 0, "unanswered": {}}
     if config is not None:
         try:
-            current = current_keys(config, read_state(conn), frozenset().union(*given_up_all.values()))
+            ctx = StageContext.open(config)
+            current = current_keys(config, read_state(conn), frozenset().union(*given_up_all.values()), ctx)
+            left = left_out(config, ctx)
         except BadInput:  # the test set moved since the run: count what the ledger knows
             current = None
     stages: dict[str, dict[str, Any]] = {}
@@ -58,4 +63,4 @@ def run_status(conn: sqlite3.Connection, config: CouncilConfig | None) -> dict:
             "leftover": sum(1 for key in stored if key not in wanted_set),
         }
     complete = all(s["done"] + s["given_up"] == s["total"] and s["total"] > 0 for s in stages.values())
-    return {"complete": complete, "stages": stages, "cost_usd": ledger.spent_usd(conn)}
+    return {"complete": complete, "stages": stages, "cost_usd": ledger.spent_usd(conn), "left_out": left}

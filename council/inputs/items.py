@@ -18,8 +18,8 @@ from council.inputs.files import write_atomically
 from council.inputs.jsonl import read_objects
 
 __all__ = [
-    "ITEM_SET_VERSION", "SEED_ID", "FrozenItem", "Seed", "bundled_seeds", "describe_test_set", "is_item_set",
-    "load_item_set", "load_seeds", "write_item_set",
+    "GIVEN_AUTHOR", "ITEM_SET_VERSION", "SEED_ID", "FrozenItem", "Seed", "bundled_seeds", "describe_test_set",
+    "is_item_set", "load_item_set", "load_items", "load_seeds", "write_item_set",
 ]
 
 SEED_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
@@ -125,6 +125,42 @@ def load_item_set(path: str | Path) -> tuple[dict, list[FrozenItem]]:
         raise BadInput("items do not match the header's sha256: the set was edited after it was frozen",
                        path=path, field="sha256")
     return header, items
+
+
+#: The author of items given as they are (no member wrote them).
+GIVEN_AUTHOR = "given"
+
+
+def _given_items(path: str) -> list[FrozenItem]:
+    """Items written by hand: ``{"id", "text", "category"?}`` per line (other fields ignored)."""
+    items: list[FrozenItem] = []
+    seen: dict[str, int] = {}
+    for number, row in read_objects(path):
+        for field in ("id", "text"):
+            if not isinstance(row.get(field), (str, int)) or isinstance(row.get(field), bool) \
+                    or not str(row[field]).strip():
+                raise BadInput("missing or empty", path=path, line=number, field=field)
+        item_id = str(row["id"]).strip()
+        if not SEED_ID.match(item_id):
+            raise BadInput(f"id {item_id!r} may use only letters, digits and . _ : - (at most 128; it becomes part "
+                           "of work keys)", path=path, line=number, field="id")
+        if item_id in seen:
+            raise BadInput(f"id {item_id!r} repeats line {seen[item_id]}", path=path, line=number, field="id")
+        seen[item_id] = number
+        category = row.get("category")
+        items.append(FrozenItem(item_id, str(row["text"]).strip(), GIVEN_AUTHOR, item_id,
+                                str(category) if category is not None else None))
+    if not items:
+        raise BadInput("contains no items", path=path)
+    return items
+
+
+def load_items(path: str | Path) -> list[FrozenItem]:
+    """A fixed test set: a frozen item set (checked against its digest), or items given
+    as ``{"id", "text"}`` lines."""
+    if is_item_set(path):
+        return load_item_set(path)[1]
+    return _given_items(str(path))
 
 
 def is_item_set(path: str | Path) -> bool:

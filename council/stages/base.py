@@ -11,10 +11,13 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from functools import cached_property
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from council.config import CouncilConfig, MemberConfig
-from council.inputs.items import FrozenItem, Seed, load_item_set, load_seeds
+from council.inputs.answers import load_answers
+from council.inputs.items import FrozenItem, Seed, bundled_seeds, load_items, load_seeds
+from council.prompts.tasks import TaskPrompts, builtin_task, custom_task
 from council.vocab import StageName
 
 if TYPE_CHECKING:
@@ -22,9 +25,8 @@ if TYPE_CHECKING:
     from council.store.ledger import CallRecord
 
 __all__ = [
-    "RunState", "Stage", "StageContext", "WorkUnit", "count_tokens", "fingerprint", "member_cap",
-    "what_changed", "with_persona",
-    "work_key",
+    "GivenRecord", "RunState", "Stage", "StageContext", "WorkUnit", "count_tokens", "fingerprint", "given_fingerprint",
+    "member_cap", "task_of", "what_changed", "with_persona", "work_key",
 ]
 
 
@@ -115,6 +117,23 @@ def what_changed(unit: WorkUnit, member: MemberConfig, stored: str | None) -> tu
     return now, ", ".join(parts)
 
 
+class GivenRecord(NamedTuple):
+    """Work done without a call — an item of a fixed set, a candidate's answer — as it
+    enters the ledger: done, with the fingerprint of what it holds."""
+
+    key: str
+    stage: str
+    member: str  # the author or candidate it is credited to
+    prompt_hash: str  # says where it came from (``item-set:…``, ``imported:…``)
+    fingerprint: str
+    outcome: CallRecord
+
+
+def given_fingerprint(content: str) -> str:
+    """The fingerprint of given work: its content, so a file edited since is noticed."""
+    return "given." + hashlib.sha256(content.encode()).hexdigest()[:24]
+
+
 @dataclass(frozen=True)
 class RunState:
     """What the run has stored so far, as the stages plan from it."""
@@ -124,21 +143,53 @@ class RunState:
     answers: dict[str, dict[str, str]] = field(default_factory=dict)  # item -> respondent -> text
 
 
+def task_of(config: CouncilConfig) -> TaskPrompts:
+    """The council's task, resolved into templates (`BadInput` for a bad template file)."""
+    task = config.task
+    if isinstance(task, str):
+        return builtin_task(task)
+    files = {stage: config.path_of(path) for stage, path in task.prompts.model_dump().items() if path is not None}
+    return custom_task(task.name, task.instructions, task.criteria, files)
+
+
 @dataclass(frozen=True)
 class StageContext:
-    """The council and its test set: seeds to compose from, or a frozen item set."""
+    """The council, its task and its test set: seeds to compose from, or a fixed item
+    set; and the answers candidates gave (by candidate, then item), read from their files."""
 
     config: CouncilConfig
     seeds: dict[str, Seed]
     item_set: tuple[FrozenItem, ...] | None = None
+    candidate_answers: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @cached_property
+    def task(self) -> TaskPrompts:
+        return task_of(self.config)
 
     @classmethod
     def open(cls, config: CouncilConfig) -> StageContext:
-        """Load the council's test set (`BadInput` naming the file if it is bad)."""
-        if config.items_path is not None:
-            return cls(config, {}, tuple(load_item_set(config.items_path)[1]))
-        assert config.seeds_path is not None  # the config holds exactly one of the two
-        return cls(config, {seed.id: seed for seed in load_seeds(config.seeds_path)})
+        """Load the council's task, test set and candidates' answers (`BadInput` naming
+        the file if one is bad)."""
+        task = task_of(config)
+        if config.items_path is None:
+            path = config.seeds_path or task.seeds or bundled_seeds()
+            return cls(config, {seed.id: seed for seed in load_seeds(path)})
+        items = tuple(load_items(config.items_path))
+        ids = {item.id for item in items}
+        answers = {c.name: load_answers(config.path_of(c.answers), ids) for c in config.candidates
+                   if c.answers is not None}
+        return cls(config, {}, items, answers)
+
+    def answered(self, contestant: str) -> set[str] | None:
+        """Items a candidate's file answers; None for anyone who answers every item
+        (a respondent member, or a candidate answering through a function)."""
+        return set(self.candidate_answers[contestant]) if contestant in self.candidate_answers else None
+
+    def missing_answers(self) -> dict[str, list[str]]:
+        """Items each candidate's file leaves unanswered: their pairs are left out."""
+        items = [item.id for item in self.item_set or ()]
+        missing = {name: [i for i in items if i not in given] for name, given in self.candidate_answers.items()}
+        return {name: found for name, found in missing.items() if found}
 
 
 class Stage(Protocol):

@@ -13,16 +13,23 @@ import random
 from council.config import CouncilConfig, MemberConfig
 from council.errors import BadInput
 from council.inputs.items import FrozenItem
-from council.prompts import prompt_hash, render
 from council.providers.client import MemberClient
-from council.stages.base import RunState, StageContext, WorkUnit, member_cap, with_persona, work_key
+from council.stages.base import (
+    GivenRecord,
+    RunState,
+    StageContext,
+    WorkUnit,
+    given_fingerprint,
+    member_cap,
+    with_persona,
+    work_key,
+)
 from council.store.ledger import CallRecord
 from council.usage import Usage
 from council.vocab import CallStatus, StageName
 
 __all__ = ["COMPOSE", "ComposeStage", "item_id"]
 
-TEMPLATES = ("compose.system", "compose.user")
 #: The prompt hash of items that came from a frozen item set, not from a call.
 FROZEN_PREFIX = "item-set:"
 
@@ -71,9 +78,11 @@ class ComposeStage:
         """The key under which a frozen set's item enters the ledger."""
         return work_key(self.name, item.author, item.seed_id, item.id)
 
-    def frozen_records(self, ctx: StageContext) -> list[tuple[str, str, str, str, CallRecord]]:
-        """A frozen item set needs no calls: its items enter the ledger as done work."""
-        digest = FROZEN_PREFIX + prompt_hash(*TEMPLATES)
+    def frozen_records(self, ctx: StageContext) -> list[GivenRecord]:
+        """A fixed item set needs no calls: its items enter the ledger as done work,
+        fingerprinted by their text (an item edited in its file is set aside, with its
+        answers and judgments)."""
+        digest = FROZEN_PREFIX + ctx.task.compose_hash
         records = []
         for item in ctx.item_set or ():
             key = self.frozen_key(item)
@@ -82,7 +91,8 @@ class ComposeStage:
                 "replicate": 0, "text": item.text, "raw_output": item.text, "category": item.category,
             }
             outcome = CallRecord(key, CallStatus.OK, Usage(), product_table="items", product=product)
-            records.append((key, self.name.value, item.author, digest, outcome))
+            fingerprint = given_fingerprint(item.text)
+            records.append(GivenRecord(key, self.name.value, item.author, digest, fingerprint, outcome))
         return records
 
     def check_test_set(self, ctx: StageContext, stored_digests: set[str], run_dir: object) -> None:
@@ -104,14 +114,16 @@ class ComposeStage:
     def plan(self, ctx: StageContext, state: RunState) -> list[WorkUnit]:
         if ctx.item_set is not None:
             return []
-        digest = prompt_hash(*TEMPLATES)
+        task = ctx.task
+        digest = task.compose_hash
+        system = task.compose_system.render()
         units = []
         for author, seed_id, replicate in assignments(ctx, state.compose_keys):
             seed = ctx.seeds[seed_id]
             member = ctx.config.member(author)
             messages = (
-                {"role": "system", "content": with_persona(member.persona, render("compose.system"))},
-                {"role": "user", "content": render("compose.user", seed_text=seed.text)},
+                {"role": "system", "content": with_persona(member.persona, system)},
+                {"role": "user", "content": task.compose_user.render(seed_text=seed.text)},
             )
             units.append(
                 WorkUnit(

@@ -8,7 +8,6 @@ vote.
 from __future__ import annotations
 
 from council.config import CouncilConfig, MemberConfig
-from council.prompts import prompt_hash, render
 from council.providers.client import CallFailed, MemberClient
 from council.providers.litellm_adapter import supports_response_schema
 from council.stages.base import RunState, StageContext, WorkUnit, member_cap, work_key
@@ -20,7 +19,6 @@ from council.vocab import CallStatus, StageName
 
 __all__ = ["JUDGE", "JudgeStage"]
 
-TEMPLATES = ("judge.system", "judge.user", "judge_reask.user")
 
 
 class JudgeStage:
@@ -33,8 +31,9 @@ class JudgeStage:
     def plan(self, ctx: StageContext, state: RunState) -> list[WorkUnit]:
         config = ctx.config
         allow_tie = config.judge.allow_tie
-        digest = prompt_hash(*TEMPLATES)
-        system = render("judge.system", labels=", ".join(labels(allow_tie)), label_meanings=label_meanings(allow_tie))
+        task = ctx.task
+        digest = task.judge_hash
+        system = task.judge_system.render(labels=", ".join(labels(allow_tie)), label_meanings=label_meanings(allow_tie))
         output = {m.name: self.output_tokens(config, m) for m in config.with_role(self.role)}
         units = []
         for item, item_text in state.items:
@@ -42,7 +41,7 @@ class JudgeStage:
             for a, b, judges in judge_pairs(config, item):
                 if a not in have or b not in have:
                     continue  # planned on a later run, once both answers exist
-                user = render("judge.user", item=item_text, answer_a=have[a], answer_b=have[b])
+                user = task.judge_user.render(item=item_text, answer_a=have[a], answer_b=have[b])
                 messages = ({"role": "system", "content": system}, {"role": "user", "content": user})
                 for judge in judges:
                     units.append(
@@ -80,7 +79,7 @@ class JudgeStage:
                 break
             messages += [
                 {"role": "assistant", "content": completion.text},
-                {"role": "user", "content": render("judge_reask.user", labels=", ".join(labels(allow_tie)))},
+                {"role": "user", "content": ctx.task.judge_reask.render(labels=", ".join(labels(allow_tie)))},
             ]
         product = {
             **unit.fields, "call_key": unit.key, "verdict": parsed.label, "parse_status": parsed.status,

@@ -1,6 +1,6 @@
 """Which pairs of answers each item's judges compare, and who judges them.
 
-``all_pairs`` compares every two respondents; ``reference`` compares each respondent
+``all_pairs`` compares every two contestants (respondent members and candidates); ``reference`` compares each respondent
 with one reference member (the paper's design, 2·(n−1) judgments per judge and item);
 ``sampled`` takes ``pairs_per_item`` pairs per item, chosen by a hash of the council
 seed, the item and the pair, so the choice is stable across runs and resumes. Every
@@ -44,7 +44,7 @@ class JudgedPair(NamedTuple):
 
 def judge_pairs(config: CouncilConfig, item: str) -> list[JudgedPair]:
     """Every ordered pair judged on ``item``, both orders next to each other, with its judges."""
-    respondents = [m.name for m in config.with_role("respondent")]
+    respondents = config.contestants
     judges = [m.name for m in config.with_role("judge")]
     ordered = []
     for a, b in item_pairs(config.judge, respondents, item, config.seed):

@@ -10,16 +10,29 @@ from __future__ import annotations
 import re
 
 from council.config import CouncilConfig, MemberConfig
-from council.prompts import prompt_hash, render
 from council.providers.client import MemberClient
-from council.stages.base import RunState, StageContext, WorkUnit, member_cap, with_persona, work_key
+from council.stages.base import (
+    GivenRecord,
+    RunState,
+    StageContext,
+    WorkUnit,
+    given_fingerprint,
+    member_cap,
+    with_persona,
+    work_key,
+)
 from council.store.ledger import CallRecord
+from council.usage import Usage
 from council.vocab import CallStatus, StageName
 from scoring import word_count
 
-__all__ = ["RESPOND", "RespondStage", "output_cap", "truncate_at_sentence"]
+__all__ = ["FUNCTION_FINGERPRINT", "IMPORTED_PREFIX", "RESPOND", "RespondStage", "output_cap", "truncate_at_sentence"]
 
-TEMPLATES = ("respond.system", "respond.user")
+#: The prompt hash of answers no call produced: ``imported:file`` or ``imported:function``.
+IMPORTED_PREFIX = "imported:"
+#: The fingerprint of an answer a function gave: known only once asked, so never asked again.
+FUNCTION_FINGERPRINT = "given.function"
+
 _SENTENCE_END = re.compile(r"""[.!?…]+["'”’)\]]*(?=\s|$)""")
 
 
@@ -54,13 +67,14 @@ class RespondStage:
         return member_cap(member, cap)  # sent with every call: nothing longer is billed
 
     def plan(self, ctx: StageContext, state: RunState) -> list[WorkUnit]:
-        digest = prompt_hash(*TEMPLATES)
-        word_limit = ctx.config.respond.word_limit
+        task = ctx.task
+        digest = task.respond_hash
+        limit = {"word_limit": ctx.config.respond.word_limit} if "word_limit" in task.respond_user.variables else {}
         respondents = ctx.config.with_role(self.role)
-        system = render("respond.system")
+        system = task.respond_system.render()
         units = []
         for item, text in state.items:
-            user = {"role": "user", "content": render("respond.user", item=text, word_limit=word_limit)}
+            user = {"role": "user", "content": task.respond_user.render(item=text, **limit)}
             for member in respondents:
                 messages = ({"role": "system", "content": with_persona(member.persona, system)}, user)
                 units.append(
@@ -75,6 +89,26 @@ class RespondStage:
                     )
                 )
         return units
+
+    def given_answer(self, ctx: StageContext, candidate: str, item: str, answer: str, source: str) -> GivenRecord:
+        """A candidate's answer as it enters the ledger: like a generated one, with its
+        word count; cut at the word limit only if the candidate asks for it."""
+        limit = ctx.config.respond.word_limit
+        cut = next(c.truncate for c in ctx.config.candidates if c.name == candidate)
+        text, truncated = truncate_at_sentence(answer, limit) if cut else (answer.strip(), False)
+        key = work_key(self.name, item, candidate)
+        product = {"item": item, "respondent": candidate, "call_key": key, "text": text, "raw_text": answer,
+                   "word_count": word_count(text), "truncated": int(truncated)}
+        outcome = CallRecord(key, CallStatus.OK, Usage(), product_table="responses", product=product)
+        shaped = given_fingerprint(f"{answer}\0{limit if cut else ''}")
+        if source == "function":
+            shaped = FUNCTION_FINGERPRINT
+        return GivenRecord(key, self.name.value, candidate, IMPORTED_PREFIX + source, shaped, outcome)
+
+    def imported_records(self, ctx: StageContext) -> list[GivenRecord]:
+        """The answers candidates' files give."""
+        return [self.given_answer(ctx, name, item, answer, "file")
+                for name, answers in ctx.candidate_answers.items() for item, answer in answers.items()]
 
     async def execute(self, unit: WorkUnit, client: MemberClient, ctx: StageContext) -> CallRecord:
         word_limit = ctx.config.respond.word_limit

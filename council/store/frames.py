@@ -98,6 +98,16 @@ class RunStore:
         rows = self.conn.execute("SELECT item, respondent, word_count FROM responses").fetchall()
         return {(item, respondent): words for item, respondent, words in rows}
 
+    def missing_answers(self) -> dict[str, int]:
+        """Items each contestant with any stored answer has no answer for: the pairs
+        those would form were not judged."""
+        rows = self.conn.execute(
+            "SELECT r.respondent, count(*) FROM (SELECT DISTINCT respondent FROM responses) AS r "
+            "CROSS JOIN items AS i WHERE NOT EXISTS (SELECT 1 FROM responses AS s WHERE s.item = i.id "
+            "AND s.respondent = r.respondent) GROUP BY r.respondent ORDER BY r.respondent"
+        ).fetchall()
+        return dict(rows)
+
     def latest_invocation(self) -> dict | None:
         """The latest `council run` on this directory: config hash, version, start."""
         row = self.conn.execute(

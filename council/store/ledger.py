@@ -198,19 +198,25 @@ def record(conn: sqlite3.Connection, outcome: CallRecord) -> None:
         )
 
 
-def import_records(conn: sqlite3.Connection, records: Iterable[tuple[str, str, str, str, CallRecord]]) -> None:
-    """Enter work done without a call (a frozen item set's items) as done, once.
+def import_records(conn: sqlite3.Connection, records: Iterable[tuple[str, str, str, str, str, CallRecord]]) -> None:
+    """Enter work done without a call (a fixed set's items, candidates' answers) as done.
 
-    ``records`` are (key, stage, member, prompt_hash, outcome); keys already in the
-    ledger are left as they are.
+    ``records`` are (key, stage, member, prompt_hash, fingerprint, outcome). A key done
+    already is left as it is (a fingerprint is only added where none was recorded); a
+    key pending again — set aside because its content changed — takes the new content.
     """
     now = utc_now()
     with transaction(conn):
-        for key, stage, member, digest, outcome in records:
+        for key, stage, member, digest, fingerprint, outcome in records:
             conn.execute(
-                "INSERT OR IGNORE INTO calls (key, stage, member, status, prompt_hash, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (key, stage, member, outcome.status, digest, now),
+                "INSERT INTO calls (key, stage, member, status, prompt_hash, fingerprint, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
+                "prompt_hash = CASE WHEN status = ? THEN prompt_hash ELSE excluded.prompt_hash END, "
+                "fingerprint = CASE WHEN status = ? THEN coalesce(fingerprint, excluded.fingerprint) "
+                "ELSE excluded.fingerprint END, "
+                "status = CASE WHEN status = ? THEN status ELSE excluded.status END, updated_at = excluded.updated_at",
+                (key, stage, member, outcome.status, digest, fingerprint, now, CallStatus.OK, CallStatus.OK,
+                 CallStatus.OK),
             )
             _insert_product(conn, outcome, verb="INSERT OR IGNORE")
 

@@ -37,3 +37,18 @@ def test_demo_runs_the_three_stages_offline_and_resumes(tmp_path):
     conn = sqlite3.connect(run_dir / "council.db")
     assert conn.execute("SELECT sum(attempts) FROM calls").fetchone()[0] == calls_before, "a resumed demo calls nothing"
     conn.close()
+
+
+def test_the_support_bots_example_ranks_three_candidates_offline(tmp_path):
+    from tests.council.conftest import ROOT
+
+    run_dir = tmp_path / "bots"
+    result = run_council("run", ROOT / "examples" / "support-bots" / "jury-local.yaml", "--run-dir", run_dir,
+                         "--no-progress")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "judge: 48/48 done" in result.stdout  # 8 items × 3 pairs × 2 orders, one judge
+    scored = run_council("score", run_dir, "--json")
+    assert scored.returncode == 0, scored.stderr[-3000:]
+    board = json.loads(scored.stdout)
+    assert {m["model"] for m in board["models"]} == {"bot-v1", "bot-v2", "bot-v3"}
+    assert board["n_votes"] + board["n_unscored"] == 48 and board["n_unscored"] <= 8

@@ -60,3 +60,13 @@ def test_judge_bias_notebook_runs_on_a_run(cli, council_file, tmp_path):
     assert _images(notebook) >= 5  # and the length view, from the run's answers
     text = "".join(str(output.get("text", "")) for cell in notebook.cells for output in cell.get("outputs", []))
     assert "length effect" in text
+
+
+def test_rank_your_own_notebook_runs_on_the_test_provider(provider, tmp_path):
+    notebook = _execute("rank_your_own", COUNCIL_API_BASE=provider.url, COUNCIL_NOTEBOOK_RUN_DIR=str(tmp_path / "run"))
+    assert _images(notebook) >= 1
+    assert provider.count("judge", 200) == 8 * 6 * 2 * 2 + 2 * 2  # 4 systems: 6 pairs; then one comparison
+    from council.store.frames import open_run
+
+    with open_run(tmp_path / "run") as store:
+        assert store.votes.height == 8 * 6 * 2 * 2

@@ -200,12 +200,23 @@ class CouncilConfig(_Strict):
                              "or a mapping with name and instructions)")
         return task
 
+    @field_validator("candidates")
+    @classmethod
+    def _candidates_named_apart(cls, candidates, info):
+        taken = {m.name for m in info.data.get("members", ())}
+        for candidate in candidates:
+            if candidate.name in taken:
+                raise ValueError(f"candidate name {candidate.name!r} is taken (by a member or another candidate): "
+                                 "every name in a council must be unique")
+            taken.add(candidate.name)
+        return candidates
+
     @model_validator(mode="after")
     def _members_fit_together(self):
-        names = [m.name for m in self.members] + [c.name for c in self.candidates]
+        names = [m.name for m in self.members]
         duplicated = sorted({n for n in names if names.count(n) > 1})
         if duplicated:
-            raise ValueError(f"member and candidate names must be unique; repeated: {', '.join(duplicated)}")
+            raise ValueError(f"member names must be unique; repeated: {', '.join(duplicated)}")
         needed = ["judge"] + (["author"] if self.test_set.items is None else [])
         for role in needed:
             if not any(role in m.roles for m in self.members):

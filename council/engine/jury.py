@@ -130,10 +130,16 @@ class Jury:
         Retry settings, as a council file's ``retry:`` section.
     seed : int
         The seed of every seeded choice (sampled pairs).
+    workers : int or "auto"
+        Processes for large stages. 1 (the default) keeps everything in this process:
+        worker processes start by importing your ``__main__``, which a script without
+        an ``if __name__ == "__main__":`` guard does not survive. ``"auto"`` (as
+        `council run`) lifts litellm's per-call CPU cost off one core for 1000+ calls.
     """
 
     def __init__(self, judges: list[MemberConfig], task: str | TaskConfig | Mapping = "emotional-intelligence", *,
-                 judge: Any = None, budget_usd: float | None = None, retry: Any = None, seed: int = 0):
+                 judge: Any = None, budget_usd: float | None = None, retry: Any = None, seed: int = 0,
+                 workers: int | str = 1):
         if not judges:
             raise BadInput("a jury needs at least one judge")
         self.judges = tuple(_as_judge(member) for member in judges)
@@ -142,7 +148,7 @@ class Jury:
         if isinstance(task, str) and task not in BUILTIN_TASKS:
             raise BadInput(f"unknown task {task!r} (built-in: {', '.join(BUILTIN_TASKS)})")
         self.task = task
-        self.sections: dict[str, Any] = {"seed": seed}
+        self.sections: dict[str, Any] = {"seed": seed, "workers": workers}
         for name, value in (("judge", judge), ("retry", retry)):
             if value is not None:
                 self.sections[name] = value if isinstance(value, Mapping) else value.model_dump()
@@ -174,6 +180,7 @@ class Jury:
         lines = [json.dumps({"id": _checked_id("item", key), "text": text}, ensure_ascii=False)
                  for key, text in items.items()]
         write_atomically(folder / "items.jsonl", "\n".join(lines) + "\n")
+        known = {str(key) for key in items}
         candidates, functions = [], {}
         for name, given in answers.items():
             if not re.match(NAME_PATTERN, str(name)):
@@ -182,6 +189,11 @@ class Jury:
                 functions[name] = given
                 candidates.append(CandidateConfig(name=name))
                 continue
+            for item, text in given.items():  # said about the data given, not about the file it becomes
+                if str(item) not in known:
+                    raise BadInput(f"candidate {name!r} answers unknown item {str(item)!r}")
+                if not isinstance(text, str) or not text.strip():
+                    raise BadInput(f"candidate {name!r}: the answer to item {str(item)!r} is empty or not text")
             rows = [json.dumps({"item": str(item), "answer": text}, ensure_ascii=False) for item, text in given.items()]
             write_atomically(folder / "answers" / f"{name}.jsonl", "\n".join(rows) + "\n")
             candidates.append(CandidateConfig(name=name, answers=f"inputs/answers/{name}.jsonl"))

@@ -136,7 +136,8 @@ def test_a_candidate_named_like_a_member_is_bad_input(cli, candidates_council, t
     path.write_text(yaml.safe_dump(document))
     result = cli("run", path, "--run-dir", tmp_path / "run")
     assert result.exit_code == 2
-    assert "council.yaml" in result.stderr and "repeated: judge1" in result.stderr
+    assert "council.yaml: field 'candidates'" in result.stderr
+    assert "candidate name 'judge1' is taken" in result.stderr
 
 
 @pytest.mark.parametrize("template, expected", [

@@ -109,9 +109,10 @@ def test_a_function_that_fails_keeps_what_it_answered(jury, tmp_path):
     ({}, {"a": {}, "b": {}}, "no items"),
     ({"q 1": "x"}, {"a": {"q 1": "x"}, "b": {"q 1": "y"}}, "item id 'q 1'"),
     (ITEMS, {"a": {"q1": "x"}}, "at least two candidates"),
-    (ITEMS, {"a": {"q9": "x"}, "b": {"q1": "y"}}, "unknown item 'q9'"),
+    (ITEMS, {"a": {"q9": "x"}, "b": {"q1": "y"}}, "candidate 'a' answers unknown item 'q9'"),
+    (ITEMS, {"a": {"q1": None}, "b": {"q1": "y"}}, "the answer to item 'q1' is empty or not text"),
     (ITEMS, {"a/b": {"q1": "x"}, "b": {"q1": "y"}}, "candidate name 'a/b'"),
-    (ITEMS, {"judge1": {"q1": "x"}, "b": {"q1": "y"}}, "repeated: judge1"),
+    (ITEMS, {"judge1": {"q1": "x"}, "b": {"q1": "y"}}, "candidate name 'judge1' is taken"),
 ])
 def test_bad_input_from_python_is_one_clear_error(jury, tmp_path, items, answers, message):
     with pytest.raises(BadInput, match=message.replace("(", r"\(")):

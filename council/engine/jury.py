@@ -145,6 +145,9 @@ class Jury:
         self.judges = tuple(_as_judge(member) for member in judges)
         if isinstance(task, Mapping):
             task = TaskConfig.model_validate(dict(task))
+        if isinstance(task, TaskConfig):  # template files are relative to where you are, not to the run
+            files = {stage: str(Path(path).resolve()) for stage, path in task.prompts.model_dump().items() if path}
+            task = task.model_copy(update={"prompts": task.prompts.model_copy(update=files)})
         if isinstance(task, str) and task not in BUILTIN_TASKS:
             raise BadInput(f"unknown task {task!r} (built-in: {', '.join(BUILTIN_TASKS)})")
         self.task = task

@@ -181,3 +181,14 @@ def test_a_killed_rank_resumes_without_asking_again(provider, tmp_path):
     called = provider.keys()
     assert not set(called) & stored_at_kill[-1]  # no stored judgment asked again
     assert all(n == 1 for n in called.values())
+
+
+def test_a_task_template_from_python_is_read_where_you_are(provider, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "judge.txt").write_text("[Ticket]\n$item\n\n[Response A]\n$answer_a\n\n[Response B]\n$answer_b")
+    judges = [council.Member(name="judge1", model="openai/judge1", api_base=provider.url, timeout=5)]
+    jury = council.Jury(judges, council.Task(name="t", instructions="Help.", prompts={"judge": "judge.txt"}))
+    comparison = jury.compare("My parcel is late.", signed("bot-good", "it"), signed("bot-bad", "it"),
+                              run_dir=tmp_path / "elsewhere" / "run")
+    assert comparison.verdict is not None
+    assert all(r.messages[1]["content"].startswith("[Ticket]") for r in provider.requests if r.kind == "judge")

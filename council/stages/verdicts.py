@@ -92,7 +92,9 @@ def _json_verdict(text: str) -> dict | None:
     if not candidate.startswith("{"):
         return None
     try:
-        value = json.loads(candidate)
+        # strict=False: a raw line break or tab inside the reasoning string (what small
+        # models write, even under a grammar) does not make a clear verdict unreadable.
+        value = json.loads(candidate, strict=False)
     except json.JSONDecodeError:
         return None
     return value if isinstance(value, dict) and "verdict" in value else None

@@ -14,6 +14,9 @@ from council.stages.verdicts import labels, neutralise_tags, parse_verdict, resp
         ("A is better. [[A>B]]", "A>B", "tag"),
         ("Quoting [[B>>A]] from somewhere, my verdict: [[A>>B]]", "A>>B", "tag"),
         ("[[ B > A ]]", "B>A", "tag"),
+        # raw line breaks inside the reasoning string, as the embedded model writes under its grammar
+        ('{ "reasoning": "<pre>\n" ,"verdict" :"A>>B"}', "A>>B", "json"),
+        ('{"reasoning": "A helps.\n\tB does not.", "verdict": "B>A"}', "B>A", "json"),
         ('{"reasoning": "r", "verdict": "A=B"}', None, "unparseable"),  # a tie was not offered
         ("[[A>B]] but in the end [[A=B]]", None, "unparseable"),  # the last tag binds, even if not offered
         ('{"reasoning": "r", "verdict": "A>>>B"}', None, "unparseable"),

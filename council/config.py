@@ -19,7 +19,8 @@ from council.errors import BadInput
 
 __all__ = [
     "BUILTIN_TASKS", "DEFAULT_TASK", "LOCAL_PREFIX", "CandidateConfig", "CouncilConfig", "Member", "MemberConfig",
-    "ROLES", "Task", "TaskConfig", "check_local_models", "config_hash", "load_config", "local_weights", "parse_config",
+    "ROLES", "Task", "TaskConfig", "check_local_models", "check_task_name", "config_hash", "load_config",
+    "local_weights", "parse_config",
 ]
 
 Role = Literal["author", "respondent", "judge"]
@@ -64,6 +65,13 @@ class MemberConfig(_Strict):
 #: Built-in tasks, by name: what `council tasks` lists.
 BUILTIN_TASKS = ("emotional-intelligence", "creative-writing", "support-replies")
 DEFAULT_TASK = "emotional-intelligence"
+
+
+def check_task_name(name: str) -> None:
+    """A built-in task's name, or `ValueError` saying which there are."""
+    if name not in BUILTIN_TASKS:
+        raise ValueError(f"unknown task {name!r} (built-in: {', '.join(BUILTIN_TASKS)}; "
+                         "or a mapping with name and instructions)")
 
 
 class TaskPromptFiles(_Strict):
@@ -195,9 +203,8 @@ class CouncilConfig(_Strict):
     @field_validator("task")
     @classmethod
     def _known_task(cls, task):
-        if isinstance(task, str) and task not in BUILTIN_TASKS:
-            raise ValueError(f"unknown task {task!r} (built-in: {', '.join(BUILTIN_TASKS)}; "
-                             "or a mapping with name and instructions)")
+        if isinstance(task, str):
+            check_task_name(task)
         return task
 
     @field_validator("candidates")
@@ -231,10 +238,6 @@ class CouncilConfig(_Strict):
     def contestants(self) -> list[str]:
         """Everyone ranked: the respondent members, then the candidates."""
         return [m.name for m in self.with_role("respondent")] + [c.name for c in self.candidates]
-
-    @property
-    def task_name(self) -> str:
-        return self.task if isinstance(self.task, str) else self.task.name
 
     def member(self, name: str) -> MemberConfig:
         return next(m for m in self.members if m.name == name)

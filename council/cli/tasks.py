@@ -44,9 +44,7 @@ def tasks_command(name, as_json) -> None:
     from council.prompts.tasks import builtin_task
 
     task = builtin_task(name)
-    prompts = {t.name: t.text for t in (
-        task.compose_system, task.compose_user, task.respond_system, task.respond_user, task.judge_system,
-        task.judge_user, task.judge_reask)}
+    prompts = {template.name: template.text for template in task.templates}
     if as_json:
         click.echo(json.dumps({**_summary(name), "instructions": task.instructions, "prompts": prompts}, indent=2))
         return

@@ -20,19 +20,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from council.config import (
-    BUILTIN_TASKS,
     NAME_PATTERN,
     CandidateConfig,
     CouncilConfig,
     MemberConfig,
     TaskConfig,
+    check_task_name,
     parse_config,
 )
 from council.engine.candidates import Answerer
 from council.engine.runner import RunReport, run_async, run_coroutine
 from council.errors import BadInput
 from council.inputs.files import write_atomically
-from council.inputs.items import SEED_ID
+from council.inputs.items import ID_RULE, SEED_ID
 from council.store.frames import open_run
 
 if TYPE_CHECKING:
@@ -102,7 +102,7 @@ def _side(value: float) -> int:
 def _checked_id(kind: str, value: object) -> str:
     text = str(value)
     if not SEED_ID.match(text):
-        raise BadInput(f"{kind} id {text!r} may use only letters, digits and . _ : - (at most 128)")
+        raise BadInput(f"{kind} id {text!r} {ID_RULE}")
     return text
 
 
@@ -148,8 +148,11 @@ class Jury:
         if isinstance(task, TaskConfig):  # template files are relative to where you are, not to the run
             files = {stage: str(Path(path).resolve()) for stage, path in task.prompts.model_dump().items() if path}
             task = task.model_copy(update={"prompts": task.prompts.model_copy(update=files)})
-        if isinstance(task, str) and task not in BUILTIN_TASKS:
-            raise BadInput(f"unknown task {task!r} (built-in: {', '.join(BUILTIN_TASKS)})")
+        if isinstance(task, str):
+            try:
+                check_task_name(task)
+            except ValueError as error:
+                raise BadInput(str(error)) from None
         self.task = task
         self.sections: dict[str, Any] = {"seed": seed, "workers": workers}
         for name, value in (("judge", judge), ("retry", retry)):
@@ -241,7 +244,7 @@ class Jury:
         with open_run(folder) as store:
             leaderboard = store.leaderboard(settings)
             votes = store.votes.select(VOTE_COLUMNS)
-        return RankResult(leaderboard, votes, report.complete, report.status, report.status.get("left_out", {}),
+        return RankResult(leaderboard, votes, report.complete, report.status, report.status["left_out"],
                           str(folder) if kept else None)
 
     # -- comparing --------------------------------------------------------------------------

@@ -86,8 +86,7 @@ def planned_units(config: CouncilConfig, test_set: StageContext | None = None, s
             if given is None:  # answered by a function
                 answers[item][candidate.name] = state.answers.get(item, {}).get(candidate.name, answer)
             elif item in given:
-                entered = RESPOND.given_answer(ctx, candidate.name, item, given[item], "file").outcome.product
-                answers[item][candidate.name] = entered["text"] if entered else given[item]
+                answers[item][candidate.name] = RESPOND.given_text(ctx, candidate.name, given[item])[0]
     judge = [unit for unit in JUDGE.plan(ctx, RunState(items=items, answers=answers)) if to_do(unit)]
     return {StageName.COMPOSE: compose, StageName.RESPOND: respond, StageName.JUDGE: judge}
 
@@ -151,19 +150,14 @@ def current_keys(config: CouncilConfig, state: RunState, given_up: frozenset[str
     compose = ([COMPOSE.frozen_key(item) for item in ctx.item_set] if ctx.item_set is not None else
                [work_key(StageName.COMPOSE, a, s, r) for a, s, r in assignments(ctx, state.compose_keys)])
     respond = [work_key(StageName.RESPOND, item, name) for item in items for name in config.contestants
-               if _answers(ctx, name, item)]
+               if ctx.answers(name, item)]
     judge = []
     for item in items:
         silent = {r for r in config.contestants if work_key(StageName.RESPOND, item, r) in given_up}
         for a, b, judges in judge_pairs(config, item):
-            if not {a, b} & silent and _answers(ctx, a, item) and _answers(ctx, b, item):
+            if not {a, b} & silent and ctx.answers(a, item) and ctx.answers(b, item):
                 judge += [work_key(StageName.JUDGE, item, j, a, b) for j in judges]
     return {StageName.COMPOSE.value: compose, StageName.RESPOND.value: respond, StageName.JUDGE.value: judge}
-
-
-def _answers(ctx: StageContext, contestant: str, item: str) -> bool:
-    answered = ctx.answered(contestant)
-    return answered is None or item in answered
 
 
 def _current_items(config: CouncilConfig, state: RunState, given_up: frozenset[str], ctx: StageContext) -> list[str]:
@@ -178,13 +172,11 @@ def _current_items(config: CouncilConfig, state: RunState, given_up: frozenset[s
 def left_out(config: CouncilConfig, ctx: StageContext) -> dict:
     """Judgments not planned because a candidate's file does not answer an item:
     ``{"judgments": n, "unanswered": {candidate: items}}`` (empty counts when none)."""
-    missing = ctx.missing_answers()
-    judgments = 0
-    for item in ctx.item_set or ():
-        for a, b, judges in judge_pairs(config, item.id):
-            if not (_answers(ctx, a, item.id) and _answers(ctx, b, item.id)):
-                judgments += len(judges)
-    return {"judgments": judgments, "unanswered": {name: len(items) for name, items in missing.items()}}
+    items = [item.id for item in ctx.item_set or ()]
+    judgments = sum(len(judges) for item in items for a, b, judges in judge_pairs(config, item)
+                    if not (ctx.answers(a, item) and ctx.answers(b, item)))
+    unanswered = {name: sum(not ctx.answers(name, item) for item in items) for name in ctx.candidate_answers}
+    return {"judgments": judgments, "unanswered": {name: n for name, n in unanswered.items() if n}}
 
 
 def price_plan(config: CouncilConfig, conn: sqlite3.Connection | None = None) -> dict:

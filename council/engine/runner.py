@@ -9,6 +9,7 @@ flight; running again is how a run resumes, and how new members' work gets done.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import fcntl
 import os
 import sqlite3
@@ -120,10 +121,12 @@ def _set_aside_changed(conn: sqlite3.Connection, config: CouncilConfig, stage: S
 def _enter_given(conn: sqlite3.Connection, records: list[GivenRecord], say: Callable[[str], None]) -> None:
     """Enter given work (a fixed set's items, candidates' answers) as done; what was
     stored with other content — the file was edited — is set aside first, and what
-    depends on it (answers of an item, judgments of an answer) is redone."""
+    depends on it (answers of an item, judgments of an answer) is redone. What is stored
+    as it is now is not written again."""
     if not records:
         return
     stored = ledger.fingerprints(conn, records[0].stage)
+    records = [r for r in records if stored.get(r.key) != r.fingerprint]
     changed = {r.key: f"{r.member}: its content changed in its file" for r in records
                if stored.get(r.key) not in (None, r.fingerprint)}
     if changed:
@@ -165,7 +168,7 @@ async def run_async(config: CouncilConfig, run_dir: str | Path, *, progress: boo
             )
             clients = {m.name: MemberClient(m, served.retry, seed=served.seed) for m in served.members}
             budget = Budget(served.budget.max_usd, ledger.spent_usd(conn))
-            ctx = StageContext(served, test_set.seeds, test_set.item_set, test_set.candidate_answers)
+            ctx = dataclasses.replace(test_set, config=served)
             stopped: str | None = None
             broken: dict[str, str] = {}
             changes: list[str] = []

@@ -18,11 +18,13 @@ from council.inputs.files import write_atomically
 from council.inputs.jsonl import read_objects
 
 __all__ = [
-    "GIVEN_AUTHOR", "ITEM_SET_VERSION", "SEED_ID", "FrozenItem", "Seed", "bundled_seeds", "describe_test_set",
-    "is_item_set", "load_item_set", "load_items", "load_seeds", "write_item_set",
+    "GIVEN_AUTHOR", "ID_RULE", "ITEM_SET_VERSION", "SEED_ID", "FrozenItem", "Seed", "bundled_seeds",
+    "describe_test_set", "is_item_set", "load_item_set", "load_items", "load_seeds", "write_item_set",
 ]
 
 SEED_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+#: What `SEED_ID` allows, in words.
+ID_RULE = "may use only letters, digits and . _ : - (at most 128: it becomes part of work keys)"
 
 
 @dataclass(frozen=True)
@@ -142,8 +144,7 @@ def _given_items(path: str) -> list[FrozenItem]:
                 raise BadInput("missing or empty", path=path, line=number, field=field)
         item_id = str(row["id"]).strip()
         if not SEED_ID.match(item_id):
-            raise BadInput(f"id {item_id!r} may use only letters, digits and . _ : - (at most 128; it becomes part "
-                           "of work keys)", path=path, line=number, field="id")
+            raise BadInput(f"id {item_id!r} {ID_RULE}", path=path, line=number, field="id")
         if item_id in seen:
             raise BadInput(f"id {item_id!r} repeats line {seen[item_id]}", path=path, line=number, field="id")
         seen[item_id] = number

@@ -45,7 +45,6 @@ class TaskPrompts:
     the bundled dilemmas."""
 
     name: str
-    builtin: bool
     description: str
     instructions: str | None
     criteria: tuple[str, ...]
@@ -71,10 +70,14 @@ class TaskPrompts:
         return prompt_hash(self.judge_system, self.judge_user, self.judge_reask)
 
     @property
+    def templates(self) -> tuple[PromptTemplate, ...]:
+        return (self.compose_system, self.compose_user, self.respond_system, self.respond_user, self.judge_system,
+                self.judge_user, self.judge_reask)
+
+    @property
     def digest(self) -> str:
         """Every template's wording (the task's instructions and criteria are in them)."""
-        return prompt_hash(self.compose_system, self.compose_user, self.respond_system, self.respond_user,
-                           self.judge_system, self.judge_user, self.judge_reask)
+        return prompt_hash(*self.templates)
 
 
 def _escaped(text: str) -> str:
@@ -90,7 +93,7 @@ def _criteria_block(criteria: tuple[str, ...]) -> str:
 def _filled(template: PromptTemplate, instructions: str | None, criteria: tuple[str, ...]) -> PromptTemplate:
     """The template with the task's instructions and criteria written in; placeholders
     for the texts of each call are left as they are."""
-    values = {"instructions": _escaped(instructions or ""), "criteria": _escaped(_criteria_block(criteria))}
+    values = dict(zip(TASK_VARIABLES, (_escaped(instructions or ""), _escaped(_criteria_block(criteria)))))
 
     def fill(found: re.Match) -> str:
         name = found.group("named") or found.group("braced")
@@ -99,21 +102,17 @@ def _filled(template: PromptTemplate, instructions: str | None, criteria: tuple[
     return PromptTemplate(template.name, Template.pattern.sub(fill, template.text))
 
 
-def _assemble(name: str, builtin: bool, description: str, instructions: str | None, criteria: tuple[str, ...],
+def _assemble(name: str, description: str, instructions: str | None, criteria: tuple[str, ...],
               seeds: Path | None, templates: dict[str, PromptTemplate]) -> TaskPrompts:
     filled = {key: _filled(template, instructions, criteria) for key, template in templates.items()}
     rubric = filled["judge.system"].text.rstrip("\n")
     judge_system = PromptTemplate("judge.system", f"{rubric}\n\n{packaged('verdict_format').text}")
     return TaskPrompts(
-        name=name, builtin=builtin, description=description, instructions=instructions, criteria=criteria,
+        name=name, description=description, instructions=instructions, criteria=criteria,
         seeds=seeds, compose_system=filled["compose.system"], compose_user=filled["compose.user"],
         respond_system=filled["respond.system"], respond_user=filled["respond.user"], judge_system=judge_system,
         judge_user=filled["judge.user"], judge_reask=packaged("judge_reask.user"),
     )
-
-
-def _builtin_dir(name: str):
-    return resources.files(__package__).joinpath("builtin").joinpath(name)
 
 
 @cache
@@ -121,9 +120,7 @@ def builtin_task(name: str) -> TaskPrompts:
     """A built-in task by name (`council.config.BUILTIN_TASKS` lists them)."""
     import yaml
 
-    folder = _builtin_dir(name)
-    if not folder.joinpath("task.yaml").is_file():
-        raise BadInput(f"unknown task {name!r}", field="task")
+    folder = resources.files(__package__).joinpath("builtin").joinpath(name)
     definition = yaml.safe_load(folder.joinpath("task.yaml").read_text(encoding="utf-8"))
     templates = {}
     for template in _NAMES:
@@ -132,7 +129,7 @@ def builtin_task(name: str) -> TaskPrompts:
                                else packaged(f"generic/{template}"))
     seeds = Path(str(folder.joinpath(definition["seeds"]))) if definition.get("seeds") else None
     instructions = definition.get("instructions")
-    return _assemble(name, True, definition["description"].strip(), instructions.strip() if instructions else None,
+    return _assemble(name, definition["description"].strip(), instructions.strip() if instructions else None,
                      tuple(definition.get("criteria", ())), seeds, templates)
 
 
@@ -150,11 +147,12 @@ def user_template(stage: str, path: Path) -> PromptTemplate:
         raise BadInput("a '$' that starts no placeholder (write $$ for a dollar sign)", path=str(path), line=bad_line)
     required, optional = TEMPLATE_VARIABLES[stage]
     allowed = required | optional | set(TASK_VARIABLES)
-    for name in sorted(required - used):
-        raise BadInput(f"the {stage} template must use ${name}", path=str(path), field=f"${name}")
-    for name in sorted(used - allowed):
-        raise BadInput(f"unknown placeholder ${name} (a {stage} template may use: "
-                       f"{', '.join('$' + n for n in sorted(allowed))})", path=str(path), field=f"${name}")
+    missing, unknown = sorted(required - used), sorted(used - allowed)
+    if missing:
+        raise BadInput(f"the {stage} template must use ${missing[0]}", path=str(path), field=f"${missing[0]}")
+    if unknown:
+        raise BadInput(f"unknown placeholder ${unknown[0]} (a {stage} template may use: "
+                       f"{', '.join('$' + n for n in sorted(allowed))})", path=str(path), field=f"${unknown[0]}")
     return PromptTemplate(f"{stage}.user", text)
 
 
@@ -165,4 +163,4 @@ def custom_task(name: str, instructions: str, criteria: tuple[str, ...] = (),
     templates = {template: packaged(f"generic/{template}") for template in _NAMES}
     for stage, path in (user_templates or {}).items():
         templates[f"{stage}.user"] = user_template(stage, path)
-    return _assemble(name, False, "", instructions, tuple(criteria), None, templates)
+    return _assemble(name, "", instructions, tuple(criteria), None, templates)

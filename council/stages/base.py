@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from council.config import CouncilConfig, MemberConfig
@@ -161,10 +160,11 @@ class StageContext:
     seeds: dict[str, Seed]
     item_set: tuple[FrozenItem, ...] | None = None
     candidate_answers: dict[str, dict[str, str]] = field(default_factory=dict)
+    task: TaskPrompts = None  # type: ignore[assignment]  # resolved from the config when not given
 
-    @cached_property
-    def task(self) -> TaskPrompts:
-        return task_of(self.config)
+    def __post_init__(self) -> None:
+        if self.task is None:
+            object.__setattr__(self, "task", task_of(self.config))
 
     @classmethod
     def open(cls, config: CouncilConfig) -> StageContext:
@@ -173,23 +173,18 @@ class StageContext:
         task = task_of(config)
         if config.items_path is None:
             path = config.seeds_path or task.seeds or bundled_seeds()
-            return cls(config, {seed.id: seed for seed in load_seeds(path)})
+            return cls(config, {seed.id: seed for seed in load_seeds(path)}, task=task)
         items = tuple(load_items(config.items_path))
         ids = {item.id for item in items}
         answers = {c.name: load_answers(config.path_of(c.answers), ids) for c in config.candidates
                    if c.answers is not None}
-        return cls(config, {}, items, answers)
+        return cls(config, {}, items, answers, task)
 
-    def answered(self, contestant: str) -> set[str] | None:
-        """Items a candidate's file answers; None for anyone who answers every item
-        (a respondent member, or a candidate answering through a function)."""
-        return set(self.candidate_answers[contestant]) if contestant in self.candidate_answers else None
-
-    def missing_answers(self) -> dict[str, list[str]]:
-        """Items each candidate's file leaves unanswered: their pairs are left out."""
-        items = [item.id for item in self.item_set or ()]
-        missing = {name: [i for i in items if i not in given] for name, given in self.candidate_answers.items()}
-        return {name: found for name, found in missing.items() if found}
+    def answers(self, contestant: str, item: str) -> bool:
+        """Whether ``contestant`` answers ``item``: a candidate's file may leave items
+        out; a respondent member, or a candidate answering through a function, answers all."""
+        given = self.candidate_answers.get(contestant)
+        return given is None or item in given
 
 
 class Stage(Protocol):

@@ -20,7 +20,6 @@ from council.vocab import CallStatus, StageName
 __all__ = ["JUDGE", "JudgeStage"]
 
 
-
 class JudgeStage:
     name = StageName.JUDGE
     role = "judge"

@@ -1,8 +1,8 @@
 """Which pairs of answers each item's judges compare, and who judges them.
 
-``all_pairs`` compares every two contestants (respondent members and candidates); ``reference`` compares each respondent
-with one reference member (the paper's design, 2·(n−1) judgments per judge and item);
-``sampled`` takes ``pairs_per_item`` pairs per item, chosen by a hash of the council
+``all_pairs`` compares every two contestants (respondent members and candidates);
+``reference`` compares each of them with one reference (the paper's design, 2·(n−1)
+judgments per judge and item); ``sampled`` takes ``pairs_per_item`` pairs per item, chosen by a hash of the council
 seed, the item and the pair, so the choice is stable across runs and resumes. Every
 pair is judged in both orders, by every judge that is not one of the pair (unless
 ``judge.include_self``). `judge_pairs` is the one place these rules live: the judge

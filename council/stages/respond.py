@@ -90,19 +90,30 @@ class RespondStage:
                 )
         return units
 
+    @staticmethod
+    def _cuts(ctx: StageContext, candidate: str) -> bool:
+        return next(c.truncate for c in ctx.config.candidates if c.name == candidate)
+
+    def given_text(self, ctx: StageContext, candidate: str, answer: str) -> tuple[str, bool]:
+        """What of a candidate's answer judges read, and whether it was cut: at the word
+        limit only if the candidate asks for it."""
+        if self._cuts(ctx, candidate):
+            return truncate_at_sentence(answer, ctx.config.respond.word_limit)
+        return answer.strip(), False
+
     def given_answer(self, ctx: StageContext, candidate: str, item: str, answer: str, source: str) -> GivenRecord:
         """A candidate's answer as it enters the ledger: like a generated one, with its
-        word count; cut at the word limit only if the candidate asks for it."""
-        limit = ctx.config.respond.word_limit
-        cut = next(c.truncate for c in ctx.config.candidates if c.name == candidate)
-        text, truncated = truncate_at_sentence(answer, limit) if cut else (answer.strip(), False)
+        word count."""
+        text, truncated = self.given_text(ctx, candidate, answer)
         key = work_key(self.name, item, candidate)
         product = {"item": item, "respondent": candidate, "call_key": key, "text": text, "raw_text": answer,
                    "word_count": word_count(text), "truncated": int(truncated)}
         outcome = CallRecord(key, CallStatus.OK, Usage(), product_table="responses", product=product)
-        shaped = given_fingerprint(f"{answer}\0{limit if cut else ''}")
         if source == "function":
             shaped = FUNCTION_FINGERPRINT
+        else:
+            limit = ctx.config.respond.word_limit if self._cuts(ctx, candidate) else ""
+            shaped = given_fingerprint(f"{answer}\0{limit}")
         return GivenRecord(key, self.name.value, candidate, IMPORTED_PREFIX + source, shaped, outcome)
 
     def imported_records(self, ctx: StageContext) -> list[GivenRecord]:

@@ -62,15 +62,25 @@ def rank_intervals(draws: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, 
     return lower.astype(int), upper.astype(int)
 
 
+def _below(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a`` strictly below ``b`` by more than rounding: interval ends that coincide
+    (a bootstrap draw where two models tie gives one's lower bound and the other's
+    upper bound the same value) must not come apart because the fits of relabelled or
+    reordered models round differently in the last bits."""
+    scale = np.maximum(1.0, np.maximum(np.abs(a), np.abs(b)))
+    return a < b - RANK_TOLERANCE * scale
+
+
 def _separated(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
-    return (upper[:, None] < lower[None, :]) | (upper[None, :] < lower[:, None])
+    return _below(upper[:, None], lower[None, :]) | _below(upper[None, :], lower[:, None])
 
 
 def separability(lower: np.ndarray, upper: np.ndarray) -> float:
     """Percentage of model pairs whose intervals do not overlap.
 
     Two intervals are apart when one's upper bound is strictly below the other's lower
-    bound, the definition of Arena-Hard-Auto and of the Language Model Council's code.
+    bound, the definition of Arena-Hard-Auto and of the Language Model Council's code;
+    ends equal up to rounding (`RANK_TOLERANCE`, relative) touch.
     """
     lower, upper = np.asarray(lower, float), np.asarray(upper, float)
     n = len(lower)
@@ -94,7 +104,7 @@ def tiers(point: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray
     order = np.argsort(-np.round(point, 9), kind="stable")
     lowest_above = np.minimum.accumulate(lower[order])
     highest_below = np.maximum.accumulate(upper[order][::-1])[::-1]
-    cut_after = lowest_above[:-1] > highest_below[1:]
+    cut_after = _below(highest_below[1:], lowest_above[:-1])
     tier_in_order = 1 + np.concatenate([[0], np.cumsum(cut_after)])
     result = np.empty(len(point), dtype=int)
     result[order] = tier_in_order
@@ -109,7 +119,7 @@ def rank_upper_bounds(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
     to be worse than it.
     """
     lower, upper = np.asarray(lower, float), np.asarray(upper, float)
-    return 1 + (lower[None, :] > upper[:, None]).sum(axis=1)
+    return 1 + _below(upper[:, None], lower[None, :]).sum(axis=1)
 
 
 def leader_groups(point: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
@@ -143,7 +153,7 @@ def leader_groups(point: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np
         previous = np.full(last + 1, -1)
         length[first] = 1
         for t in range(first + 1, last + 1):
-            candidates = np.flatnonzero((length[first:t] > 0) & (below[t] < low[first:t])) + first
+            candidates = np.flatnonzero((length[first:t] > 0) & _below(below[t], low[first:t])) + first
             if candidates.size:
                 best = candidates[np.argmax(length[candidates])]
                 length[t], previous[t] = length[best] + 1, best

@@ -125,3 +125,17 @@ def test_duplicating_every_item_narrows_the_intervals():
     ratio = (twice.strength_upper - twice.strength_lower) / (once.strength_upper - once.strength_lower)
     # Twice the items: intervals about 1/sqrt(2) as wide.
     assert np.all(ratio < 0.85) and 0.6 < ratio.mean() < 0.8
+
+
+def test_touching_intervals_stay_touching_when_models_are_relabelled():
+    # Found by the test above: a bootstrap draw where m0 and m3 tie gives m0's lower
+    # bound and m3's upper bound the same value, and the fit of the relabelled council
+    # rounds it 2e-15 lower — which made strict comparisons cut a group and a tier.
+    models = [f"m{k}" for k in range(5)]
+    rows = [(f"i{k % 2}", "j0", models[k], models[k + 1], "A>>B") for k in range(4)]
+    rows += [(f"i{k}", "j0", "m0", "m1", "A>>B") for k in range(3)]
+    original = _by_model(_rank(rows))
+    for order in ([0, 1, 2, 3, 4], [4, 3, 2, 1, 0], [2, 0, 4, 1, 3]):
+        rename = {models[i]: ("a" if k % 2 == 0 else "z") + models[i] for k, i in enumerate(order)}
+        renamed = [(i, j, rename[a], rename[b], v) for i, j, a, b, v in rows]
+        _assert_same({rename[m]: values for m, values in original.items()}, _by_model(_rank(renamed)))

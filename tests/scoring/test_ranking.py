@@ -15,6 +15,7 @@ from scoring import (
     simulate_council,
     tiers,
 )
+from scoring.ranking import RANK_TOLERANCE
 
 
 def test_separability_counts_pairs_apart_strictly():
@@ -99,13 +100,19 @@ def test_leader_groups_keep_their_guarantee_and_refine_the_tiers(data):
     leaders = {g: order[np.flatnonzero(group[order] == g)[0]] for g in set(group.tolist())}
     for model in range(len(point)):
         for g in range(1, group[model]):
-            assert upper[model] < lower[leaders[g]], "a model overlaps the leader of a higher group"
+            assert _apart(upper[model], lower[leaders[g]]), "a model overlaps the leader of a higher group"
     # Every strict tier cut is a group cut: groups are at least as informative.
     assert all(group[a] != group[b] for a in range(len(point)) for b in range(len(point)) if tier[a] != tier[b])
     # As fine as the guarantee allows: no cut of the point order into consecutive groups
     # that keeps it and the tier cuts has more groups.
     tier_starts = {k for k in range(1, len(order)) if tier[order][k] != tier[order][k - 1]}
     assert group.max() == _most_groups_possible(lower[order], upper[order], tier_starts)
+
+
+def _apart(upper_end, lower_end) -> bool:
+    # The definition the ranking functions document: strictly below, ends equal up to
+    # relative rounding touch.
+    return upper_end < lower_end - RANK_TOLERANCE * max(1.0, abs(upper_end), abs(lower_end))
 
 
 def _most_groups_possible(lower, upper, required) -> int:
@@ -115,7 +122,7 @@ def _most_groups_possible(lower, upper, required) -> int:
         if not required <= set(starts):
             continue
         leader_of = np.repeat(starts, np.diff(starts + [n]))
-        if all(upper[m] < lower[s] for m in range(n) for s in starts if s < leader_of[m]):
+        if all(_apart(upper[m], lower[s]) for m in range(n) for s in starts if s < leader_of[m]):
             best = max(best, len(starts))
     return best
 

@@ -168,6 +168,23 @@ class RetryConfig(_Strict):
     max_delay: float = Field(default=60.0, gt=0, le=3600)
 
 
+class CacheConfig(_Strict):
+    """The call cache (`council.providers.cached` says which calls it serves, and why)."""
+
+    path: str = Field(min_length=1)  # relative to the council file; share it between runs to share calls
+    any_temperature: bool = False  # serve calls at any temperature, not only temperature-0 members' calls
+
+
+class RoundsConfig(_Strict):
+    """How `council round` carries a series from one round to the next."""
+
+    refresh: float = Field(default=0.0, ge=0.0, le=1.0)  # share of the items replaced by fresh ones each round
+    drift_checks: int = Field(default=10, ge=0, le=100_000)  # items on which new and previous answers are compared
+    # Written by `council round` into a round's council file, never by hand: the previous
+    # round's answers on the drift-check items (JSONL of {"member", "item", "answer"}).
+    baseline: str | None = None
+
+
 class CouncilConfig(_Strict):
     """A council: what a council file holds, buildable in Python as well.
 
@@ -188,6 +205,8 @@ class CouncilConfig(_Strict):
     judge: JudgeConfig = JudgeConfig()
     budget: BudgetConfig = BudgetConfig()
     retry: RetryConfig = RetryConfig()
+    cache: CacheConfig | None = None  # `cache: PATH` or `cache: {path: PATH, any_temperature: true}`
+    rounds: RoundsConfig = RoundsConfig()
     # Processes for large stages: "auto" uses up to one per core for stages of 1000+
     # calls; 1 keeps everything in the run's own process.
     workers: int | Literal["auto"] = "auto"
@@ -199,6 +218,11 @@ class CouncilConfig(_Strict):
         if workers != "auto" and workers < 1:
             raise ValueError("workers must be 'auto' or at least 1")
         return workers
+
+    @field_validator("cache", mode="before")
+    @classmethod
+    def _cache_path(cls, cache):
+        return {"path": cache} if isinstance(cache, str) else cache
 
     @field_validator("task")
     @classmethod
@@ -256,6 +280,17 @@ class CouncilConfig(_Strict):
     def path_of(self, relative: str) -> Path:
         """A path the council file gives, relative to the file."""
         return (Path(self.base_dir) / relative).resolve()
+
+    def with_cache(self, path: str | Path | None, *, off: bool = False) -> CouncilConfig:
+        """This council with the call cache a command line chose: ``off`` (``--no-cache``)
+        removes it; a ``path`` (``--cache``, relative to where the command runs)
+        replaces the file's; neither keeps the file's."""
+        if off:
+            return self.model_copy(update={"cache": None})
+        if path is None:
+            return self
+        kept = self.cache.any_temperature if self.cache is not None else False
+        return self.model_copy(update={"cache": CacheConfig(path=str(Path(path).resolve()), any_temperature=kept)})
 
 
 #: The names Python users write: ``council.Member(...)``, ``council.Task(...)``.

@@ -16,6 +16,7 @@ class Usage:
     output_tokens: int = 0
     cost_usd: float = 0.0
     latency_s: float = 0.0
+    cache_hits: int = 0  # calls answered from the call cache: no attempt, nothing billed
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
@@ -24,4 +25,5 @@ class Usage:
             self.output_tokens + other.output_tokens,
             self.cost_usd + other.cost_usd,
             self.latency_s + other.latency_s,
+            self.cache_hits + other.cache_hits,
         )

@@ -16,6 +16,7 @@ from scoring.bradley_terry import (
     win_matrix,
     win_probabilities,
 )
+from scoring.changes import PreferenceShift, ScoreChanges, preference_shift, score_changes
 from scoring.diagnostics import JUDGE_METRICS, JudgeMetrics, judge_metrics
 from scoring.errors import DisconnectedComparisonsError, ScoringError
 from scoring.human import HumanAgreement, human_agreement
@@ -79,6 +80,8 @@ __all__ = [
     "LengthBias",
     "LengthControlled",
     "PositionPreference",
+    "PreferenceShift",
+    "ScoreChanges",
     "ScoringError",
     "ScoringSettings",
     "SimulatedCouncil",
@@ -110,6 +113,7 @@ __all__ = [
     "percentile_intervals",
     "point_ranks",
     "polarization",
+    "preference_shift",
     "point_scores",
     "position_preference",
     "prepare_votes",
@@ -120,6 +124,7 @@ __all__ = [
     "rank_stability",
     "resample_items",
     "resampled_win_matrices",
+    "score_changes",
     "scored_votes",
     "scoring_settings",
     "separability",

@@ -51,6 +51,7 @@ class Faults:
     verbose_tokens: int = 0  # replies bill this many output tokens, or max_tokens if the request sent fewer
     fail_reasks: bool = False  # a judge's re-ask gets a 500 (after the first ask was paid for)
     strengths: dict = field(default_factory=dict)  # model -> strength for judges' preferences
+    served_as: dict = field(default_factory=dict)  # model -> the model that really answers (a silent swap)
 
 
 @dataclass
@@ -194,7 +195,8 @@ class FakeProvider:
             await asyncio.sleep(delay)
         if status != 200:
             return web.json_response(payload, status=status, headers=headers)
-        text = self._reply(kind, model, messages, number)
+        served = faults.served_as.get(model, model)
+        text = self._reply(kind, served, messages, number)
         if number <= faults.malformed_first:
             return web.Response(status=200, text="{'this is': not json", content_type="application/json")
         if number <= faults.trickle_first:
@@ -209,7 +211,7 @@ class FakeProvider:
                 "id": f"fake-{number}",
                 "object": "chat.completion",
                 "created": int(time.time()),
-                "model": model,
+                "model": served,
                 "choices": choices,
                 "usage": {"prompt_tokens": 50, "completion_tokens": completion_tokens,
                           "total_tokens": 50 + completion_tokens},

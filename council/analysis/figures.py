@@ -12,7 +12,7 @@ import io
 import numpy as np
 
 __all__ = [
-    "ablation_figure", "agreement_figure", "forest_figure", "length_figure", "position_figure",
+    "ablation_figure", "agreement_figure", "forest_figure", "history_figure", "length_figure", "position_figure",
     "self_enhancement_figure", "to_svg", "win_probability_figure",
 ]
 
@@ -226,4 +226,30 @@ def ablation_figure(ablation):
     right.set_title("Jury ablation: rank stability", loc="left")
     right.legend(frameon=False, fontsize=7)
     figure.tight_layout()
+    return figure
+
+
+@_styled
+def history_figure(history: dict, field: str):
+    """One model per line over the rounds of a series, with its interval as a band:
+    ``field`` is ``"score"`` (Elo scale) or ``"rank"`` (1 at the top)."""
+    figure, axes = _new_figure((7, 3.4))
+    models = list(dict.fromkeys(m["model"] for entry in history["rounds"] for m in entry["models"]))
+    for k, model in enumerate(models):
+        points = [(entry["round"], m) for entry in history["rounds"] for m in entry["models"] if m["model"] == model]
+        x = np.array([r for r, _ in points], dtype=float) + (k - (len(models) - 1) / 2) * 0.03
+        y = np.array([m[field] for _, m in points], dtype=float)
+        low = np.array([m[f"{field}_lower"] for _, m in points], dtype=float)
+        high = np.array([m[f"{field}_upper"] for _, m in points], dtype=float)
+        colour = _TIER_COLOURS[k % len(_TIER_COLOURS)]
+        axes.errorbar(x, y, yerr=[y - low, high - y], color=colour, marker="o", markersize=4, capsize=3, label=model)
+    axes.set_xticks([entry["round"] for entry in history["rounds"]])
+    axes.set_xlabel("round")
+    if field == "rank":
+        axes.invert_yaxis()
+        axes.set_ylabel("rank (interval)")
+    else:
+        axes.set_ylabel("score, Elo scale (interval)")
+    axes.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+    axes.set_title(f"{'Rank' if field == 'rank' else 'Score'} over rounds with 95% intervals", loc="left")
     return figure

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import click
 
-__all__ = ["EXIT_BAD_INPUT", "EXIT_WORK_REMAINS", "blame", "blamed"]
+__all__ = ["EXIT_BAD_INPUT", "EXIT_CHANGED", "EXIT_WORK_REMAINS", "blame", "blamed"]
 
 EXIT_WORK_REMAINS = 1
 EXIT_BAD_INPUT = 2
+EXIT_CHANGED = 3  # `council history --fail-on-change`: the newest round changed or raised an alarm
 _BLAME = "council.blame"
 
 

@@ -12,6 +12,14 @@ from council.cli.exits import EXIT_WORK_REMAINS, blame
 __all__ = ["COMMANDS"]
 
 
+def cache_options(command):
+    """``--cache PATH`` / ``--no-cache``: the call cache for this command (see `CouncilConfig.with_cache`)."""
+    command = click.option("--no-cache", is_flag=True, help="Use no call cache, whatever the council file says.")(
+        command)
+    return click.option("--cache", "cache_path", type=click.Path(dir_okay=False), metavar="PATH",
+                        help="The call cache file, instead of the council file's `cache:`.")(command)
+
+
 def _load(config_path: str, *, need_keys: bool = True):
     from council.config import load_config
 
@@ -25,7 +33,8 @@ def _stage_lines(status: dict, *, pending: bool) -> list[str]:
         given_up = f" ({counts['given_up']} given up)" if counts["given_up"] else ""
         why = ", ".join(f"{n} {kind}" for kind, n in sorted(counts["failures"].items()))
         leftover = f"; {counts['leftover']} leftover (no longer in the council)" if counts["leftover"] else ""
-        lines.append(f"{stage:>8}: {counts['done']}/{counts['total']} done, {waiting}{counts['failed']} failed"
+        cached = f" ({counts['cache_hits']} from the call cache, free)" if counts.get("cache_hits") else ""
+        lines.append(f"{stage:>8}: {counts['done']}/{counts['total']} done{cached}, {waiting}{counts['failed']} failed"
                      f"{given_up}{f' ({why})' if why else ''}, {counts['unparseable']} unparseable{leftover}")
     left = status.get("left_out", {})
     if left.get("judgments"):
@@ -38,11 +47,12 @@ def _stage_lines(status: dict, *, pending: bool) -> list[str]:
 @click.argument("config_path", metavar="COUNCIL_FILE", type=click.Path(dir_okay=False))
 @click.option("--run-dir", required=True, type=click.Path(file_okay=False), help="The run directory (created if new).")
 @click.option("--progress/--no-progress", default=None, help="Progress bars [on a terminal].")
-def run_command(config_path, run_dir, progress) -> None:
+@cache_options
+def run_command(config_path, run_dir, progress, cache_path, no_cache) -> None:
     """Run a council: only the missing or failed work is done, so re-running resumes."""
     from council.engine.runner import run
 
-    config = _load(config_path)
+    config = _load(config_path).with_cache(cache_path, off=no_cache)
     blame(run_dir)
     report = run(config, run_dir, progress=progress, on_change=lambda line: click.echo(line, err=True))
     for line in _stage_lines(report.status, pending=False):
@@ -62,7 +72,8 @@ def run_command(config_path, run_dir, progress) -> None:
 @click.option("--run-dir", type=click.Path(file_okay=False),
               help="A run of this council: plan what running it again would still do, and what changed.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def plan_command(config_path, run_dir, as_json) -> None:
+@cache_options
+def plan_command(config_path, run_dir, as_json, cache_path, no_cache) -> None:
     """Calls per stage and member, with the tokens and cost the budget reserves, before
     anything is spent."""
     from pathlib import Path
@@ -70,7 +81,7 @@ def plan_command(config_path, run_dir, as_json) -> None:
     from council.engine.plan import price_plan
     from council.store.db import DB_NAME, open_reader
 
-    config = _load(config_path, need_keys=False)  # a plan spends nothing: no key is needed
+    config = _load(config_path, need_keys=False).with_cache(cache_path, off=no_cache)  # a plan needs no key
     if run_dir is not None and (Path(run_dir) / DB_NAME).is_file():
         blame(run_dir)
         conn = open_reader(Path(run_dir) / DB_NAME)
@@ -96,6 +107,11 @@ def plan_command(config_path, run_dir, as_json) -> None:
                + (f" plus unpriced members: {', '.join(unpriced)}" if unpriced else ""))
     if config.budget.max_usd is not None:
         click.echo(f"budget: ${config.budget.max_usd:.2f}")
+    cache = plan["cache"]
+    if cache is not None:
+        serves = ", ".join(cache["serves"]) or "no member (none has temperature 0)"
+        click.echo(f"call cache: {cache['path']} ({cache['stored_calls']} stored calls): compose and judge calls of "
+                   f"{serves} it holds are free")
 
 
 @click.command("status")

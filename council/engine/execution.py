@@ -7,14 +7,23 @@ import sqlite3
 import sys
 from collections import deque
 
+from council.config import CouncilConfig
 from council.engine.budget import Budget, call_cost_estimate
 from council.providers.client import CallFailed, MemberClient
 from council.stages.base import RunState, Stage, StageContext, WorkUnit
 from council.store import ledger
+from council.store.cache import CallCache
 from council.store.ledger import CallRecord, record
 from council.vocab import CallStatus, ErrorKind, StageName
 
-__all__ = ["Progress", "Quiet", "StageExecution", "read_state"]
+__all__ = ["Progress", "Quiet", "StageExecution", "call_cache", "read_state"]
+
+
+def call_cache(config: CouncilConfig) -> CallCache | None:
+    """The council's call cache, if it has one (opened on first use)."""
+    if config.cache is None:
+        return None
+    return CallCache(config.path_of(config.cache.path), any_temperature=config.cache.any_temperature)
 
 
 def read_state(conn: sqlite3.Connection) -> RunState:

@@ -18,7 +18,7 @@ from council.engine.execution import read_state
 from council.stages import STAGES
 from council.stages.base import RunState, StageContext, WorkUnit, what_changed, work_key
 from council.stages.compose import COMPOSE, assignments, item_id
-from council.stages.judge import JUDGE
+from council.stages.judge import JUDGE, drift_checks, drift_key
 from council.stages.pairing import judge_pairs
 from council.stages.respond import RESPOND
 from council.store import ledger
@@ -157,6 +157,7 @@ def current_keys(config: CouncilConfig, state: RunState, given_up: frozenset[str
         for a, b, judges in judge_pairs(config, item):
             if not {a, b} & silent and ctx.answers(a, item) and ctx.answers(b, item):
                 judge += [work_key(StageName.JUDGE, item, j, a, b) for j in judges]
+    judge += [drift_key(check, j) for check in drift_checks(ctx, state.answers, set(items)) for j in check.judges]
     return {StageName.COMPOSE.value: compose, StageName.RESPOND.value: respond, StageName.JUDGE.value: judge}
 
 
@@ -179,6 +180,23 @@ def left_out(config: CouncilConfig, ctx: StageContext) -> dict:
     return {"judgments": judgments, "unanswered": {name: n for name, n in unanswered.items() if n}}
 
 
+def _cache_note(config: CouncilConfig) -> dict | None:
+    """The call cache a run would use: where, how full, and whose compose and judge calls
+    it may serve for free (those already stored are not counted in advance: a judgment's
+    messages hold answers not written yet)."""
+    from council.engine.execution import call_cache
+    from council.providers.cached import serves
+
+    cache = call_cache(config)
+    if cache is None:
+        return None
+    try:
+        return {"path": str(cache.path), "stored_calls": cache.size(),
+                "serves": [m.name for m in config.members if serves(m, cache.any_temperature)]}
+    finally:
+        cache.close()
+
+
 def price_plan(config: CouncilConfig, conn: sqlite3.Connection | None = None) -> dict:
     """`plan_calls` priced by the member's prices or litellm's, with totals:
     ``{"rows": [...], "total": {"calls", "cost_usd", "unpriced_members"}}``; given a
@@ -199,7 +217,7 @@ def price_plan(config: CouncilConfig, conn: sqlite3.Connection | None = None) ->
         "cost_usd": sum(r.cost_usd for r in rows if r.cost_usd is not None),
         "unpriced_members": sorted({r.member for r in rows if r.cost_usd is None}),
     }
-    plan: dict = {"rows": [r.to_dict() for r in rows], "total": total}
+    plan: dict = {"rows": [r.to_dict() for r in rows], "total": total, "cache": _cache_note(config)}
     if conn is not None:
         plan["changes"] = changes
     return plan

@@ -22,7 +22,7 @@ from pathlib import Path
 from council.config import CouncilConfig, check_local_models, config_hash
 from council.engine.budget import Budget, check_priced
 from council.engine.candidates import Answerer, answer_by_functions
-from council.engine.execution import Progress, StageExecution, read_state
+from council.engine.execution import Progress, StageExecution, call_cache, read_state
 from council.engine.status import run_status
 from council.errors import BadInput
 from council.providers.client import MemberClient
@@ -155,18 +155,23 @@ async def run_async(config: CouncilConfig, run_dir: str | Path, *, progress: boo
     check_local_models(config)
     configure(config.members)
     check_priced(config)
+    if config.cache is not None:  # worker processes resolve no relative paths
+        config = config.model_copy(update={"cache": config.cache.model_copy(
+            update={"path": str(config.path_of(config.cache.path))})})
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     show = sys.stderr.isatty() if progress is None else progress
     with run_lock(run_dir), serve_local_models(config, run_dir) as served:
         conn = connect(run_dir / DB_NAME)
+        cache = None
         try:
             COMPOSE.check_test_set(test_set, ledger.prompt_hashes(conn, COMPOSE.name), run_dir)
             invocation = ledger.start_invocation(
                 conn, command="run", config={**config.model_dump(mode="json"), "base_dir": config.base_dir},
                 config_hash=config_hash(config, test_set.task.digest), package_version=package_version(),
             )
-            clients = {m.name: MemberClient(m, served.retry, seed=served.seed) for m in served.members}
+            cache = call_cache(served)
+            clients = {m.name: MemberClient(m, served.retry, seed=served.seed, cache=cache) for m in served.members}
             budget = Budget(served.budget.max_usd, ledger.spent_usd(conn))
             ctx = dataclasses.replace(test_set, config=served)
             stopped: str | None = None
@@ -200,6 +205,8 @@ async def run_async(config: CouncilConfig, run_dir: str | Path, *, progress: boo
             ledger.finish_invocation(conn, invocation, outcome)
         finally:
             conn.close()
+            if cache is not None:
+                cache.close()
     return RunReport(str(run_dir), status["complete"], stopped, tuple(broken.values()), status, tuple(changes))
 
 

@@ -19,7 +19,8 @@ __all__ = ["run_status"]
 
 def run_status(conn: sqlite3.Connection, config: CouncilConfig | None) -> dict:
     """Counts per stage over the council's current work (`current_keys`): done, total,
-    failed (and by kind), pending, unparseable, given up; the ledger's leftovers; spend;
+    failed (and by kind), pending, unparseable, given up, served by the call cache; the
+    ledger's leftovers; spend;
     completeness; and ``left_out``: judgments not planned because a candidate's file
     does not answer an item (`council.engine.plan.left_out`).
 
@@ -61,6 +62,7 @@ def run_status(conn: sqlite3.Connection, config: CouncilConfig | None) -> dict:
             "given_up": len(given_up_all[stage.name] & wanted_set),
             "failures": failures,
             "leftover": sum(1 for key in stored if key not in wanted_set),
+            "cache_hits": len(ledger.cache_hit_keys(conn, stage.name) & wanted_set),
         }
     complete = all(s["done"] + s["given_up"] == s["total"] and s["total"] > 0 for s in stages.values())
     return {"complete": complete, "stages": stages, "cost_usd": ledger.spent_usd(conn), "left_out": left}

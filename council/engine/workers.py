@@ -19,7 +19,7 @@ from pathlib import Path
 
 from council.config import CouncilConfig
 from council.engine.budget import Budget
-from council.engine.execution import Progress, Quiet, StageExecution, read_state
+from council.engine.execution import Progress, Quiet, StageExecution, call_cache, read_state
 from council.providers.client import MemberClient
 from council.providers.processes import die_with_parent
 from council.stages import stage_named
@@ -84,10 +84,13 @@ def _worker(parent: int, run_dir: str, config_data: dict, stage_name: str, order
     ctx = StageContext.open(config)
     done = ledger.final_keys(conn, stage_name) | ledger.given_up_keys(conn, stage_name, config.retry.max_rejections)
     units = [u for u in stage.plan(ctx, read_state(conn)) if u.key not in done]
-    clients = {m: MemberClient(config.member(m), config.retry, seed=config.seed) for m in order}
+    cache = call_cache(config)
+    clients = {m: MemberClient(config.member(m), config.retry, seed=config.seed, cache=cache) for m in order}
     budget = Budget(config.budget.max_usd, shared=shared)
     broken, stopped = asyncio.run(_take_members(stage, ctx, conn, units, order, cursor, clients, budget))
     conn.close()
+    if cache is not None:
+        cache.close()
     results.put({"broken": broken, "stopped": stopped})
 
 

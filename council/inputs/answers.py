@@ -12,7 +12,7 @@ from pathlib import Path
 from council.errors import BadInput
 from council.inputs.jsonl import read_objects
 
-__all__ = ["load_answers"]
+__all__ = ["load_answers", "load_baseline"]
 
 
 def load_answers(path: str | Path, item_ids: set[str]) -> dict[str, str]:
@@ -38,3 +38,16 @@ def load_answers(path: str | Path, item_ids: set[str]) -> dict[str, str]:
     if not answers:
         raise BadInput("contains no answers", path=path)
     return answers
+
+
+def load_baseline(path: str | Path) -> dict[str, dict[str, str]]:
+    """A round's drift baseline (written by `council round`): the previous round's
+    answers, ``{"member", "item", "answer"}`` per line, by member then item."""
+    path = str(path)
+    baseline: dict[str, dict[str, str]] = {}
+    for number, row in read_objects(path):
+        member, item, answer = row.get("member"), row.get("item"), row.get("answer")
+        if not (isinstance(member, str) and isinstance(item, str) and isinstance(answer, str) and member and item):
+            raise BadInput("each line needs member, item and answer (text)", path=path, line=number)
+        baseline.setdefault(member, {})[item] = answer
+    return baseline

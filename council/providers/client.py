@@ -7,6 +7,7 @@ import os
 import random
 
 from council.config import MemberConfig, RetryConfig
+from council.providers.cached import CompletionCache, call_key, serves
 from council.providers.litellm_adapter import Completion, complete
 from council.providers.pacing import Pacer
 from council.providers.retry import ProviderError, backoff_delay, classify
@@ -26,8 +27,10 @@ class CallFailed(Exception):
 
 
 class MemberClient:
-    def __init__(self, member: MemberConfig, retry: RetryConfig, *, seed: int = 0):
+    def __init__(self, member: MemberConfig, retry: RetryConfig, *, seed: int = 0,
+                 cache: CompletionCache | None = None):
         self.member = member
+        self.cache = cache if cache is not None and serves(member, cache.any_temperature) else None
         # The key's value, so that no error message repeating it is stored or shown.
         self._secrets = (os.environ.get(member.api_key_env, ""),) if member.api_key_env else ()
         # Set when one call outwaited its rate-limit patience: the quota is likely gone,
@@ -42,13 +45,30 @@ class MemberClient:
 
     async def call(
         self, messages: list[dict], *, response_format: dict | None = None, key: str | None = None,
-        expected_tokens: int = 0, max_tokens: int | None = None,
+        expected_tokens: int = 0, max_tokens: int | None = None, cacheable: bool = False,
     ) -> tuple[Completion, Usage]:
         """Complete ``messages``, retrying rate limits and transient faults.
 
         Returns the completion and the usage of every attempt it took; raises
-        `CallFailed` with that usage when it gives up.
+        `CallFailed` with that usage when it gives up. A ``cacheable`` call is answered
+        from the call cache when it holds the same call (no attempt, nothing billed,
+        one cache hit), and stored there when it completes.
         """
+        cached_key = None
+        if cacheable and self.cache is not None:
+            cached_key = call_key(self.member, messages, response_format, max_tokens)
+            hit = self.cache.get(cached_key)
+            if hit is not None:
+                return Completion(hit["text"], hit["input_tokens"], hit["output_tokens"], 0.0, 0.0), Usage(cache_hits=1)
+        completion, usage = await self._call(messages, response_format, key, expected_tokens, max_tokens)
+        if cached_key is not None and self.cache is not None:
+            self.cache.put(cached_key, model=self.member.model, text=completion.text,
+                           input_tokens=completion.input_tokens, output_tokens=completion.output_tokens,
+                           cost_usd=completion.cost_usd, provider_model=completion.provider_model)
+        return completion, usage
+
+    async def _call(self, messages: list[dict], response_format: dict | None, key: str | None, expected_tokens: int,
+                    max_tokens: int | None) -> tuple[Completion, Usage]:
         usage = Usage()
         faults = 0
         waited_for_limits = 0.0

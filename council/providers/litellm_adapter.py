@@ -34,6 +34,7 @@ class Completion:
     output_tokens: int
     cost_usd: float
     latency_s: float
+    provider_model: str | None = None  # the model id the provider reported; None when not asked (a cache hit)
 
 
 def configure(members: Iterable[MemberConfig]):
@@ -129,4 +130,5 @@ async def complete(
         raise ProviderError(ErrorKind.TRANSIENT, "the provider returned no choices" if not choices
                             else "the provider returned a reply without content",
                             billed=Usage(0, input_tokens, output_tokens, cost, latency))
-    return Completion(content, input_tokens, output_tokens, cost, latency)
+    reported = getattr(response, "model", None)
+    return Completion(content, input_tokens, output_tokens, cost, latency, str(reported) if reported else None)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from council.config import CouncilConfig, MemberConfig
-from council.inputs.answers import load_answers
+from council.inputs.answers import load_answers, load_baseline
 from council.inputs.items import FrozenItem, Seed, bundled_seeds, load_items, load_seeds
 from council.prompts.tasks import TaskPrompts, builtin_task, custom_task
 from council.vocab import StageName
@@ -161,6 +161,9 @@ class StageContext:
     item_set: tuple[FrozenItem, ...] | None = None
     candidate_answers: dict[str, dict[str, str]] = field(default_factory=dict)
     task: TaskPrompts = None  # type: ignore[assignment]  # resolved from the config when not given
+    # A round's drift checks: the previous round's answers (member -> item -> text) that
+    # judges compare with the new ones.
+    baseline: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.task is None:
@@ -171,14 +174,15 @@ class StageContext:
         """Load the council's task, test set and candidates' answers (`BadInput` naming
         the file if one is bad)."""
         task = task_of(config)
+        baseline = load_baseline(config.path_of(config.rounds.baseline)) if config.rounds.baseline else {}
         if config.items_path is None:
             path = config.seeds_path or task.seeds or bundled_seeds()
-            return cls(config, {seed.id: seed for seed in load_seeds(path)}, task=task)
+            return cls(config, {seed.id: seed for seed in load_seeds(path)}, task=task, baseline=baseline)
         items = tuple(load_items(config.items_path))
         ids = {item.id for item in items}
         answers = {c.name: load_answers(config.path_of(c.answers), ids) for c in config.candidates
                    if c.answers is not None}
-        return cls(config, {}, items, answers, task)
+        return cls(config, {}, items, answers, task, baseline)
 
     def answers(self, contestant: str, item: str) -> bool:
         """Whether ``contestant`` answers ``item``: a candidate's file may leave items

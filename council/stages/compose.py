@@ -141,12 +141,13 @@ class ComposeStage:
 
     async def execute(self, unit: WorkUnit, client: MemberClient, ctx: StageContext) -> CallRecord:
         completion, usage = await client.call(list(unit.messages), key=unit.key, expected_tokens=unit.expected_tokens,
-                                              max_tokens=unit.expected_output_tokens)
+                                              max_tokens=unit.expected_output_tokens, cacheable=True)
         text = completion.text.strip()
         if not text:
             return CallRecord(unit.key, CallStatus.RETRYABLE_ERROR, usage, error="the author returned an empty item")
         product = {**unit.fields, "call_key": unit.key, "text": text, "raw_output": completion.text}
-        return CallRecord(unit.key, CallStatus.OK, usage, product_table="items", product=product)
+        return CallRecord(unit.key, CallStatus.OK, usage, product_table="items", product=product,
+                          provider_model=completion.provider_model)
 
 
 COMPOSE = ComposeStage()

@@ -1,11 +1,18 @@
 """Stage 3: judges compare pairs of answers, in both orders, reasoning first.
 
+In a round of a series, judges also compare a member's new answer to an item with its
+previous round's answer (``ctx.baseline``), in both orders: the drift checks. Those
+votes go to their own table and never into a leaderboard. Identical answers need no
+judge: nothing changed.
+
 A reply without a readable verdict is asked again (``judge.max_reasks`` times) and
 then stored as unparseable: it stays in the ledger and counts as unscored, never as a
 vote.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 from council.config import CouncilConfig, MemberConfig
 from council.providers.client import CallFailed, MemberClient
@@ -17,7 +24,37 @@ from council.store.ledger import CallRecord
 from council.usage import Usage
 from council.vocab import CallStatus, StageName
 
-__all__ = ["JUDGE", "JudgeStage"]
+__all__ = ["JUDGE", "DriftCheck", "JudgeStage", "drift_checks", "drift_key"]
+
+
+class DriftCheck(NamedTuple):
+    """One order of one drift check: ``member``'s new and previous answers to ``item``."""
+
+    item: str
+    member: str
+    new_first: bool
+    judges: tuple[str, ...]
+
+
+def drift_checks(ctx: StageContext, answers: dict[str, dict[str, str]], items: set[str]) -> list[DriftCheck]:
+    """Every drift check the round needs, given the answers stored so far: a member's
+    answer that is not written yet is checked later, and one identical to the previous
+    round's needs no judge. The one rule the stage plans and `council status` counts by."""
+    config = ctx.config
+    judges = [m.name for m in config.with_role("judge")]
+    checks = []
+    for member, previous in sorted(ctx.baseline.items()):
+        who = tuple(j for j in judges if config.judge.include_self or j != member)
+        for item, old in sorted(previous.items()):
+            new = answers.get(item, {}).get(member)
+            if item in items and new is not None and new != old:
+                checks += [DriftCheck(item, member, True, who), DriftCheck(item, member, False, who)]
+    return checks
+
+
+def drift_key(check: DriftCheck, judge: str) -> str:
+    return work_key(StageName.JUDGE, check.item, judge, f"{check.member}@drift",
+                    "new-first" if check.new_first else "old-first")
 
 
 class JudgeStage:
@@ -55,6 +92,24 @@ class JudgeStage:
                             fields={"item": item, "judge": judge, "model_a": a, "model_b": b},
                         )
                     )
+        return units + self._drift_units(ctx, state, system, digest, output)
+
+    def _drift_units(self, ctx: StageContext, state: RunState, system: str, digest: str,
+                     output: dict[str, int]) -> list[WorkUnit]:
+        texts = dict(state.items)
+        units = []
+        for check in drift_checks(ctx, state.answers, set(texts)):
+            old, new = ctx.baseline[check.member][check.item], state.answers[check.item][check.member]
+            a, b = (new, old) if check.new_first else (old, new)
+            user = ctx.task.judge_user.render(item=texts[check.item], answer_a=a, answer_b=b)
+            messages = ({"role": "system", "content": system}, {"role": "user", "content": user})
+            for judge in check.judges:
+                units.append(WorkUnit(
+                    key=drift_key(check, judge), stage=self.name, member=judge, prompt_hash=digest,
+                    messages=messages, expected_output_tokens=output[judge], asks=ctx.config.judge.max_reasks + 1,
+                    fields={"item": check.item, "judge": judge, "member": check.member,
+                            "new_first": int(check.new_first)},
+                ))
         return units
 
     async def execute(self, unit: WorkUnit, client: MemberClient, ctx: StageContext) -> CallRecord:
@@ -69,6 +124,7 @@ class JudgeStage:
                 completion, spent = await client.call(
                     messages, response_format=response_format(kind, allow_tie), key=unit.key,
                     expected_tokens=unit.expected_tokens, max_tokens=self.output_tokens(ctx.config, client.member),
+                    cacheable=True,
                 )
             except CallFailed as failure:  # the asks before it were paid: they stay in the ledger
                 raise CallFailed(failure.kind, str(failure), usage + failure.usage) from None
@@ -85,7 +141,9 @@ class JudgeStage:
             "reasoning": parsed.reasoning, "raw_output": completion.text,
         }
         status = CallStatus.OK if parsed.label is not None else CallStatus.UNPARSEABLE
-        return CallRecord(unit.key, status, usage, product_table="votes", product=product)
+        table = "drift_votes" if "new_first" in unit.fields else "votes"
+        return CallRecord(unit.key, status, usage, product_table=table, product=product,
+                          provider_model=completion.provider_model)
 
 
 JUDGE = JudgeStage()

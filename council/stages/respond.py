@@ -123,6 +123,8 @@ class RespondStage:
 
     async def execute(self, unit: WorkUnit, client: MemberClient, ctx: StageContext) -> CallRecord:
         word_limit = ctx.config.respond.word_limit
+        # Never from the call cache: a round asks its respondents afresh, or a model swapped
+        # behind its name would hide behind the replies stored before.
         completion, usage = await client.call(
             list(unit.messages), key=unit.key, expected_tokens=unit.expected_tokens,
             max_tokens=unit.expected_output_tokens,
@@ -135,7 +137,8 @@ class RespondStage:
             **unit.fields, "call_key": unit.key, "text": text, "raw_text": completion.text,
             "word_count": word_count(text), "truncated": int(truncated),
         }
-        return CallRecord(unit.key, CallStatus.OK, usage, product_table="responses", product=product)
+        return CallRecord(unit.key, CallStatus.OK, usage, product_table="responses", product=product,
+                          provider_model=completion.provider_model)
 
 
 RESPOND = RespondStage()

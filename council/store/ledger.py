@@ -20,14 +20,14 @@ from council.usage import Usage
 from council.vocab import FINAL_STATUSES, CallStatus, ErrorKind
 
 __all__ = [
-    "CallRecord", "answers", "ensure_pending", "error_kinds", "final_count", "final_keys", "finish_invocation",
-    "fingerprints", "given_up_keys", "import_records", "supersede",
-    "items", "keys", "prompt_hashes", "record", "spent_usd", "start_invocation", "statuses",
+    "CallRecord", "answers", "cache_hit_keys", "ensure_pending", "error_kinds", "final_count", "final_keys",
+    "finish_invocation", "fingerprints", "given_up_keys", "import_records", "supersede",
+    "items", "keys", "prompt_hashes", "record", "save_snapshot", "spent_usd", "start_invocation", "statuses",
 ]
 
 _FINAL_MARKS = ", ".join("?" for _ in FINAL_STATUSES)
 #: Tables a unit's product goes to; names are never taken from elsewhere into SQL.
-PRODUCT_TABLES = ("items", "responses", "votes")
+PRODUCT_TABLES = ("items", "responses", "votes", "drift_votes")
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,7 @@ class CallRecord:
     error_kind: str | None = None  # a council.vocab.ErrorKind when a provider call failed
     product_table: str | None = None
     product: dict | None = None
+    provider_model: str | None = None  # the model id the provider said answered (not for cache hits)
 
 
 def ensure_pending(conn: sqlite3.Connection, units: Iterable[tuple[str, str, str, str, str]]) -> None:
@@ -88,7 +89,8 @@ def _archive(conn: sqlite3.Connection, key: str, reason: str, now: str) -> None:
     )
     conn.execute(
         "UPDATE calls SET status = ?, attempts = 0, input_tokens = 0, output_tokens = 0, cost_usd = 0, "
-        "latency_s = NULL, error = NULL, error_kind = NULL, rejections = 0, fingerprint = NULL, updated_at = ? "
+        "latency_s = NULL, error = NULL, error_kind = NULL, rejections = 0, fingerprint = NULL, cache_hits = 0, "
+        "provider_model = NULL, updated_at = ? "
         "WHERE key = ?", (CallStatus.PENDING, now, key),
     )
 
@@ -105,8 +107,9 @@ def supersede(conn: sqlite3.Connection, reasons: dict[str, str]) -> int:
             item = conn.execute("SELECT id FROM items WHERE call_key = ?", (key,)).fetchone()
             if item is not None:
                 dependants = conn.execute(
-                    "SELECT call_key FROM responses WHERE item = ? UNION SELECT call_key FROM votes WHERE item = ?",
-                    (item[0], item[0]),
+                    "SELECT call_key FROM responses WHERE item = ? UNION SELECT call_key FROM votes WHERE item = ? "
+                    "UNION SELECT call_key FROM drift_votes WHERE item = ?",
+                    (item[0], item[0], item[0]),
                 ).fetchall()
                 for (dependant,) in dependants:
                     _archive(conn, dependant, f"its item was set aside: {reason}", now)
@@ -141,6 +144,13 @@ def given_up_keys(conn: sqlite3.Connection, stage: str, max_rejections: int) -> 
         (stage, CallStatus.FAILED, CallStatus.RETRYABLE_ERROR, max_rejections),
     )
     return {row[0] for row in rows}
+
+
+def cache_hit_keys(conn: sqlite3.Connection, stage: str) -> set[str]:
+    """Keys of ``stage`` whose result came (wholly or in part) from the call cache."""
+    if not _has_column(conn, "calls", "cache_hits"):
+        return set()
+    return {row[0] for row in conn.execute("SELECT key FROM calls WHERE stage = ? AND cache_hits > 0", (stage,))}
 
 
 def statuses(conn: sqlite3.Connection, stage: str) -> dict[str, str]:
@@ -189,11 +199,13 @@ def record(conn: sqlite3.Connection, outcome: CallRecord) -> None:
         conn.execute(
             "UPDATE calls SET status = ?, attempts = attempts + ?, input_tokens = input_tokens + ?, "
             "output_tokens = output_tokens + ?, cost_usd = cost_usd + ?, latency_s = ?, error = ?, error_kind = ?, "
-            "rejections = rejections + ?, updated_at = ? WHERE key = ?",
+            "rejections = rejections + ?, cache_hits = cache_hits + ?, provider_model = coalesce(?, provider_model), "
+            "updated_at = ? WHERE key = ?",
             (
                 outcome.status, usage.attempts, usage.input_tokens, usage.output_tokens, usage.cost_usd,
                 usage.latency_s, redact(outcome.error) if outcome.error else None, outcome.error_kind,
-                int(outcome.error_kind == ErrorKind.REJECTED), utc_now(), outcome.key,
+                int(outcome.error_kind == ErrorKind.REJECTED), usage.cache_hits, outcome.provider_model, utc_now(),
+                outcome.key,
             ),
         )
 
@@ -240,6 +252,15 @@ def spent_usd(conn: sqlite3.Connection) -> float:
     if _has_column(conn, "calls", "fingerprint"):  # stores before migration 4 have no superseded table
         spent += float(conn.execute("SELECT coalesce(sum(cost_usd), 0) FROM superseded").fetchone()[0])
     return spent
+
+
+def save_snapshot(conn: sqlite3.Connection, round_number: int, series: str, snapshot: dict) -> None:
+    """Store a completed round's leaderboard snapshot (once: a round completes once)."""
+    with transaction(conn):
+        conn.execute(
+            "INSERT OR IGNORE INTO round_snapshot (round, series, completed_at, snapshot_json) VALUES (?, ?, ?, ?)",
+            (round_number, series, snapshot["completed_at"], json.dumps(snapshot, sort_keys=True)),
+        )
 
 
 def start_invocation(conn: sqlite3.Connection, *, command: str, config: dict, config_hash: str,

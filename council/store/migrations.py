@@ -118,6 +118,32 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX superseded_by_key ON superseded (key)
         """,
     ),
+    (
+        5,
+        "rounds",
+        """
+        ALTER TABLE calls ADD COLUMN cache_hits INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE calls ADD COLUMN provider_model TEXT;
+        CREATE TABLE drift_votes (
+            call_key TEXT PRIMARY KEY REFERENCES calls (key),
+            item TEXT NOT NULL REFERENCES items (id),
+            judge TEXT NOT NULL,
+            member TEXT NOT NULL,
+            new_first INTEGER NOT NULL CHECK (new_first IN (0, 1)),
+            verdict TEXT CHECK (verdict IN ('A>>B', 'A>B', 'A=B', 'B>A', 'B>>A')),
+            parse_status TEXT NOT NULL CHECK (parse_status IN ('json', 'tag', 'unparseable')),
+            reasoning TEXT,
+            raw_output TEXT NOT NULL,
+            CHECK ((verdict IS NULL) = (parse_status = 'unparseable'))
+        );
+        CREATE TABLE round_snapshot (
+            round INTEGER PRIMARY KEY,
+            series TEXT NOT NULL,
+            completed_at TEXT NOT NULL,
+            snapshot_json TEXT NOT NULL
+        )
+        """,
+    ),
 ]
 
 
@@ -131,8 +157,10 @@ def schema_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0])
 
 
-def migrate(conn: sqlite3.Connection, *, path: str | None = None) -> list[int]:
-    """Apply the migrations not yet applied, each in its own transaction; returns them.
+def migrate(conn: sqlite3.Connection, *, path: str | None = None,
+            migrations: list[tuple[int, str, str]] | None = None) -> list[int]:
+    """Apply the migrations not yet applied (the run store's, unless ``migrations`` are
+    another file's), each in its own transaction; returns them.
 
     Each migration re-checks inside its transaction whether it is applied, so two
     processes opening a new store at once apply it once.
@@ -143,7 +171,8 @@ def migrate(conn: sqlite3.Connection, *, path: str | None = None) -> list[int]:
             "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
         )
         newest = conn.execute("SELECT max(version) FROM schema_migrations").fetchone()[0]
-    newest_known = MIGRATIONS[-1][0]
+    migrations = MIGRATIONS if migrations is None else migrations
+    newest_known = migrations[-1][0]
     if newest is not None and newest > newest_known:
         raise BadInput(
             f"this run store has schema version {newest}, newer than this Council knows ({newest_known}): "
@@ -151,7 +180,7 @@ def migrate(conn: sqlite3.Connection, *, path: str | None = None) -> list[int]:
             path=path,
         )
     applied = []
-    for version, name, sql in MIGRATIONS:
+    for version, name, sql in migrations:
         with transaction(conn):
             if conn.execute("SELECT 1 FROM schema_migrations WHERE version = ?", (version,)).fetchone():
                 continue

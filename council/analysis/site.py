@@ -1,0 +1,93 @@
+"""``council site``: a series published as static files.
+
+``index.html`` (the newest leaderboard, rank and score over rounds with their
+intervals, the changes and the alarms), one page per round (the run's report),
+``history.json`` and one ``leaderboard.json`` per round for other tools. No server, no
+script, no external resource: it opens from disk or from any static host.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from council.analysis import figures
+from council.analysis.history import series_history
+from council.analysis.report import _STYLE, _e, _figure, _table, build_report
+from council.analysis.source import open_source
+from council.engine.rounds import round_dirs
+from council.errors import BadInput
+from scoring import ScoringSettings
+
+__all__ = ["write_site"]
+
+
+def _index(history: dict) -> str:
+    newest = history["rounds"][-1]
+    rows = [[m["rank"], f"{m['rank_lower']}–{m['rank_upper']}", m["tier"], m["model"], f"{m['score']:.0f}",
+             f"[{m['score_lower']:.0f}, {m['score_upper']:.0f}]", m["provider_model"] or "–"]
+            for m in newest["models"]]
+    board = _table(["rank", "ranks", "tier", "model", "score", "interval", "provider model"], rows)
+    changes = [[c["model"], f"{c['from_round']} → {c['to_round']}", f"{c['score_delta']:+.1f}",
+                f"[{c['delta_lower']:+.1f}, {c['delta_upper']:+.1f}]", "yes" if c["significant"] else "no"]
+               for c in history["changes"]]
+    alarms = [[d["round"], d["member"], d["kind"], d["detail"]] for d in history["drift"]]
+    links = "".join(f"<li><a href='rounds/{e['round']:04d}/index.html'>round {e['round']}</a> — completed "
+                    f"{_e(e['completed_at'])}, {e['n_votes']} votes (<a href='rounds/{e['round']:04d}/"
+                    f"leaderboard.json'>leaderboard.json</a>)</li>" for e in reversed(history["rounds"]))
+    title = f"Council leaderboard — {history['series']}"
+    return (
+        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{_e(title)}</title>"
+        f"<style>{_STYLE}</style></head><body><h1>{_e(title)}</h1>"
+        f"<p class='note'>Round {newest['round']}, completed {_e(newest['completed_at'])}: {newest['n_votes']} votes, "
+        f"separability {newest['separability']:.0f}%. A model beats another only when their intervals separate; "
+        "a tier holds models the data cannot order.</p>"
+        f"<h2 id='leaderboard'>Leaderboard</h2>{board}"
+        "<h2 id='over-rounds'>Over rounds</h2>"
+        + _figure(figures.history_figure(history, "score"), "Score of each model in each round, 95% interval.")
+        + _figure(figures.history_figure(history, "rank"), "Rank of each model in each round, 95% rank interval.")
+        + "<h2 id='changes'>Changes</h2>"
+        + (_table(["model", "rounds", "score change", "interval", "significant"], changes) if changes
+           else "<p class='note'>One round so far: nothing to compare.</p>")
+        + "<p class='note'>Changes are measured on the items both rounds share, with a paired item bootstrap, "
+        "against the median model's change; significant when the 95% interval excludes 0.</p>"
+        + "<h2 id='alarms'>Drift alarms</h2>"
+        + (_table(["round", "member", "kind", "detail"], alarms) if alarms else "<p class='note'>None.</p>")
+        + f"<h2 id='rounds'>Rounds</h2><ul>{links}</ul>"
+        + "<p class='note'>Data: <a href='history.json'>history.json</a>.</p></body></html>"
+    )
+
+
+def write_site(series_dir: str | Path, out: str | Path, settings: ScoringSettings | None = None,
+               *, trials: int = 10) -> list[Path]:
+    """Write the site of a series into ``out`` (created); returns the files written."""
+    settings = settings or ScoringSettings()
+    history = series_history(series_dir, settings)
+    if not history["rounds"]:
+        raise BadInput("no round of this series is complete yet: run `council round` to the end first",
+                       path=str(series_dir))
+    out = Path(out)
+    written = []
+
+    def write(relative: str, text: str) -> None:
+        path = out / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(path.name + ".partial")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(path)  # a reader (a web server) never sees half a file
+        written.append(path)
+
+    completed = {entry["round"] for entry in history["rounds"]}
+    for number, path in round_dirs(series_dir):
+        if number not in completed:
+            continue
+        source = open_source(path)
+        page = build_report(source, settings, trials=trials)
+        write(f"rounds/{number:04d}/index.html", page)
+        from scoring import rank_models
+
+        write(f"rounds/{number:04d}/leaderboard.json", json.dumps(rank_models(source.votes, settings).to_dict(),
+                                                                  indent=2))
+    write("history.json", json.dumps(history, indent=2))
+    write("index.html", _index(history))
+    return written

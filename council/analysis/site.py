@@ -17,6 +17,7 @@ from council.analysis.report import _STYLE, _e, _figure, _table, build_report
 from council.analysis.source import open_source
 from council.engine.rounds import round_dirs
 from council.errors import BadInput
+from council.inputs.files import write_atomically
 from scoring import ScoringSettings
 
 __all__ = ["write_site"]
@@ -71,10 +72,11 @@ def write_site(series_dir: str | Path, out: str | Path, settings: ScoringSetting
 
     def write(relative: str, text: str) -> None:
         path = out / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.name + ".partial")
-        partial.write_text(text, encoding="utf-8")
-        partial.replace(path)  # a reader (a web server) never sees half a file
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(path, text)  # a web server serving the folder never sends half a page
+        except OSError as error:
+            raise BadInput(f"cannot write the site here ({error.strerror})", path=str(path)) from None
         written.append(path)
 
     completed = {entry["round"] for entry in history["rounds"]}

@@ -103,15 +103,16 @@ def plan_command(config_path, run_dir, as_json, cache_path, no_cache) -> None:
         click.echo(f"{r['stage']:<8} {r['member']:<20} {r['calls']:>7} {r['input_tokens']:>11} "
                    f"{r['output_tokens']:>11} {cost:>10}")
     unpriced = total["unpriced_members"]
-    click.echo(f"total: {total['calls']} calls, about ${total['cost_usd']:.2f}"
+    held = f" ({total['cached']} more held by the call cache: free)" if total["cached"] else ""
+    click.echo(f"total: {total['calls']} calls{held}, about ${total['cost_usd']:.2f}"
                + (f" plus unpriced members: {', '.join(unpriced)}" if unpriced else ""))
     if config.budget.max_usd is not None:
         click.echo(f"budget: ${config.budget.max_usd:.2f}")
     cache = plan["cache"]
     if cache is not None:
         serves = ", ".join(cache["serves"]) or "no member (none has temperature 0)"
-        click.echo(f"call cache: {cache['path']} ({cache['stored_calls']} stored calls): compose and judge calls of "
-                   f"{serves} it holds are free")
+        click.echo(f"call cache: {cache['path']} ({cache['stored_calls']} stored calls) serves the compose and judge "
+                   f"calls of {serves}")
 
 
 @click.command("status")

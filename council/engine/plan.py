@@ -14,14 +14,16 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from council.config import CouncilConfig, MemberConfig
-from council.engine.execution import read_state
-from council.stages import STAGES
+from council.engine.execution import call_cache, read_state
+from council.providers.cached import call_key, serves
+from council.stages import STAGES, stage_named
 from council.stages.base import RunState, StageContext, WorkUnit, what_changed, work_key
 from council.stages.compose import COMPOSE, assignments, item_id
 from council.stages.judge import JUDGE, drift_checks, drift_key
 from council.stages.pairing import judge_pairs
 from council.stages.respond import RESPOND
 from council.store import ledger
+from council.store.cache import CallCache
 from council.vocab import StageName
 
 __all__ = [
@@ -45,6 +47,7 @@ class PlannedCalls:
     input_tokens: int
     output_tokens: int
     cost_usd: float | None  # None: no price known for this member's model
+    cached: int = 0  # planned calls the call cache already holds: free, and not in the counts above
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -115,21 +118,25 @@ def rerun_units(config: CouncilConfig, conn: sqlite3.Connection) -> tuple[dict[S
 
 
 def plan_calls(config: CouncilConfig, price: Price | None = None,
-               units: dict[StageName, list[WorkUnit]] | None = None) -> list[PlannedCalls]:
+               units: dict[StageName, list[WorkUnit]] | None = None,
+               cached: Callable[[WorkUnit], bool] | None = None) -> list[PlannedCalls]:
     """Calls per stage and member, with the tokens and cost the budget reserves for them:
     the most those calls can bill, since every call sends its ``max_tokens``.
 
-    ``price(member, input_tokens, output_tokens)`` gives dollars or None (unknown).
+    ``price(member, input_tokens, output_tokens)`` gives dollars or None (unknown);
+    units ``cached`` says the call cache holds are counted apart, as free.
     """
     units = units if units is not None else planned_units(config)
     rows = []
     for stage, role in ((COMPOSE, "author"), (RESPOND, "respondent"), (JUDGE, "judge")):
         for member in config.with_role(role):
             mine = [unit for unit in units[stage.name] if unit.member == member.name]
+            held = [unit for unit in mine if cached(unit)] if cached is not None else []
+            mine = [unit for unit in mine if unit not in held] if held else mine
             inp = sum(unit.reserved_tokens[0] for unit in mine)
             out = sum(unit.reserved_tokens[1] for unit in mine)
             cost = price(member, inp, out) if price else None
-            rows.append(PlannedCalls(stage.name.value, member.name, len(mine), inp, out, cost))
+            rows.append(PlannedCalls(stage.name.value, member.name, len(mine), inp, out, cost, len(held)))
     return rows
 
 
@@ -180,26 +187,24 @@ def left_out(config: CouncilConfig, ctx: StageContext) -> dict:
     return {"judgments": judgments, "unanswered": {name: n for name, n in unanswered.items() if n}}
 
 
-def _cache_note(config: CouncilConfig) -> dict | None:
-    """The call cache a run would use: where, how full, and whose compose and judge calls
-    it may serve for free (those already stored are not counted in advance: a judgment's
-    messages hold answers not written yet)."""
-    from council.engine.execution import call_cache
-    from council.providers.cached import serves
+def _held_by(cache: CallCache, config: CouncilConfig, test_set: StageContext) -> Callable[[WorkUnit], bool]:
+    """Whether the cache holds a planned unit's first call, keyed as the client keys it.
+    A unit whose texts are not written yet (stand-ins) is never held."""
 
-    cache = call_cache(config)
-    if cache is None:
-        return None
-    try:
-        return {"path": str(cache.path), "stored_calls": cache.size(),
-                "serves": [m.name for m in config.members if serves(m, cache.any_temperature)]}
-    finally:
-        cache.close()
+    def held(unit: WorkUnit) -> bool:
+        member = config.member(unit.member)
+        request = stage_named(unit.stage).cached_request(unit, member, test_set)
+        if request is None or not serves(member, cache.any_temperature):
+            return False
+        return cache.holds(call_key(member, request.messages, request.response_format, request.max_tokens))
+
+    return held
 
 
 def price_plan(config: CouncilConfig, conn: sqlite3.Connection | None = None) -> dict:
     """`plan_calls` priced by the member's prices or litellm's, with totals:
-    ``{"rows": [...], "total": {"calls", "cost_usd", "unpriced_members"}}``; given a
+    ``{"rows": [...], "total": {"calls", "cost_usd", "unpriced_members", "cached"}, "cache"}``
+    (``cache``: the call cache's file, size and whose calls it serves, or None); given a
     run's store, for what a re-run would still do, with ``"changes"``."""
     from council.providers.litellm_adapter import configure, estimate_cost
 
@@ -210,14 +215,24 @@ def price_plan(config: CouncilConfig, conn: sqlite3.Connection | None = None) ->
         cost = estimate_cost(member, input_tokens, output_tokens)
         return cost if (known or cost > 0) else None
 
-    units, changes = rerun_units(config, conn) if conn is not None else (None, [])
-    rows = plan_calls(config, price, units)
+    test_set = StageContext.open(config)
+    units, changes = rerun_units(config, conn) if conn is not None else (planned_units(config, test_set), [])
+    cache = call_cache(config)
+    try:
+        rows = plan_calls(config, price, units, _held_by(cache, config, test_set) if cache is not None else None)
+        note = None if cache is None else {"path": str(cache.path), "stored_calls": cache.size(),
+                                           "serves": [m.name for m in config.members
+                                                      if serves(m, cache.any_temperature)]}
+    finally:
+        if cache is not None:
+            cache.close()
     total = {
         "calls": sum(r.calls for r in rows),
         "cost_usd": sum(r.cost_usd for r in rows if r.cost_usd is not None),
         "unpriced_members": sorted({r.member for r in rows if r.cost_usd is None}),
+        "cached": sum(r.cached for r in rows),
     }
-    plan: dict = {"rows": [r.to_dict() for r in rows], "total": total, "cache": _cache_note(config)}
+    plan: dict = {"rows": [r.to_dict() for r in rows], "total": total, "cache": note}
     if conn is not None:
         plan["changes"] = changes
     return plan

@@ -23,6 +23,7 @@ import numpy as np
 from council.config import CouncilConfig
 from council.engine.runner import RunReport, run_async, run_coroutine, run_lock
 from council.errors import BadInput
+from council.inputs.files import write_atomically
 from council.stages.base import GivenRecord, StageContext
 from council.store import ledger
 from council.store.db import DB_NAME, connect
@@ -70,9 +71,7 @@ def _write_jsonl(path: Path, rows: list[dict]) -> None:
     if path.is_file():
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial")
-    partial.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
-    partial.replace(path)
+    write_atomically(path, "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
 
 
 def _carried_items(config: CouncilConfig, number: int, previous: Path, earlier: list[Path], inputs: Path,

@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     from council.store.ledger import CallRecord
 
 __all__ = [
-    "GivenRecord", "RunState", "Stage", "StageContext", "WorkUnit", "count_tokens", "fingerprint", "given_fingerprint",
-    "member_cap", "task_of", "what_changed", "with_persona", "work_key",
+    "CachedRequest", "GivenRecord", "RunState", "Stage", "StageContext", "WorkUnit", "count_tokens", "fingerprint",
+    "given_fingerprint", "member_cap", "task_of", "what_changed", "with_persona", "work_key",
 ]
 
 
@@ -208,3 +208,15 @@ class Stage(Protocol):
     async def execute(self, unit: WorkUnit, client: MemberClient, ctx: StageContext) -> CallRecord:
         """Make one unit's call(s); provider failures raise `CallFailed`, never return None."""
         ...
+
+    def cached_request(self, unit: WorkUnit, member: MemberConfig, ctx: StageContext) -> CachedRequest | None:
+        """The unit's first call as the call cache keys it, or None for a stage the cache
+        never serves. `execute` sends exactly this, so `council plan` can tell which
+        planned calls the cache already holds."""
+        ...
+
+
+class CachedRequest(NamedTuple):
+    messages: list[dict]
+    response_format: dict | None
+    max_tokens: int

@@ -15,6 +15,7 @@ from council.errors import BadInput
 from council.inputs.items import FrozenItem
 from council.providers.client import MemberClient
 from council.stages.base import (
+    CachedRequest,
     GivenRecord,
     RunState,
     StageContext,
@@ -139,9 +140,13 @@ class ComposeStage:
             )
         return units
 
+    def cached_request(self, unit: WorkUnit, member: MemberConfig, ctx: StageContext) -> CachedRequest:
+        return CachedRequest(list(unit.messages), None, unit.expected_output_tokens)
+
     async def execute(self, unit: WorkUnit, client: MemberClient, ctx: StageContext) -> CallRecord:
-        completion, usage = await client.call(list(unit.messages), key=unit.key, expected_tokens=unit.expected_tokens,
-                                              max_tokens=unit.expected_output_tokens, cacheable=True)
+        request = self.cached_request(unit, client.member, ctx)
+        completion, usage = await client.call(request.messages, key=unit.key, expected_tokens=unit.expected_tokens,
+                                              max_tokens=request.max_tokens, cacheable=True)
         text = completion.text.strip()
         if not text:
             return CallRecord(unit.key, CallStatus.RETRYABLE_ERROR, usage, error="the author returned an empty item")

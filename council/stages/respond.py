@@ -121,6 +121,9 @@ class RespondStage:
         return [self.given_answer(ctx, name, item, answer, "file")
                 for name, answers in ctx.candidate_answers.items() for item, answer in answers.items()]
 
+    def cached_request(self, unit: WorkUnit, member: MemberConfig, ctx: StageContext) -> None:
+        return None  # answers are always asked afresh (see `execute`)
+
     async def execute(self, unit: WorkUnit, client: MemberClient, ctx: StageContext) -> CallRecord:
         word_limit = ctx.config.respond.word_limit
         # Never from the call cache: a round asks its respondents afresh, or a model swapped

@@ -70,6 +70,13 @@ class CallCache:
                 conn.execute("UPDATE completions SET hits = hits + 1 WHERE key = ?", (key,))
         return dict(zip(("text", "input_tokens", "output_tokens", "cost_usd", "provider_model"), row))
 
+    def holds(self, key: str) -> bool:
+        """Whether ``key`` is stored (a plan's look, not a hit)."""
+        if self._conn is None and not self.path.is_file():
+            return False
+        with storage_errors(self.path):
+            return self._connection().execute("SELECT 1 FROM completions WHERE key = ?", (key,)).fetchone() is not None
+
     def put(self, key: str, *, model: str, text: str, input_tokens: int, output_tokens: int, cost_usd: float,
             provider_model: str | None) -> None:
         """Store a completed call; the first completion stored under a key stays."""

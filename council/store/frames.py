@@ -22,7 +22,7 @@ TABLES = {
     "responses": ("item", "respondent", "text", "raw_text", "word_count", "truncated", "call_key"),
     "votes": ("item", "judge", "model_a", "model_b", "verdict", "parse_status", "reasoning", "call_key"),
     "calls": ("key", "stage", "member", "status", "attempts", "prompt_hash", "input_tokens", "output_tokens",
-              "cost_usd", "latency_s", "error", "updated_at"),
+              "cost_usd", "latency_s", "error", "updated_at", "cache_hits", "provider_model"),
     "invocations": ("id", "started_at", "finished_at", "command", "config_hash", "package_version", "outcome"),
 }
 

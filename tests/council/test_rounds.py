@@ -8,6 +8,8 @@ import sqlite3
 
 import pytest
 
+from council.store.frames import open_run
+
 MEMBERS = [{"name": name, "temperature": 0, "input_cost_per_token": 1e-6, "output_cost_per_token": 2e-6}
            for name in ("alpha", "beta", "gamma", "delta")]
 
@@ -111,16 +113,45 @@ def test_a_frozen_set_cannot_refresh(cli, council_file, tmp_path):
     assert result.exit_code == 2 and "rounds.refresh" in result.output
 
 
-def test_a_second_round_process_on_one_series_exits_2(cli, council_file, tmp_path):
-    import fcntl
+def test_a_second_round_process_on_one_series_exits_2(cli, council_file, provider, tmp_path):
+    import subprocess
+    import sys
+    import time
 
+    provider.faults.latency = 0.2
     path = council_file(members=MEMBERS[:3])
     series = tmp_path / "series"
-    series.mkdir()
-    with open(series / "council.lock", "a+") as held:
-        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        result = cli("round", path, "--series", series)
-    assert result.exit_code == 2 and "another council process" in result.output
+    first = subprocess.Popen([sys.executable, "-m", "council", "round", str(path), "--series", str(series),
+                              "--no-progress"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 60
+        while provider.count() == 0 and time.time() < deadline:  # the first process holds the series
+            time.sleep(0.01)
+        second = cli("round", path, "--series", series)
+        assert second.exit_code == 2 and "another council process" in second.output
+    finally:
+        first.kill()
+        first.wait(30)
+
+
+def test_members_may_join_and_leave_between_rounds(cli, council_file, tmp_path):
+    series = tmp_path / "series"
+    assert cli("round", council_file(members=MEMBERS[:3]), "--series", series).exit_code == 0
+    joined = council_file(members=MEMBERS, name="joined.yaml")
+    assert cli("round", joined, "--series", series).exit_code == 0
+    left = council_file(members=[MEMBERS[0], MEMBERS[2], MEMBERS[3]], name="left.yaml")
+    assert cli("round", left, "--series", series).exit_code == 0
+    history = json.loads(cli("history", series, "--json").output)
+    ranked = [sorted(m["model"] for m in entry["models"]) for entry in history["rounds"]]
+    assert ranked == [["alpha", "beta", "gamma"], ["alpha", "beta", "delta", "gamma"], ["alpha", "delta", "gamma"]]
+    compared = {(c["model"], c["to_round"]) for c in history["changes"]}
+    assert ("delta", 2) not in compared and ("delta", 3) in compared and ("beta", 3) not in compared
+    with open_run(series / "rounds" / "0003") as store:
+        snapshot = store.snapshot()
+    assert snapshot["members"] == ["alpha", "gamma", "delta"]
+    # The items beta wrote stay in the series: rounds remain comparable.
+    with open_run(series / "rounds" / "0001") as first, open_run(series / "rounds" / "0003") as third:
+        assert set(first.item_texts().items()) <= set(third.item_texts().items())
 
 
 def test_history_of_a_directory_without_rounds_is_bad_input(cli, tmp_path):
@@ -183,6 +214,9 @@ def test_the_site_is_static_and_draws_every_figure(cli, council_file, tmp_path):
     assert cli("site", series, "--out", tmp_path / "empty").exit_code == 2  # no round yet
     for _ in range(2):
         assert cli("round", path, "--series", series).exit_code == 0
+    (tmp_path / "a-file").write_text("")
+    blocked = cli("site", series, "--out", tmp_path / "a-file" / "site")
+    assert blocked.exit_code == 2 and "a-file" in blocked.output
     out = tmp_path / "site"
     result = cli("site", series, "--out", out, "--trials", "2")
     assert result.exit_code == 0, result.output

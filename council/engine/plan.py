@@ -208,9 +208,11 @@ def price_plan(config: CouncilConfig, conn: sqlite3.Connection | None = None) ->
     run's store, for what a re-run would still do, with ``"changes"``."""
     from council.providers.litellm_adapter import configure, estimate_cost
 
-    configure(config.members)
+    configure(config.members, offline=True)  # a plan calls nobody: it never fetches litellm's online price list
 
     def price(member: MemberConfig, input_tokens: int, output_tokens: int) -> float | None:
+        if input_tokens == output_tokens == 0:
+            return 0.0  # no calls cost nothing, priced or not
         known = member.input_cost_per_token is not None or member.output_cost_per_token is not None
         cost = estimate_cost(member, input_tokens, output_tokens)
         return cost if (known or cost > 0) else None

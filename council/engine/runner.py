@@ -171,7 +171,8 @@ async def run_async(config: CouncilConfig, run_dir: str | Path, *, progress: boo
                 config_hash=config_hash(config, test_set.task.digest), package_version=package_version(),
             )
             cache = call_cache(served)
-            clients = {m.name: MemberClient(m, served.retry, seed=served.seed, cache=cache) for m in served.members}
+            clients = {m.name: MemberClient(m, served.retry, seed=served.seed, cache=cache,
+                                            cache_as=config.member(m.name)) for m in served.members}
             budget = Budget(served.budget.max_usd, ledger.spent_usd(conn))
             ctx = dataclasses.replace(test_set, config=served)
             stopped: str | None = None

@@ -17,7 +17,7 @@ import signal
 import sqlite3
 from pathlib import Path
 
-from council.config import CouncilConfig
+from council.config import CouncilConfig, MemberConfig
 from council.engine.budget import Budget
 from council.engine.execution import Progress, Quiet, StageExecution, call_cache, read_state
 from council.providers.client import MemberClient
@@ -73,7 +73,7 @@ async def _take_members(stage: Stage, ctx: StageContext, conn: sqlite3.Connectio
 
 
 def _worker(parent: int, run_dir: str, config_data: dict, stage_name: str, order: list[str], cursor, shared,
-            results) -> None:
+            results, cache_as: dict[str, dict]) -> None:
     die_with_parent(signal.SIGKILL, parent)
     from council.providers.litellm_adapter import configure
 
@@ -85,7 +85,8 @@ def _worker(parent: int, run_dir: str, config_data: dict, stage_name: str, order
     done = ledger.final_keys(conn, stage_name) | ledger.given_up_keys(conn, stage_name, config.retry.max_rejections)
     units = [u for u in stage.plan(ctx, read_state(conn)) if u.key not in done]
     cache = call_cache(config)
-    clients = {m: MemberClient(config.member(m), config.retry, seed=config.seed, cache=cache) for m in order}
+    clients = {m: MemberClient(config.member(m), config.retry, seed=config.seed, cache=cache,
+                               cache_as=MemberConfig.model_validate(cache_as[m])) for m in order}
     budget = Budget(config.budget.max_usd, shared=shared)
     broken, stopped = asyncio.run(_take_members(stage, ctx, conn, units, order, cursor, clients, budget))
     conn.close()
@@ -108,10 +109,11 @@ async def run_in_workers(
         load[unit.member] = load.get(unit.member, 0) + 1
     order = sorted(load, key=lambda member: (-load[member], member))  # the largest first
     config_data = {**ctx.config.model_dump(mode="json"), "base_dir": ctx.config.base_dir}
+    cache_as = {name: client.cache_member.model_dump(mode="json") for name, client in clients.items()}
     processes = [
         context.Process(
             target=_worker,
-            args=(os.getpid(), str(run_dir), config_data, stage.name.value, order, cursor, shared, results),
+            args=(os.getpid(), str(run_dir), config_data, stage.name.value, order, cursor, shared, results, cache_as),
             daemon=True,
         )
         for _ in range(count - 1)

@@ -28,9 +28,12 @@ class CallFailed(Exception):
 
 class MemberClient:
     def __init__(self, member: MemberConfig, retry: RetryConfig, *, seed: int = 0,
-                 cache: CompletionCache | None = None):
+                 cache: CompletionCache | None = None, cache_as: MemberConfig | None = None):
         self.member = member
-        self.cache = cache if cache is not None and serves(member, cache.any_temperature) else None
+        # The member as the council file gives it keys the cache: an embedded model is
+        # served on another port each run, and its calls are the same calls all the same.
+        self.cache_member = cache_as or member
+        self.cache = cache if cache is not None and serves(self.cache_member, cache.any_temperature) else None
         # The key's value, so that no error message repeating it is stored or shown.
         self._secrets = (os.environ.get(member.api_key_env, ""),) if member.api_key_env else ()
         # Set when one call outwaited its rate-limit patience: the quota is likely gone,
@@ -56,7 +59,7 @@ class MemberClient:
         """
         cached_key = None
         if cacheable and self.cache is not None:
-            cached_key = call_key(self.member, messages, response_format, max_tokens)
+            cached_key = call_key(self.cache_member, messages, response_format, max_tokens)
             hit = self.cache.get(cached_key)
             if hit is not None:
                 return Completion(hit["text"], hit["input_tokens"], hit["output_tokens"], 0.0, 0.0), Usage(cache_hits=1)

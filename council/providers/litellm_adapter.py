@@ -37,9 +37,10 @@ class Completion:
     provider_model: str | None = None  # the model id the provider reported; None when not asked (a cache hit)
 
 
-def configure(members: Iterable[MemberConfig]):
-    """Import litellm, offline unless some member is remote. Returns the module."""
-    if not any(is_remote(member) for member in members):
+def configure(members: Iterable[MemberConfig], *, offline: bool = False):
+    """Import litellm, offline unless some member is remote (or ``offline``: nothing will
+    be called, as in a plan, so the price list litellm ships will do). Returns the module."""
+    if offline or not any(is_remote(member) for member in members):
         os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
         os.environ.setdefault("LITELLM_OFFLINE_MODE", "true")
     import litellm

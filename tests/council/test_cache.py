@@ -98,3 +98,35 @@ def test_a_damaged_cache_file_is_one_line_and_exit_2(cli, council_file, tmp_path
     path = council_file(members=MEMBERS, cache="broken.sqlite")
     result = cli("run", path, "--run-dir", tmp_path / "run")
     assert result.exit_code == 2 and "broken.sqlite" in result.output and "Traceback" not in result.output
+
+
+def test_a_member_served_at_another_address_keeps_its_cached_calls(tmp_path):
+    """An embedded model is served on a new port every run: the cache keys its calls by
+    the member as the council file gives it, so they are the same calls run after run."""
+    import asyncio
+
+    from council.config import MemberConfig, RetryConfig
+    from council.providers.client import MemberClient
+    from council.providers.litellm_adapter import configure
+    from council.store.cache import CallCache
+    from tests.fake_provider import FakeProvider
+
+    configured = MemberConfig(name="alpha", model="openai/alpha", api_base="http://127.0.0.1:9/v1", temperature=0,
+                              timeout=5)
+    configure([configured])
+    messages = [{"role": "user", "content": "Seed scenario: a friend forgot my birthday."}]
+    servers = [FakeProvider().start(), FakeProvider().start()]
+    try:
+        replies = []
+        for server in servers:
+            served = configured.model_copy(update={"api_base": server.url})
+            cache = CallCache(tmp_path / "cache.sqlite")
+            client = MemberClient(served, RetryConfig(), cache=cache, cache_as=configured)
+            replies.append(asyncio.run(client.call(messages, key="compose/x", cacheable=True)))
+            cache.close()
+        assert servers[0].count() == 1 and servers[1].count() == 0
+        (first, _), (second, usage) = replies
+        assert second.text == first.text and usage.cache_hits == 1 and usage.cost_usd == 0
+    finally:
+        for server in servers:
+            server.stop()

@@ -80,3 +80,26 @@ def test_plan_of_a_frozen_item_set_knows_every_respond_prompt(council_file, tmp_
     made = STAGES[1].plan(StageContext.open(reuse), state)
     planned = plan["respond"]
     assert [(u.key, u.expected_input_tokens) for u in made] == [(u.key, u.expected_input_tokens) for u in planned]
+
+
+def test_a_plan_of_hosted_members_needs_no_network_and_prices_an_empty_row_at_zero(tmp_path):
+    """A plan spends nothing and prices with the price list litellm ships: it never
+    fetches one (here, with no network, that cost seconds of retries and warnings).
+    A member with no calls in a stage costs $0 there; it is not "unpriced"."""
+    import json
+
+    from tests.council.conftest import run_council
+
+    path = tmp_path / "hosted.yaml"
+    path.write_text(
+        "name: hosted\nmembers:\n"
+        "  - {name: mini, model: openai/gpt-4o-mini, api_key_env: OPENAI_API_KEY}\n"
+        "  - {name: haiku, model: anthropic/claude-haiku-4-5, api_key_env: ANTHROPIC_API_KEY}\n"
+    )
+    result = run_council("plan", path, "--json")
+    assert result.returncode == 0, result.stderr
+    assert "cost map" not in result.stderr and "WARNING" not in result.stderr
+    plan = json.loads(result.stdout)
+    judges = [row for row in plan["rows"] if row["stage"] == "judge"]
+    assert all(row["calls"] == 0 and row["cost_usd"] == 0 for row in judges)  # two members: nobody else to judge
+    assert plan["total"]["unpriced_members"] == [] and plan["total"]["cost_usd"] > 0

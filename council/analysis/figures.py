@@ -231,7 +231,7 @@ def ablation_figure(ablation):
 
 @_styled
 def history_figure(history: dict, field: str):
-    """One model per line over the rounds of a series, with its interval as a band:
+    """One model per line over the rounds of a series, its interval as error bars:
     ``field`` is ``"score"`` (Elo scale) or ``"rank"`` (1 at the top)."""
     figure, axes = _new_figure((7, 3.4))
     models = list(dict.fromkeys(m["model"] for entry in history["rounds"] for m in entry["models"]))

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from council.engine.rounds import round_dirs
+import numpy as np
+
+from council.engine.rounds import round_snapshots
 from council.errors import BadInput
 from council.store.frames import open_run
 from scoring import ScoringError, ScoringSettings, Votes, score_changes
 
-__all__ = ["ROUND_FIELDS", "alarms_in_newest", "history_text", "rounds_in_progress", "series_history"]
+__all__ = ["ROUND_FIELDS", "alarms_in_newest", "history_text", "series_history"]
 
 #: A round's entry in ``history --json``, in order.
 ROUND_FIELDS = ("round", "started_at", "completed_at", "config_hash", "n_votes", "separability", "models")
@@ -29,9 +31,7 @@ def _shared_votes(before_dir: Path, after_dir: Path) -> tuple[Votes, Votes]:
     return votes[0].select(_on_items(votes[0], shared)), votes[1].select(_on_items(votes[1], shared))
 
 
-def _on_items(votes: Votes, items: set[str]):
-    import numpy as np
-
+def _on_items(votes: Votes, items: set[str]) -> np.ndarray:
     keep = np.array([name in items for name in votes.items], dtype=bool)
     return keep[votes.item]
 
@@ -64,20 +64,17 @@ def _drift(before: dict, after: dict) -> list[dict]:
     return alarms
 
 
-def series_history(series_dir: str | Path, settings: ScoringSettings | None = None) -> dict:
+def series_history(series_dir: str | Path, settings: ScoringSettings | None = None, *,
+                   snapshots: list[tuple[int, Path, dict | None]] | None = None) -> dict:
     """``{"series", "rounds", "changes", "drift"}`` over the completed rounds of a series
-    (`BadInput` when the directory holds no round)."""
+    (`BadInput` when the directory holds no round). ``snapshots``: the series' rounds as
+    `round_snapshots` read them, when the caller has them already."""
     settings = settings or ScoringSettings()
-    rounds = round_dirs(series_dir)
+    rounds = round_snapshots(series_dir) if snapshots is None else snapshots
     if not rounds:
         raise BadInput("not a council series (no rounds/NNNN run directories): start one with `council round`",
                        path=str(series_dir))
-    completed = []
-    for number, path in rounds:
-        with open_run(path) as store:
-            snapshot = store.snapshot()
-        if snapshot is not None:
-            completed.append(((number, path), snapshot))
+    completed = [((number, path), snapshot) for number, path, snapshot in rounds if snapshot is not None]
     entries, changes, drift = [], [], []
     for k, ((number, path), snapshot) in enumerate(completed):
         provider = snapshot.get("provider_models", {})
@@ -90,16 +87,6 @@ def series_history(series_dir: str | Path, settings: ScoringSettings | None = No
             drift += _drift(before_snapshot, snapshot)
     series = completed[0][1]["series"] if completed else Path(series_dir).name
     return {"series": series, "rounds": entries, "changes": changes, "drift": drift}
-
-
-def rounds_in_progress(series_dir: str | Path) -> list[int]:
-    """Rounds started and not complete yet (a killed or budget-stopped round)."""
-    waiting = []
-    for number, path in round_dirs(series_dir):
-        with open_run(path) as store:
-            if store.snapshot() is None:
-                waiting.append(number)
-    return waiting
 
 
 def alarms_in_newest(history: dict) -> list[str]:

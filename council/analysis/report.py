@@ -172,15 +172,17 @@ def _human_section(human) -> str:
 
 
 def build_report(source: VoteSource, settings, *, human=None, judge_rounds: int = 200, trials: int = 10,
-                 separability_draws: int = 0) -> str:
+                 separability_draws: int = 0, board=None) -> str:
     """The whole report as one HTML string.
 
     ``human`` is a `scoring.HumanAgreement` (from `scoring.human_agreement`) to add the
-    agreement with people; the rest is computed here from ``source`` and ``settings``.
+    agreement with people; ``board``, the leaderboard of ``source`` under ``settings``
+    when the caller has it already; the rest is computed here from ``source`` and
+    ``settings``.
     """
     from scoring import judge_metrics, jury_ablation, rank_models
 
-    board = rank_models(source.votes, settings)
+    board = board if board is not None else rank_models(source.votes, settings)
     metrics = judge_metrics(source.votes, settings, lengths=source.lengths, rounds=judge_rounds,
                             separability_draws=separability_draws, seed=settings.seed)
     ablation = jury_ablation(source.votes, settings, trials=trials, seed=settings.seed)

@@ -15,10 +15,10 @@ from council.analysis import figures
 from council.analysis.history import series_history
 from council.analysis.report import _STYLE, _e, _figure, _table, build_report
 from council.analysis.source import open_source
-from council.engine.rounds import round_dirs
+from council.engine.rounds import round_snapshots
 from council.errors import BadInput
 from council.inputs.files import write_atomically
-from scoring import ScoringSettings
+from scoring import ScoringSettings, rank_models
 
 __all__ = ["write_site"]
 
@@ -63,7 +63,8 @@ def write_site(series_dir: str | Path, out: str | Path, settings: ScoringSetting
                *, trials: int = 10) -> list[Path]:
     """Write the site of a series into ``out`` (created); returns the files written."""
     settings = settings or ScoringSettings()
-    history = series_history(series_dir, settings)
+    snapshots = round_snapshots(series_dir)
+    history = series_history(series_dir, settings, snapshots=snapshots)
     if not history["rounds"]:
         raise BadInput("no round of this series is complete yet: run `council round` to the end first",
                        path=str(series_dir))
@@ -79,17 +80,13 @@ def write_site(series_dir: str | Path, out: str | Path, settings: ScoringSetting
             raise BadInput(f"cannot write the site here ({error.strerror})", path=str(path)) from None
         written.append(path)
 
-    completed = {entry["round"] for entry in history["rounds"]}
-    for number, path in round_dirs(series_dir):
-        if number not in completed:
+    for number, path, snapshot in snapshots:
+        if snapshot is None:
             continue
         source = open_source(path)
-        page = build_report(source, settings, trials=trials)
-        write(f"rounds/{number:04d}/index.html", page)
-        from scoring import rank_models
-
-        write(f"rounds/{number:04d}/leaderboard.json", json.dumps(rank_models(source.votes, settings).to_dict(),
-                                                                  indent=2))
+        board = rank_models(source.votes, settings)
+        write(f"rounds/{number:04d}/index.html", build_report(source, settings, board=board, trials=trials))
+        write(f"rounds/{number:04d}/leaderboard.json", json.dumps(board.to_dict(), indent=2))
     write("history.json", json.dumps(history, indent=2))
     write("index.html", _index(history))
     return written

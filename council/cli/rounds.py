@@ -55,17 +55,19 @@ def round_command(config_path, series_dir, progress, cache_path, no_cache) -> No
 def history_command(series_dir, as_json, fail_on_change, rounds, seed) -> None:
     """Per model and round: rank, tier and score with intervals; changes between rounds
     with paired intervals; drift alarms."""
-    from council.analysis.history import alarms_in_newest, history_text, rounds_in_progress, series_history
+    from council.analysis.history import alarms_in_newest, history_text, series_history
+    from council.engine.rounds import round_snapshots
     from scoring import ScoringSettings
 
     blame(series_dir)
-    history = series_history(series_dir, ScoringSettings(rounds=rounds, seed=seed))
+    snapshots = round_snapshots(series_dir)
+    history = series_history(series_dir, ScoringSettings(rounds=rounds, seed=seed), snapshots=snapshots)
     if as_json:
         click.echo(json.dumps(history, indent=2))
     else:
         for line in history_text(history):
             click.echo(line)
-        waiting = rounds_in_progress(series_dir)
+        waiting = [number for number, _, snapshot in snapshots if snapshot is None]
         if waiting:
             click.echo(f"in progress: round {', '.join(map(str, waiting))} (not complete yet)")
     alarms = alarms_in_newest(history)

@@ -94,7 +94,8 @@ def planned_units(config: CouncilConfig, test_set: StageContext | None = None, s
     return {StageName.COMPOSE: compose, StageName.RESPOND: respond, StageName.JUDGE: judge}
 
 
-def rerun_units(config: CouncilConfig, conn: sqlite3.Connection) -> tuple[dict[StageName, list[WorkUnit]], list[str]]:
+def rerun_units(config: CouncilConfig, conn: sqlite3.Connection, test_set: StageContext | None = None,
+                ) -> tuple[dict[StageName, list[WorkUnit]], list[str]]:
     """What `council run` would do now on the run behind ``conn`` (read only): the units
     still to make — new, failed, or changed since they were done — and the changes it
     would report."""
@@ -111,7 +112,7 @@ def rerun_units(config: CouncilConfig, conn: sqlite3.Connection) -> tuple[dict[S
             return True
         return unit.key not in done[unit.stage]
 
-    units = planned_units(config, stored=read_state(conn), still_to_do=still_to_do)
+    units = planned_units(config, test_set, stored=read_state(conn), still_to_do=still_to_do)
     lines = [f"would redo: {stage}: {n} unit(s) of {member!r} — {why} changed since they were done"
              for (stage, member, why), n in sorted(changed.items())]
     return units, lines
@@ -218,7 +219,7 @@ def price_plan(config: CouncilConfig, conn: sqlite3.Connection | None = None) ->
         return cost if (known or cost > 0) else None
 
     test_set = StageContext.open(config)
-    units, changes = rerun_units(config, conn) if conn is not None else (planned_units(config, test_set), [])
+    units, changes = rerun_units(config, conn, test_set) if conn is not None else (planned_units(config, test_set), [])
     cache = call_cache(config)
     try:
         rows = plan_calls(config, price, units, _held_by(cache, config, test_set) if cache is not None else None)

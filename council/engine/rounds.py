@@ -33,13 +33,17 @@ from council.store.sqlite import utc_now
 from council.usage import Usage
 from council.vocab import CallStatus, StageName
 from scoring import UNSCORED, preference_shift
+from scoring.votes import OUTCOME_OF_LABEL
 
-__all__ = ["CACHE_NAME", "ROUNDS_DIR", "RoundReport", "round_dirs", "run_round", "run_round_async"]
+__all__ = [
+    "CACHE_NAME", "ROUNDS_DIR", "SNAPSHOT_FIELDS", "RoundReport", "round_dirs", "round_snapshots", "run_round",
+    "run_round_async",
+]
 
 ROUNDS_DIR = "rounds"
 CACHE_NAME = "cache.sqlite"
-#: What a drift verdict says about the new answer, by the label's side and the order shown.
-_SIGNED = {"A>>B": 2, "A>B": 1, "A=B": 0, "B>A": -1, "B>>A": -2}
+#: A round's leaderboard as its snapshot keeps it (`council history` adds the provider model).
+SNAPSHOT_FIELDS = ("model", "rank", "rank_lower", "rank_upper", "tier", "score", "score_lower", "score_upper")
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,15 @@ def round_dirs(series_dir: str | Path) -> list[tuple[int, Path]]:
     return sorted(found)
 
 
+def round_snapshots(series_dir: str | Path) -> list[tuple[int, Path, dict | None]]:
+    """Each round with its snapshot, None while the round is not complete."""
+    found = []
+    for number, path in round_dirs(series_dir):
+        with open_run(path) as store:
+            found.append((number, path, store.snapshot()))
+    return found
+
+
 def _order(seed: int, number: int, purpose: str, name: str) -> str:
     return hashlib.sha256(f"{seed}/{number}/{purpose}/{name}".encode()).hexdigest()
 
@@ -77,15 +90,16 @@ def _write_jsonl(path: Path, rows: list[dict]) -> None:
 def _carried_items(config: CouncilConfig, number: int, previous: Path, earlier: list[Path], inputs: Path,
                    say: Callable[[str], None]) -> tuple[CouncilConfig, list[GivenRecord], list[str]]:
     """The previous round's items minus the refreshed share, entered as done compose
-    work, and the seeds fresh items come from (the kept items' and those no round used)."""
+    work, and the seeds fresh items come from (the kept items' and those no round used).
+    ``earlier`` are the completed rounds, ``previous`` the last of them."""
     with open_run(previous) as store:
         composed = store.composed_items()
     drop = round(config.rounds.refresh * len(composed))
     dropped = {row["id"] for row in sorted(composed, key=lambda r: _order(config.seed, number, "refresh", r["id"]))
                [:drop]}
     kept = [row for row in composed if row["id"] not in dropped]
-    used: set[str] = set()
-    for run_dir in earlier:
+    used = {row["seed_id"] for row in composed}
+    for run_dir in earlier[:-1]:  # the previous round's were read above
         with open_run(run_dir) as store:
             used |= {row["seed_id"] for row in store.composed_items()}
     seeds = StageContext.open(config).seeds
@@ -132,7 +146,7 @@ def _drift_checks(store) -> dict[str, dict]:
     for member, item, _judge, new_first, verdict in store.drift_votes():
         items, outcomes = by_member.setdefault(member, ([], []))
         items.append(item)
-        outcomes.append(UNSCORED if verdict is None else _SIGNED[verdict] * (1 if new_first else -1))
+        outcomes.append(UNSCORED if verdict is None else OUTCOME_OF_LABEL[verdict] * (1 if new_first else -1))
     checks = {}
     for member, (items, outcomes) in sorted(by_member.items()):
         shift = preference_shift(np.array(items), np.array(outcomes))
@@ -145,17 +159,12 @@ def _snapshot(config: CouncilConfig, number: int, round_dir: Path) -> dict:
     with open_run(round_dir) as store:
         board = store.leaderboard()
         invocation = store.latest_invocation() or {}
-        models = [
-            {"model": m, "rank": int(board.rank[k]), "rank_lower": int(board.rank_lower[k]),
-             "rank_upper": int(board.rank_upper[k]), "tier": int(board.tier[k]), "score": float(board.score[k]),
-             "score_lower": float(board.score_lower[k]), "score_upper": float(board.score_upper[k])}
-            for k, m in enumerate(board.models)
-        ]
+        models = [{name: row[name] for name in SNAPSHOT_FIELDS} for row in board.to_dict()["models"]]
         return {
             "series": config.name, "round": number, "started_at": store.first_started(), "completed_at": utc_now(),
             "config_hash": invocation.get("config_hash"), "n_votes": int(board.n_votes),
             "separability": float(board.separability), "models": models,
-            "members": [m.name for m in config.members], "contestants": config.contestants,
+            "members": [m.name for m in config.members],
             "provider_models": store.provider_models(), "drift_checks": _drift_checks(store),
         }
 
@@ -183,11 +192,11 @@ async def run_round_async(config: CouncilConfig, series_dir: str | Path, *, prog
             on_change(line)
 
     with run_lock(series):
-        rounds = round_dirs(series)
-        resumed = bool(rounds) and _snapshot_of(rounds[-1][1]) is None
+        rounds = round_snapshots(series)
+        resumed = bool(rounds) and rounds[-1][2] is None
         number = rounds[-1][0] if resumed else (rounds[-1][0] + 1 if rounds else 1)
         round_dir = series / ROUNDS_DIR / f"{number:04d}"
-        complete_before = [path for n, path in rounds if n < number]
+        complete_before = [path for n, path, _ in rounds if n < number]
         round_config, carried = config, list[GivenRecord]()
         if complete_before:
             previous = complete_before[-1]
@@ -214,11 +223,6 @@ async def run_round_async(config: CouncilConfig, series_dir: str | Path, *, prog
             finally:
                 conn.close()
     return RoundReport(str(series), number, str(round_dir), resumed, report, snapshot, tuple(notes))
-
-
-def _snapshot_of(round_dir: Path) -> dict | None:
-    with open_run(round_dir) as store:
-        return store.snapshot()
 
 
 def run_round(config: CouncilConfig, series_dir: str | Path, *, progress: bool | None = None,

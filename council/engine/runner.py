@@ -155,9 +155,6 @@ async def run_async(config: CouncilConfig, run_dir: str | Path, *, progress: boo
     check_local_models(config)
     configure(config.members)
     check_priced(config)
-    if config.cache is not None:  # worker processes resolve no relative paths
-        config = config.model_copy(update={"cache": config.cache.model_copy(
-            update={"path": str(config.path_of(config.cache.path))})})
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     show = sys.stderr.isatty() if progress is None else progress

@@ -29,8 +29,7 @@ CACHE_MIGRATIONS: list[tuple[int, str, str]] = [
             output_tokens INTEGER NOT NULL,
             cost_usd REAL NOT NULL,
             provider_model TEXT,
-            stored_at TEXT NOT NULL,
-            hits INTEGER NOT NULL DEFAULT 0
+            stored_at TEXT NOT NULL
         )
         """,
     ),
@@ -64,15 +63,17 @@ class CallCache:
                 "SELECT text, input_tokens, output_tokens, cost_usd, provider_model FROM completions WHERE key = ?",
                 (key,),
             ).fetchone()
-            if row is None:
-                return None
-            with transaction(conn):
-                conn.execute("UPDATE completions SET hits = hits + 1 WHERE key = ?", (key,))
+        if row is None:
+            return None
         return dict(zip(("text", "input_tokens", "output_tokens", "cost_usd", "provider_model"), row))
+
+    def _absent(self) -> bool:
+        """No file yet: a reader (a plan) does not create one."""
+        return self._conn is None and not self.path.is_file()
 
     def holds(self, key: str) -> bool:
         """Whether ``key`` is stored (a plan's look, not a hit)."""
-        if self._conn is None and not self.path.is_file():
+        if self._absent():
             return False
         with storage_errors(self.path):
             return self._connection().execute("SELECT 1 FROM completions WHERE key = ?", (key,)).fetchone() is not None
@@ -91,7 +92,7 @@ class CallCache:
 
     def size(self) -> int:
         """How many completions the file holds (0 when it does not exist yet)."""
-        if self._conn is None and not self.path.is_file():
+        if self._absent():
             return 0
         with storage_errors(self.path):
             return int(self._connection().execute("SELECT count(*) FROM completions").fetchone()[0])

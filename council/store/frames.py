@@ -12,6 +12,8 @@ from council.config import CouncilConfig
 from council.errors import BadInput
 from council.inputs.items import FrozenItem
 from council.store.db import DB_NAME, open_reader
+from council.store.sqlite import has_column, has_table
+from council.vocab import CallStatus
 
 __all__ = ["TABLES", "RunStore", "open_run"]
 
@@ -130,13 +132,9 @@ class RunStore:
         rows = self.conn.execute("SELECT id, text, author, seed_id, category FROM items ORDER BY rowid").fetchall()
         return [FrozenItem(*row) for row in rows]
 
-    def _has_table(self, table: str) -> bool:
-        return self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone() \
-            is not None
-
     def snapshot(self) -> dict | None:
         """The leaderboard snapshot `council round` stored when this round completed."""
-        if not self._has_table("round_snapshot"):
+        if not has_table(self.conn, "round_snapshot"):
             return None
         row = self.conn.execute("SELECT snapshot_json FROM round_snapshot ORDER BY round DESC LIMIT 1").fetchone()
         return json.loads(row[0]) if row else None
@@ -152,7 +150,7 @@ class RunStore:
     def provider_models(self) -> dict[str, str]:
         """The model id each member's provider reported most often on the calls it
         answered in this run (cache hits say nothing and are left out)."""
-        if not self._has_table("drift_votes"):  # stores before migration 5 recorded none
+        if not has_column(self.conn, "calls", "provider_model"):  # stores before migration 5 recorded none
             return {}
         rows = self.conn.execute(
             "SELECT member, provider_model, count(*) AS n FROM calls WHERE provider_model IS NOT NULL "
@@ -165,7 +163,7 @@ class RunStore:
 
     def drift_votes(self) -> list[tuple[str, str, str, int, str | None]]:
         """(member, item, judge, new_first, verdict) of every drift check judged."""
-        if not self._has_table("drift_votes"):
+        if not has_table(self.conn, "drift_votes"):
             return []
         return self.conn.execute(
             "SELECT member, item, judge, new_first, verdict FROM drift_votes ORDER BY rowid"
@@ -175,7 +173,7 @@ class RunStore:
         """Each composed item with the call that made it: what a later round takes over."""
         cursor = self.conn.execute(
             "SELECT c.key, c.member, c.prompt_hash, c.fingerprint, i.* FROM items AS i JOIN calls AS c "
-            "ON c.key = i.call_key WHERE c.status = 'ok' ORDER BY i.rowid"
+            "ON c.key = i.call_key WHERE c.status = ? ORDER BY i.rowid", (CallStatus.OK,)
         )
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row)) for row in cursor.fetchall()]

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from council.secrets import redact
-from council.store.sqlite import transaction, utc_now
+from council.store.sqlite import has_column, transaction, utc_now
 from council.usage import Usage
 from council.vocab import FINAL_STATUSES, CallStatus, ErrorKind
 
@@ -130,14 +130,9 @@ def prompt_hashes(conn: sqlite3.Connection, stage: str) -> set[str]:
     return {row[0] for row in conn.execute("SELECT DISTINCT prompt_hash FROM calls WHERE stage = ?", (stage,))}
 
 
-def _has_column(conn: sqlite3.Connection, table: str, column: str) -> bool:
-    """Whether an (older, unmigrated: readers never migrate) store has ``column``."""
-    return any(row[1] == column for row in conn.execute(f"PRAGMA table_info({table})"))
-
-
 def given_up_keys(conn: sqlite3.Connection, stage: str, max_rejections: int) -> set[str]:
     """Failed keys of ``stage`` the provider has refused ``max_rejections`` times: not asked again."""
-    if not _has_column(conn, "calls", "rejections"):
+    if not has_column(conn, "calls", "rejections"):
         return set()
     rows = conn.execute(
         "SELECT key FROM calls WHERE stage = ? AND status IN (?, ?) AND rejections >= ?",
@@ -148,7 +143,7 @@ def given_up_keys(conn: sqlite3.Connection, stage: str, max_rejections: int) -> 
 
 def cache_hit_keys(conn: sqlite3.Connection, stage: str) -> set[str]:
     """Keys of ``stage`` whose result came (wholly or in part) from the call cache."""
-    if not _has_column(conn, "calls", "cache_hits"):
+    if not has_column(conn, "calls", "cache_hits"):
         return set()
     return {row[0] for row in conn.execute("SELECT key FROM calls WHERE stage = ? AND cache_hits > 0", (stage,))}
 
@@ -160,7 +155,7 @@ def statuses(conn: sqlite3.Connection, stage: str) -> dict[str, str]:
 
 def error_kinds(conn: sqlite3.Connection, stage: str) -> dict[str, str]:
     """Failed keys of ``stage`` and why they failed (``unknown`` for those stored without a kind)."""
-    kind = "error_kind" if _has_column(conn, "calls", "error_kind") else "NULL"
+    kind = "error_kind" if has_column(conn, "calls", "error_kind") else "NULL"
     rows = conn.execute(
         f"SELECT key, coalesce({kind}, 'unknown') FROM calls WHERE stage = ? AND status IN (?, ?)",
         (stage, CallStatus.FAILED, CallStatus.RETRYABLE_ERROR),
@@ -249,7 +244,7 @@ def answers(conn: sqlite3.Connection) -> dict[str, dict[str, str]]:
 def spent_usd(conn: sqlite3.Connection) -> float:
     """Everything the run has paid for, results set aside included."""
     spent = float(conn.execute("SELECT coalesce(sum(cost_usd), 0) FROM calls").fetchone()[0])
-    if _has_column(conn, "calls", "fingerprint"):  # stores before migration 4 have no superseded table
+    if has_column(conn, "calls", "fingerprint"):  # stores before migration 4 have no superseded table
         spent += float(conn.execute("SELECT coalesce(sum(cost_usd), 0) FROM superseded").fetchone()[0])
     return spent
 

@@ -8,12 +8,23 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
-__all__ = ["open_connection", "transaction", "utc_now"]
+__all__ = ["has_column", "has_table", "open_connection", "transaction", "utc_now"]
 
 
 def utc_now() -> str:
     """Timestamps in the store: ISO 8601, UTC."""
     return datetime.now(timezone.utc).isoformat()
+
+
+def has_table(conn: sqlite3.Connection, table: str) -> bool:
+    """Whether a store (perhaps older and unmigrated: readers never migrate) has ``table``."""
+    found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()
+    return found is not None
+
+
+def has_column(conn: sqlite3.Connection, table: str, column: str) -> bool:
+    """Whether a store (perhaps older and unmigrated) has ``column``."""
+    return any(row[1] == column for row in conn.execute(f"PRAGMA table_info({table})"))
 
 
 @contextmanager

@@ -49,6 +49,10 @@ class MemberConfig(_Strict):
     structured_output: Literal["auto", "json_schema", "json_object", "none"] = "auto"
     persona: str | None = None  # put before the system prompt when this member writes items or answers
     timeout: float = Field(default=120.0, gt=0, le=3600)
+    # Respond and judge calls through the provider's batch API: cheaper, hours slower.
+    batch: bool = False
+    # What a batch call costs as a share of a direct one, when litellm has no batch price.
+    batch_discount: float = Field(default=0.5, ge=0, le=1)
 
     @field_validator("roles")
     @classmethod
@@ -185,6 +189,13 @@ class RoundsConfig(_Strict):
     baseline: str | None = None
 
 
+class BatchesConfig(_Strict):
+    """How batch members' provider batches are polled."""
+
+    poll_s: float = Field(default=30.0, gt=0, le=3600)  # seconds between looks at a live batch
+    max_lines: int = Field(default=50_000, ge=1, le=50_000)  # lines per provider batch (OpenAI's limit)
+
+
 class CouncilConfig(_Strict):
     """A council: what a council file holds, buildable in Python as well.
 
@@ -207,6 +218,7 @@ class CouncilConfig(_Strict):
     retry: RetryConfig = RetryConfig()
     cache: CacheConfig | None = None  # `cache: PATH` or `cache: {path: PATH, any_temperature: true}`
     rounds: RoundsConfig = RoundsConfig()
+    batches: BatchesConfig = BatchesConfig()
     # Processes for large stages: "auto" uses up to one per core for stages of 1000+
     # calls; 1 keeps everything in the run's own process.
     workers: int | Literal["auto"] = "auto"

@@ -52,6 +52,13 @@ class Faults:
     fail_reasks: bool = False  # a judge's re-ask gets a 500 (after the first ask was paid for)
     strengths: dict = field(default_factory=dict)  # model -> strength for judges' preferences
     served_as: dict = field(default_factory=dict)  # model -> the model that really answers (a silent swap)
+    # Batches: each retrieve moves a batch one state on (validating → in_progress →
+    # completed); these end otherwise, and these custom ids fail into the error file.
+    failed_batches: int = 0  # the first N batches created end "failed"
+    expired_batches: int = 0  # the next N end "expired" (their lines are in the error file)
+    failing_lines: set = field(default_factory=set)  # custom ids answered in the error file
+    slow_batch_create: float = 0.0  # seconds a batch create waits after creating, before it answers
+    slow_batch_output: float = 0.0  # seconds a batch output file's content waits before it is sent
 
 
 @dataclass
@@ -76,6 +83,8 @@ class FakeProvider:
     def __init__(self, faults: Faults | None = None):
         self.faults = faults or Faults()
         self.requests: list[Request] = []
+        self.files: dict[str, tuple[dict, bytes]] = {}
+        self.batches: dict[str, dict] = {}
         self._count = 0
         self._windows: dict[str, deque] = defaultdict(deque)
         self._lock = threading.Lock()
@@ -102,6 +111,13 @@ class FakeProvider:
         asyncio.set_event_loop(self._loop)
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._handle)
+        app.router.add_post("/v1/files", self._upload)
+        app.router.add_get("/v1/files/{file_id}/content", self._file_content)
+        app.router.add_get("/v1/files/{file_id}", self._file_object)
+        app.router.add_post("/v1/batches", self._create_batch)
+        app.router.add_get("/v1/batches/{batch_id}", self._retrieve_batch)
+        app.router.add_get("/v1/batches", self._list_batches)
+        app.router.add_get("/batch-lines", self._batch_lines)
         app.router.add_get("/stats", self._stats)
         runner = web.AppRunner(app, access_log=None)
         self._loop.run_until_complete(runner.setup())
@@ -230,6 +246,120 @@ class FakeProvider:
         except (ConnectionResetError, RuntimeError):
             pass  # the client gave up, as it should
         return response
+
+    # -- files and batches (OpenAI's shapes) -------------------------------------------
+    def _file(self, file_id: str, name: str, content: bytes, purpose: str) -> dict:
+        obj = {"id": file_id, "object": "file", "bytes": len(content), "created_at": int(time.time()),
+               "filename": name, "purpose": purpose, "status": "processed"}
+        self.files[file_id] = (obj, content)
+        return obj
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        upload = form["file"]
+        content = upload.file.read() if hasattr(upload, "file") else bytes(upload)
+        with self._lock:
+            file_id = f"file-{len(self.files) + 1}"
+            obj = self._file(file_id, getattr(upload, "filename", "input.jsonl"), content, str(form.get("purpose")))
+        return web.json_response(obj)
+
+    async def _file_object(self, request: web.Request) -> web.Response:
+        found = self.files.get(request.match_info["file_id"])
+        return web.json_response(found[0]) if found else web.json_response({"error": {"message": "no file"}},
+                                                                             status=404)
+
+    async def _file_content(self, request: web.Request) -> web.Response:
+        found = self.files.get(request.match_info["file_id"])
+        if found is None:
+            return web.json_response({"error": {"message": "no such file"}}, status=404)
+        if found[0]["filename"] == "output.jsonl" and self.faults.slow_batch_output:
+            await asyncio.sleep(self.faults.slow_batch_output)
+        return web.Response(body=found[1], content_type="application/octet-stream")
+
+    async def _create_batch(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        with self._lock:
+            batch_id = f"batch-{len(self.batches) + 1}"
+            number = len(self.batches) + 1
+            ending = ("failed" if number <= self.faults.failed_batches else
+                      "expired" if number <= self.faults.failed_batches + self.faults.expired_batches else "completed")
+            self.batches[batch_id] = {
+                "id": batch_id, "object": "batch", "endpoint": body["endpoint"], "input_file_id": body["input_file_id"],
+                "completion_window": body.get("completion_window", "24h"), "status": "validating",
+                "created_at": int(time.time()), "output_file_id": None, "error_file_id": None,
+                "request_counts": {"total": 0, "completed": 0, "failed": 0}, "metadata": body.get("metadata"),
+                "_ending": ending,
+            }
+            shown = {k: v for k, v in self.batches[batch_id].items() if not k.startswith("_")}
+        if self.faults.slow_batch_create:
+            await asyncio.sleep(self.faults.slow_batch_create)  # created all the same: a client killed now lost it
+        return web.json_response(shown)
+
+    async def _list_batches(self, request: web.Request) -> web.Response:
+        shown = [{k: v for k, v in batch.items() if not k.startswith("_")} for batch in self.batches.values()]
+        return web.json_response({"object": "list", "data": shown[::-1], "has_more": False})
+
+    async def _batch_lines(self, request: web.Request) -> web.Response:
+        """Every line of every batch created so far: [batch id, custom id, messages]."""
+        rows = []
+        for batch in self.batches.values():
+            _, content = self.files[batch["input_file_id"]]
+            for line in content.decode().splitlines():
+                if line.strip():
+                    parsed = json.loads(line)
+                    rows.append([batch["id"], parsed["custom_id"], parsed["body"]["messages"]])
+        return web.json_response(rows)
+
+    async def _retrieve_batch(self, request: web.Request) -> web.Response:
+        batch = self.batches.get(request.match_info["batch_id"])
+        if batch is None:
+            return web.json_response({"error": {"message": "no such batch"}}, status=404)
+        if batch["status"] == "validating":
+            batch["status"] = "in_progress"
+        elif batch["status"] == "in_progress":
+            await self._finish(batch)
+        return web.json_response({k: v for k, v in batch.items() if not k.startswith("_")})
+
+    async def _finish(self, batch: dict) -> None:
+        """Answer every line of the batch's input file as the chat endpoint would."""
+        _, content = self.files[batch["input_file_id"]]
+        lines = [json.loads(line) for line in content.decode().splitlines() if line.strip()]
+        if batch["_ending"] == "failed":
+            batch["status"], batch["errors"] = "failed", {"data": [{"code": "invalid_file", "message": "bad"}]}
+            return
+        outputs, errors = [], []
+        for number, line in enumerate(lines, start=1):
+            custom_id, body = line["custom_id"], line["body"]
+            if batch["_ending"] == "expired" or custom_id in self.faults.failing_lines:
+                code = "batch_expired" if batch["_ending"] == "expired" else "server_error"
+                errors.append({"id": f"line-{number}", "custom_id": custom_id, "response": None,
+                               "error": {"code": code, "message": "this line was not answered"}})
+                continue
+            messages = body["messages"]
+            served = self.faults.served_as.get(body["model"], body["model"])
+            kind = self._kind(messages)
+            with self._lock:
+                self._count += 1
+                count = self._count
+                self.requests.append(Request(time.time(), body["model"], custom_id, kind, 200, 20, messages))
+            text = self._reply(kind, served, messages, count)
+            outputs.append({"id": f"line-{number}", "custom_id": custom_id, "error": None, "response": {
+                "status_code": 200, "request_id": f"req-{number}", "body": {
+                    "id": f"fake-{count}", "object": "chat.completion", "created": int(time.time()), "model": served,
+                    "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
+                                 "finish_reason": "stop"}],
+                    "usage": {"prompt_tokens": 50, "completion_tokens": 20, "total_tokens": 70}}}})
+        with self._lock:
+            if outputs:
+                batch["output_file_id"] = f"file-{len(self.files) + 1}"
+                self._file(batch["output_file_id"], "output.jsonl",
+                           "".join(json.dumps(o) + "\n" for o in outputs).encode(), "batch_output")
+            if errors:
+                batch["error_file_id"] = f"file-{len(self.files) + 1}"
+                self._file(batch["error_file_id"], "errors.jsonl",
+                           "".join(json.dumps(e) + "\n" for e in errors).encode(), "batch_output")
+        batch["status"] = batch["_ending"]
+        batch["request_counts"] = {"total": len(lines), "completed": len(outputs), "failed": len(errors)}
 
     def _reply(self, kind: str, model: str, messages: list[dict], number: int) -> str:
         prompt = messages[-1]["content"]

@@ -36,6 +36,9 @@ def _stage_lines(status: dict, *, pending: bool) -> list[str]:
         cached = f" ({counts['cache_hits']} from the call cache, free)" if counts.get("cache_hits") else ""
         lines.append(f"{stage:>8}: {counts['done']}/{counts['total']} done{cached}, {waiting}{counts['failed']} failed"
                      f"{given_up}{f' ({why})' if why else ''}, {counts['unparseable']} unparseable{leftover}")
+    for batch in status.get("batches", []):
+        lines.append(f"   batch: {batch['stage']} of {batch['member']}, {batch['lines']} lines: {batch['status']} "
+                     f"({batch['completed']} answered, {batch['failed']} failed so far)")
     left = status.get("left_out", {})
     if left.get("judgments"):
         why = "; ".join(f"{name} has no answer for {n} item(s)" for name, n in sorted(left["unanswered"].items()))
@@ -47,14 +50,17 @@ def _stage_lines(status: dict, *, pending: bool) -> list[str]:
 @click.argument("config_path", metavar="COUNCIL_FILE", type=click.Path(dir_okay=False))
 @click.option("--run-dir", required=True, type=click.Path(file_okay=False), help="The run directory (created if new).")
 @click.option("--progress/--no-progress", default=None, help="Progress bars [on a terminal].")
+@click.option("--no-wait", is_flag=True,
+              help="Send batch members' provider batches and exit 1 instead of waiting; re-run to collect them.")
 @cache_options
-def run_command(config_path, run_dir, progress, cache_path, no_cache) -> None:
+def run_command(config_path, run_dir, progress, no_wait, cache_path, no_cache) -> None:
     """Run a council: only the missing or failed work is done, so re-running resumes."""
     from council.engine.runner import run
 
     config = _load(config_path).with_cache(cache_path, off=no_cache)
     blame(run_dir)
-    report = run(config, run_dir, progress=progress, on_change=lambda line: click.echo(line, err=True))
+    report = run(config, run_dir, progress=progress, on_change=lambda line: click.echo(line, err=True),
+                 wait=not no_wait)
     for line in _stage_lines(report.status, pending=False):
         click.echo(line)
     click.echo(f"spent ${report.status['cost_usd']:.4f}")
@@ -62,6 +68,8 @@ def run_command(config_path, run_dir, progress, cache_path, no_cache) -> None:
         click.echo(f"error: {error}", err=True)
     if report.stopped == "budget":
         click.echo(f"stopped: budget of ${config.budget.max_usd} reached; raise budget.max_usd and re-run", err=True)
+    elif report.stopped:
+        click.echo(f"stopped: {report.stopped}", err=True)
     if not report.complete:
         click.echo(f"work remains: run `council run {config_path} --run-dir {run_dir}` again", err=True)
         raise SystemExit(EXIT_WORK_REMAINS)
@@ -97,15 +105,19 @@ def plan_command(config_path, run_dir, as_json, cache_path, no_cache) -> None:
     for line in plan.get("changes", []):
         click.echo(line)
     total = plan["total"]
-    click.echo(f"{'stage':<8} {'member':<20} {'calls':>7} {'in tokens':>11} {'out tokens':>11} {'cost':>10}")
+    click.echo(f"{'stage':<8} {'member':<20} {'calls':>7} {'in tokens':>11} {'out tokens':>11} {'cost':>10} "
+               f"{'in batches':>11}")
     for r in plan["rows"]:
         cost = f"${r['cost_usd']:.4f}" if r["cost_usd"] is not None else "unknown"
+        batched = f"${r['batch_cost_usd']:.4f}" if r["batch_cost_usd"] is not None else "-"
         click.echo(f"{r['stage']:<8} {r['member']:<20} {r['calls']:>7} {r['input_tokens']:>11} "
-                   f"{r['output_tokens']:>11} {cost:>10}")
+                   f"{r['output_tokens']:>11} {cost:>10} {batched:>11}")
     unpriced = total["unpriced_members"]
     held = f" ({total['cached']} more held by the call cache: free)" if total["cached"] else ""
     click.echo(f"total: {total['calls']} calls{held}, about ${total['cost_usd']:.2f}"
-               + (f" plus unpriced members: {', '.join(unpriced)}" if unpriced else ""))
+               + (f" plus unpriced members: {', '.join(unpriced)}" if unpriced else "")
+               + f"; with respond and judge calls in provider batches (batch: true), about "
+                 f"${total['cost_usd_with_batch']:.2f}")
     if config.budget.max_usd is not None:
         click.echo(f"budget: ${config.budget.max_usd:.2f}")
     cache = plan["cache"]

@@ -18,7 +18,7 @@ from council.errors import BadInput
 if TYPE_CHECKING:
     from council.stages.base import WorkUnit
 
-__all__ = ["Budget", "call_cost_estimate", "check_priced"]
+__all__ = ["Budget", "batch_cost_estimate", "call_cost_estimate", "check_priced"]
 
 _SPENT, _RESERVED = 0, 1
 
@@ -47,6 +47,11 @@ class Budget:
             self._cells[_RESERVED] += estimate_usd
             return True
 
+    def hold(self, usd: float) -> None:
+        """Reserve what is already committed (live provider batches), cap or not."""
+        with self._lock:
+            self._cells[_RESERVED] += usd
+
     def settle(self, estimate_usd: float, actual_usd: float) -> None:
         with self._lock:
             self._cells[_RESERVED] -= estimate_usd
@@ -63,6 +68,20 @@ def call_cost_estimate(member: MemberConfig, unit: WorkUnit) -> float:
     from council.providers.litellm_adapter import estimate_cost
 
     return estimate_cost(member, *unit.reserved_tokens)
+
+
+def batch_cost_estimate(member: MemberConfig, units: list[WorkUnit]) -> float:
+    """What the budget holds for ``units`` sent in a provider batch: each first ask at the
+    batch price, the re-asks a judge may make afterwards (asked directly) at the direct
+    price — the same most-they-can-bill tokens as `call_cost_estimate`."""
+    from council.providers.litellm_adapter import estimate_cost
+
+    first_in = sum(unit.expected_input_tokens for unit in units)
+    first_out = sum(unit.expected_output_tokens for unit in units)
+    all_in = sum(unit.reserved_tokens[0] for unit in units)
+    all_out = sum(unit.reserved_tokens[1] for unit in units)
+    batched = estimate_cost(member, first_in, first_out, batch=True)
+    return batched + (estimate_cost(member, all_in - first_in, all_out - first_out) if all_in > first_in else 0.0)
 
 
 def check_priced(config: CouncilConfig) -> None:

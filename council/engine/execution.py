@@ -6,17 +6,20 @@ import asyncio
 import sqlite3
 import sys
 from collections import deque
+from collections.abc import Callable
 
 from council.config import CouncilConfig
 from council.engine.budget import Budget, call_cost_estimate
+from council.providers.cached import call_key, serves
 from council.providers.client import CallFailed, MemberClient
+from council.stages import stage_named
 from council.stages.base import RunState, Stage, StageContext, WorkUnit
 from council.store import ledger
 from council.store.cache import CallCache
 from council.store.ledger import CallRecord, record
 from council.vocab import CallStatus, ErrorKind, StageName
 
-__all__ = ["Progress", "Quiet", "StageExecution", "call_cache", "read_state"]
+__all__ = ["Progress", "Quiet", "StageExecution", "call_cache", "held_by_cache", "read_state"]
 
 
 def call_cache(config: CouncilConfig) -> CallCache | None:
@@ -24,6 +27,23 @@ def call_cache(config: CouncilConfig) -> CallCache | None:
     if config.cache is None:
         return None
     return CallCache(config.path_of(config.cache.path), any_temperature=config.cache.any_temperature)
+
+
+def held_by_cache(cache: CallCache | None, ctx: StageContext) -> Callable[[WorkUnit], bool]:
+    """Whether the call cache holds a planned unit's first call, keyed as the client keys
+    it. A unit whose texts are not written yet (a plan's stand-ins) is never held."""
+
+    def held(unit: WorkUnit) -> bool:
+        if cache is None:
+            return False
+        member = ctx.config.member(unit.member)
+        stage = stage_named(unit.stage)
+        if not stage.cacheable or not serves(member, cache.any_temperature):
+            return False
+        request = stage.first_request(unit, member, ctx)
+        return cache.holds(call_key(member, request.messages, request.response_format, request.max_tokens))
+
+    return held
 
 
 def read_state(conn: sqlite3.Connection) -> RunState:

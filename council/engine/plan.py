@@ -14,16 +14,16 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from council.config import CouncilConfig, MemberConfig
-from council.engine.execution import call_cache, read_state
-from council.providers.cached import call_key, serves
-from council.stages import STAGES, stage_named
+from council.engine.budget import batch_cost_estimate
+from council.engine.execution import call_cache, held_by_cache, read_state
+from council.providers.cached import serves
+from council.stages import STAGES
 from council.stages.base import RunState, StageContext, WorkUnit, what_changed, work_key
 from council.stages.compose import COMPOSE, assignments, item_id
 from council.stages.judge import JUDGE, drift_checks, drift_key
 from council.stages.pairing import judge_pairs
 from council.stages.respond import RESPOND
 from council.store import ledger
-from council.store.cache import CallCache
 from council.vocab import StageName
 
 __all__ = [
@@ -48,6 +48,7 @@ class PlannedCalls:
     output_tokens: int
     cost_usd: float | None  # None: no price known for this member's model
     cached: int = 0  # planned calls the call cache already holds: free, and not in the counts above
+    batch_cost_usd: float | None = None  # the same calls through the provider's batch API (respond, judge)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -125,8 +126,12 @@ def plan_calls(config: CouncilConfig, price: Price | None = None,
     the most those calls can bill, since every call sends its ``max_tokens``.
 
     ``price(member, input_tokens, output_tokens)`` gives dollars or None (unknown);
-    units ``cached`` says the call cache holds are counted apart, as free.
+    units ``cached`` says the call cache holds are counted apart, as free. Respond and
+    judge rows of a priced member also say what their calls cost in provider batches
+    (`batch_cost_estimate`, what the budget holds for them).
     """
+    from council.engine.batching import BATCH_STAGES
+
     units = units if units is not None else planned_units(config)
     rows = []
     for stage, role in ((COMPOSE, "author"), (RESPOND, "respondent"), (JUDGE, "judge")):
@@ -137,7 +142,10 @@ def plan_calls(config: CouncilConfig, price: Price | None = None,
             inp = sum(unit.reserved_tokens[0] for unit in mine)
             out = sum(unit.reserved_tokens[1] for unit in mine)
             cost = price(member, inp, out) if price else None
-            rows.append(PlannedCalls(stage.name.value, member.name, len(mine), inp, out, cost, len(held)))
+            batched = None
+            if cost is not None and stage.name in BATCH_STAGES:
+                batched = batch_cost_estimate(member, mine) if cost > 0 else 0.0
+            rows.append(PlannedCalls(stage.name.value, member.name, len(mine), inp, out, cost, len(held), batched))
     return rows
 
 
@@ -188,20 +196,6 @@ def left_out(config: CouncilConfig, ctx: StageContext) -> dict:
     return {"judgments": judgments, "unanswered": {name: n for name, n in unanswered.items() if n}}
 
 
-def _held_by(cache: CallCache, config: CouncilConfig, test_set: StageContext) -> Callable[[WorkUnit], bool]:
-    """Whether the cache holds a planned unit's first call, keyed as the client keys it.
-    A unit whose texts are not written yet (stand-ins) is never held."""
-
-    def held(unit: WorkUnit) -> bool:
-        member = config.member(unit.member)
-        request = stage_named(unit.stage).cached_request(unit, member, test_set)
-        if request is None or not serves(member, cache.any_temperature):
-            return False
-        return cache.holds(call_key(member, request.messages, request.response_format, request.max_tokens))
-
-    return held
-
-
 def price_plan(config: CouncilConfig, conn: sqlite3.Connection | None = None) -> dict:
     """`plan_calls` priced by the member's prices or litellm's, with totals:
     ``{"rows": [...], "total": {"calls", "cost_usd", "unpriced_members", "cached"}, "cache"}``
@@ -222,7 +216,7 @@ def price_plan(config: CouncilConfig, conn: sqlite3.Connection | None = None) ->
     units, changes = rerun_units(config, conn, test_set) if conn is not None else (planned_units(config, test_set), [])
     cache = call_cache(config)
     try:
-        rows = plan_calls(config, price, units, _held_by(cache, config, test_set) if cache is not None else None)
+        rows = plan_calls(config, price, units, held_by_cache(cache, test_set) if cache is not None else None)
         note = None if cache is None else {"path": str(cache.path), "stored_calls": cache.size(),
                                            "serves": [m.name for m in config.members
                                                       if serves(m, cache.any_temperature)]}
@@ -234,6 +228,9 @@ def price_plan(config: CouncilConfig, conn: sqlite3.Connection | None = None) ->
         "cost_usd": sum(r.cost_usd for r in rows if r.cost_usd is not None),
         "unpriced_members": sorted({r.member for r in rows if r.cost_usd is None}),
         "cached": sum(r.cached for r in rows),
+        # Respond and judge calls in provider batches, compose directly.
+        "cost_usd_with_batch": sum((r.cost_usd if r.batch_cost_usd is None else r.batch_cost_usd)
+                                   for r in rows if r.cost_usd is not None),
     }
     plan: dict = {"rows": [r.to_dict() for r in rows], "total": total, "cache": note}
     if conn is not None:

@@ -20,18 +20,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from council.config import CouncilConfig, check_local_models, config_hash
+from council.engine.batching import BATCH_STAGES, StageBatches
 from council.engine.budget import Budget, check_priced
 from council.engine.candidates import Answerer, answer_by_functions
-from council.engine.execution import Progress, StageExecution, call_cache, read_state
+from council.engine.execution import Progress, StageExecution, call_cache, held_by_cache, read_state
 from council.engine.status import run_status
 from council.errors import BadInput
+from council.providers.batch import check_batchable
 from council.providers.client import MemberClient
 from council.providers.local_server import serve_local_models
 from council.stages import STAGES
 from council.stages.base import GivenRecord, Stage, StageContext, WorkUnit, what_changed
 from council.stages.compose import COMPOSE
 from council.stages.respond import RESPOND
-from council.store import ledger
+from council.store import batches, ledger
+from council.store.cache import CallCache
 from council.store.db import DB_NAME, connect
 
 __all__ = ["LOCK_NAME", "RunReport", "run", "run_async", "run_lock"]
@@ -136,15 +139,51 @@ def _enter_given(conn: sqlite3.Connection, records: list[GivenRecord], say: Call
     ledger.import_records(conn, records)
 
 
+async def _do_stage(stage: Stage, ctx: StageContext, conn: sqlite3.Connection, units: list[WorkUnit],
+                    clients: dict[str, MemberClient], budget: Budget, broken: dict[str, str], show: bool,
+                    run_dir: Path, *, wait: bool, cache: CallCache | None) -> str | None:
+    """Do a stage's missing units: batch members' in provider batches (waited for unless
+    not ``wait``), the rest directly, then directly what the batches did not answer."""
+    config = ctx.config
+
+    def todo() -> list[WorkUnit]:
+        done = ledger.final_keys(conn, stage.name) | ledger.given_up_keys(conn, stage.name, config.retry.max_rejections)
+        return [unit for unit in units if unit.key not in done]
+
+    async def directly(work: list[WorkUnit]) -> str | None:
+        bar = Progress(stage.name, len(units), len(units) - len(todo()), budget, show)
+        try:
+            return await _execute_stage(stage, ctx, conn, work, clients, budget, broken, bar, run_dir)
+        finally:
+            bar.close()
+
+    if stage.name not in BATCH_STAGES or not (any(m.batch for m in config.members)
+                                              or batches.live_batches(conn, stage.name)):
+        return await directly(todo())
+    batching = StageBatches(stage, ctx, conn, clients, budget, broken, units, show=show)
+    await batching.collect(wait=False, poll_s=config.batches.poll_s)
+    batched, direct = batching.split(todo(), held_by_cache(cache, ctx))
+    stopped = await batching.submit(batched, config.batches.max_lines)
+    stopped = await directly(direct) or stopped
+    if stopped:
+        return stopped
+    waiting = await batching.collect(wait=wait, poll_s=config.batches.poll_s)
+    if waiting:
+        return f"waiting for {waiting} provider batch(es)"
+    return await directly(batching.not_live(todo()))
+
+
 async def run_async(config: CouncilConfig, run_dir: str | Path, *, progress: bool | None = None,
                     on_change: Callable[[str], None] | None = None,
-                    answerers: dict[str, Answerer] | None = None) -> RunReport:
+                    answerers: dict[str, Answerer] | None = None, wait: bool = True) -> RunReport:
     """Do the council's missing work in ``run_dir`` (created if needed).
 
     A stored result whose member settings, prompt or inputs changed is set aside and
     redone; ``on_change`` hears a line for each such change before the work starts.
     ``answerers`` answer for the candidates that have no answers file: ``(item text) ->
-    answer``, async or not, each asked once per item and stored.
+    answer``, async or not, each asked once per item and stored. Batch members' calls go
+    in provider batches; without ``wait`` the run returns once they are sent
+    (``stopped``: "waiting for N provider batch(es)"), and running again collects them.
     Raises `BadInput` for a test set, task or answers file it cannot use or a directory
     another process is running; `CandidateFailed` when an answerer raises (what it
     answered before is kept); provider failures never raise, they are recorded in the ledger.
@@ -155,6 +194,7 @@ async def run_async(config: CouncilConfig, run_dir: str | Path, *, progress: boo
     check_local_models(config)
     configure(config.members)
     check_priced(config)
+    check_batchable(config)
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     show = sys.stderr.isatty() if progress is None else progress
@@ -171,6 +211,7 @@ async def run_async(config: CouncilConfig, run_dir: str | Path, *, progress: boo
             clients = {m.name: MemberClient(m, served.retry, seed=served.seed, cache=cache,
                                             cache_as=config.member(m.name)) for m in served.members}
             budget = Budget(served.budget.max_usd, ledger.spent_usd(conn))
+            budget.hold(batches.reserved_usd(conn))  # what live provider batches may still bill
             ctx = dataclasses.replace(test_set, config=served)
             stopped: str | None = None
             broken: dict[str, str] = {}
@@ -188,14 +229,8 @@ async def run_async(config: CouncilConfig, run_dir: str | Path, *, progress: boo
             for stage in STAGES:
                 units = stage.plan(ctx, read_state(conn))
                 ledger.ensure_pending(conn, _set_aside_changed(conn, config, stage, units, say))
-                done = ledger.final_keys(conn, stage.name)
-                done |= ledger.given_up_keys(conn, stage.name, config.retry.max_rejections)
-                todo = [u for u in units if u.key not in done]
-                bar = Progress(stage.name, len(units), len(units) - len(todo), budget, show)
-                try:
-                    stopped = await _execute_stage(stage, ctx, conn, todo, clients, budget, broken, bar, run_dir)
-                finally:
-                    bar.close()
+                stopped = await _do_stage(stage, ctx, conn, units, clients, budget, broken, show, run_dir,
+                                          wait=wait, cache=cache)
                 if stopped:
                     break
             status = run_status(conn, config)
@@ -209,9 +244,11 @@ async def run_async(config: CouncilConfig, run_dir: str | Path, *, progress: boo
 
 
 def run(config: CouncilConfig, run_dir: str | Path, *, progress: bool | None = None,
-        on_change: Callable[[str], None] | None = None, answerers: dict[str, Answerer] | None = None) -> RunReport:
+        on_change: Callable[[str], None] | None = None, answerers: dict[str, Answerer] | None = None,
+        wait: bool = True) -> RunReport:
     """Synchronous `run_async` (from inside a running event loop too: a notebook's)."""
-    return run_coroutine(run_async(config, run_dir, progress=progress, on_change=on_change, answerers=answerers))
+    return run_coroutine(run_async(config, run_dir, progress=progress, on_change=on_change, answerers=answerers,
+                                   wait=wait))
 
 
 def run_coroutine(coroutine):

@@ -11,7 +11,7 @@ from council.engine.plan import current_keys, left_out
 from council.errors import BadInput
 from council.stages import STAGES
 from council.stages.base import StageContext
-from council.store import ledger
+from council.store import batches, ledger
 from council.vocab import FAILED_STATUSES, FINAL_STATUSES, CallStatus
 
 __all__ = ["run_status"]
@@ -21,7 +21,8 @@ def run_status(conn: sqlite3.Connection, config: CouncilConfig | None) -> dict:
     """Counts per stage over the council's current work (`current_keys`): done, total,
     failed (and by kind), pending, unparseable, given up, served by the call cache; the
     ledger's leftovers; spend;
-    completeness; and ``left_out``: judgments not planned because a candidate's file
+    completeness; ``batches``: provider batches sent and not yet taken in; and
+    ``left_out``: judgments not planned because a candidate's file
     does not answer an item (`council.engine.plan.left_out`).
 
     Units the provider refused ``retry.max_rejections`` times are *given up*: counted as
@@ -65,4 +66,8 @@ def run_status(conn: sqlite3.Connection, config: CouncilConfig | None) -> dict:
             "cache_hits": len(ledger.cache_hit_keys(conn, stage.name) & wanted_set),
         }
     complete = all(s["done"] + s["given_up"] == s["total"] and s["total"] > 0 for s in stages.values())
-    return {"complete": complete, "stages": stages, "cost_usd": ledger.spent_usd(conn), "left_out": left}
+    live = [{"stage": row.stage, "member": row.member, "lines": row.lines, "status": row.status,
+             "completed": row.completed_lines, "failed": row.failed_lines, "provider_batch_id": row.provider_batch_id}
+            for row in batches.live_batches(conn)]
+    return {"complete": complete, "stages": stages, "cost_usd": ledger.spent_usd(conn), "left_out": left,
+            "batches": live}

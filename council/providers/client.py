@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import os
 import random
 
@@ -42,6 +43,17 @@ class MemberClient:
         self.retry = retry
         self.pacer = Pacer(rpm=member.rpm, tpm=member.tpm, max_concurrency=member.max_concurrency)
         self._rng = random.Random(f"{seed}/{member.name}")
+        # A reply a provider batch already gave (and was paid for): the next call with
+        # exactly these messages takes it instead of asking (see `answered_by`).
+        self._answered: tuple[list[dict], Completion, Usage] | None = None
+
+    def answered_by(self, messages: list[dict], completion: Completion, usage: Usage) -> MemberClient:
+        """This client, with its next call of ``messages`` answered by a batch line: a
+        stage turns a batch's reply into its result exactly as it would a direct one
+        (a judge's re-ask, with other messages, is then asked directly)."""
+        answered = copy.copy(self)  # the same pacer, cache and retry state
+        answered._answered = (messages, completion, usage)
+        return answered
 
     def _failed(self, kind: ErrorKind, message: str, usage: Usage) -> CallFailed:
         return CallFailed(kind, redact(f"member {self.member.name!r}: {message}", self._secrets), usage)
@@ -57,6 +69,12 @@ class MemberClient:
         from the call cache when it holds the same call (no attempt, nothing billed,
         one cache hit), and stored there when it completes.
         """
+        if self._answered is not None and self._answered[0] == messages:
+            _, completion, usage = self._answered
+            self._answered = None
+            if cacheable and self.cache is not None:
+                self._remember(call_key(self.cache_member, messages, response_format, max_tokens), completion)
+            return completion, usage
         cached_key = None
         if cacheable and self.cache is not None:
             cached_key = call_key(self.cache_member, messages, response_format, max_tokens)
@@ -64,11 +82,15 @@ class MemberClient:
             if hit is not None:
                 return Completion(hit["text"], hit["input_tokens"], hit["output_tokens"], 0.0, 0.0), Usage(cache_hits=1)
         completion, usage = await self._call(messages, response_format, key, expected_tokens, max_tokens)
-        if cached_key is not None and self.cache is not None:
+        if cached_key is not None:
+            self._remember(cached_key, completion)
+        return completion, usage
+
+    def _remember(self, cached_key: str, completion: Completion) -> None:
+        if self.cache is not None:
             self.cache.put(cached_key, model=self.member.model, text=completion.text,
                            input_tokens=completion.input_tokens, output_tokens=completion.output_tokens,
                            cost_usd=completion.cost_usd, provider_model=completion.provider_model)
-        return completion, usage
 
     async def _call(self, messages: list[dict], response_format: dict | None, key: str | None, expected_tokens: int,
                     max_tokens: int | None) -> tuple[Completion, Usage]:

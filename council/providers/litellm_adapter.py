@@ -8,6 +8,7 @@ import and takes seconds to load).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 from collections.abc import Iterable
@@ -20,7 +21,7 @@ from council.providers.retry import ProviderError
 from council.usage import Usage
 from council.vocab import ErrorKind
 
-__all__ = ["Completion", "complete", "configure", "estimate_cost", "supports_response_schema"]
+__all__ = ["Completion", "batch_price", "complete", "configure", "estimate_cost", "supports_response_schema"]
 
 
 #: Seconds an attempt may run past the member's timeout before it is cut.
@@ -90,8 +91,27 @@ def supports_response_schema(model: str) -> bool:
         return False
 
 
-def estimate_cost(member: MemberConfig, input_tokens: int, output_tokens: int) -> float:
-    """Price of a call of this size: the member's configured prices, else litellm's, else 0."""
+def batch_price(member: MemberConfig, input_tokens: int, output_tokens: int) -> float:
+    """Price of a call of this size through the provider's batch API: litellm's batch
+    prices when it lists them for the model (and the member sets no prices of its own),
+    else the direct price times the member's ``batch_discount``."""
+    import litellm
+
+    if member.input_cost_per_token is None and member.output_cost_per_token is None:
+        info: dict = {}
+        with contextlib.suppress(Exception):  # a model litellm does not know: the discount applies
+            info = dict(litellm.get_model_info(model=member.model))
+        per_input, per_output = info.get("input_cost_per_token_batches"), info.get("output_cost_per_token_batches")
+        if per_input is not None and per_output is not None:
+            return input_tokens * float(per_input) + output_tokens * float(per_output)
+    return _price(member, input_tokens, output_tokens) * member.batch_discount
+
+
+def estimate_cost(member: MemberConfig, input_tokens: int, output_tokens: int, *, batch: bool = False) -> float:
+    """Price of a call of this size: the member's configured prices, else litellm's, else 0
+    (``batch``: through the provider's batch API, see `batch_price`)."""
+    if batch:
+        return batch_price(member, input_tokens, output_tokens)
     return _price(member, input_tokens, output_tokens)
 
 

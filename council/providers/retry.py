@@ -64,6 +64,7 @@ def _retry_after(error: BaseException) -> float | None:
 def classify(error: BaseException) -> ProviderError:
     """Turn any exception from a completion call into a classified `ProviderError`."""
     import litellm
+    import openai
 
     status = getattr(error, "status_code", None)
     message = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}".strip()
@@ -75,6 +76,7 @@ def classify(error: BaseException) -> ProviderError:
         litellm.InternalServerError,
         litellm.ServiceUnavailableError,
         litellm.BadGatewayError,
+        openai.APIConnectionError,  # the OpenAI SDK's, as batch calls make them (timeouts too)
     )
     if (isinstance(error, transient_types) or status in _TRANSIENT_STATUS
             or isinstance(error, (TimeoutError, json.JSONDecodeError))):

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from council.store.ledger import CallRecord
 
 __all__ = [
-    "CachedRequest", "GivenRecord", "RunState", "Stage", "StageContext", "WorkUnit", "count_tokens", "fingerprint",
+    "CallRequest", "GivenRecord", "RunState", "Stage", "StageContext", "WorkUnit", "count_tokens", "fingerprint",
     "given_fingerprint", "member_cap", "task_of", "what_changed", "with_persona", "work_key",
 ]
 
@@ -196,6 +196,7 @@ class Stage(Protocol):
 
     name: StageName
     role: str  # the member role that makes this stage's calls
+    cacheable: bool  # whether the call cache may answer its calls
 
     def plan(self, ctx: StageContext, state: RunState) -> list[WorkUnit]:
         """Every unit the council needs in this stage, given what is stored; deterministic."""
@@ -209,14 +210,15 @@ class Stage(Protocol):
         """Make one unit's call(s); provider failures raise `CallFailed`, never return None."""
         ...
 
-    def cached_request(self, unit: WorkUnit, member: MemberConfig, ctx: StageContext) -> CachedRequest | None:
-        """The unit's first call as the call cache keys it, or None for a stage the cache
-        never serves. `execute` sends exactly this, so `council plan` can tell which
-        planned calls the cache already holds."""
+    def first_request(self, unit: WorkUnit, member: MemberConfig, ctx: StageContext) -> CallRequest:
+        """The unit's first call: `execute` sends exactly this, so `council plan` can tell
+        which planned calls the call cache holds, and a provider batch can ask it."""
         ...
 
 
-class CachedRequest(NamedTuple):
+class CallRequest(NamedTuple):
+    """A call as the stage sends it: messages, response format and output cap."""
+
     messages: list[dict]
     response_format: dict | None
     max_tokens: int

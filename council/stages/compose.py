@@ -15,7 +15,7 @@ from council.errors import BadInput
 from council.inputs.items import FrozenItem
 from council.providers.client import MemberClient
 from council.stages.base import (
-    CachedRequest,
+    CallRequest,
     GivenRecord,
     RunState,
     StageContext,
@@ -71,6 +71,7 @@ def assignments(ctx: StageContext, compose_keys: tuple[str, ...]) -> list[tuple[
 class ComposeStage:
     name = StageName.COMPOSE
     role = "author"
+    cacheable = True
 
     def output_tokens(self, config: CouncilConfig, member: MemberConfig) -> int:
         return member_cap(member, config.test_set.max_tokens)  # sent with every call: nothing longer is billed
@@ -140,13 +141,13 @@ class ComposeStage:
             )
         return units
 
-    def cached_request(self, unit: WorkUnit, member: MemberConfig, ctx: StageContext) -> CachedRequest:
-        return CachedRequest(list(unit.messages), None, unit.expected_output_tokens)
+    def first_request(self, unit: WorkUnit, member: MemberConfig, ctx: StageContext) -> CallRequest:
+        return CallRequest(list(unit.messages), None, unit.expected_output_tokens)
 
     async def execute(self, unit: WorkUnit, client: MemberClient, ctx: StageContext) -> CallRecord:
-        request = self.cached_request(unit, client.member, ctx)
+        request = self.first_request(unit, client.member, ctx)
         completion, usage = await client.call(request.messages, key=unit.key, expected_tokens=unit.expected_tokens,
-                                              max_tokens=request.max_tokens, cacheable=True)
+                                              max_tokens=request.max_tokens, cacheable=self.cacheable)
         text = completion.text.strip()
         if not text:
             return CallRecord(unit.key, CallStatus.RETRYABLE_ERROR, usage, error="the author returned an empty item")

@@ -17,7 +17,7 @@ from typing import NamedTuple
 from council.config import CouncilConfig, MemberConfig
 from council.providers.client import CallFailed, MemberClient
 from council.providers.litellm_adapter import supports_response_schema
-from council.stages.base import CachedRequest, RunState, StageContext, WorkUnit, member_cap, work_key
+from council.stages.base import CallRequest, RunState, StageContext, WorkUnit, member_cap, work_key
 from council.stages.pairing import judge_pairs
 from council.stages.verdicts import label_meanings, labels, parse_verdict, response_format
 from council.store.ledger import CallRecord
@@ -60,6 +60,7 @@ def drift_key(check: DriftCheck, judge: str) -> str:
 class JudgeStage:
     name = StageName.JUDGE
     role = "judge"
+    cacheable = True
 
     def output_tokens(self, config: CouncilConfig, member: MemberConfig) -> int:
         return member_cap(member, config.judge.max_tokens)  # sent with every ask: nothing longer is billed
@@ -112,23 +113,23 @@ class JudgeStage:
                 ))
         return units
 
-    def cached_request(self, unit: WorkUnit, member: MemberConfig, ctx: StageContext) -> CachedRequest:
+    def first_request(self, unit: WorkUnit, member: MemberConfig, ctx: StageContext) -> CallRequest:
         kind = member.structured_output
         if kind == "auto":
             kind = "json_schema" if supports_response_schema(member.model) else "none"
-        return CachedRequest(list(unit.messages), response_format(kind, ctx.config.judge.allow_tie),
+        return CallRequest(list(unit.messages), response_format(kind, ctx.config.judge.allow_tie),
                              self.output_tokens(ctx.config, member))
 
     async def execute(self, unit: WorkUnit, client: MemberClient, ctx: StageContext) -> CallRecord:
         allow_tie = ctx.config.judge.allow_tie
-        request = self.cached_request(unit, client.member, ctx)
+        request = self.first_request(unit, client.member, ctx)
         messages = request.messages
         usage = Usage()
         for _ask in range(ctx.config.judge.max_reasks + 1):
             try:
                 completion, spent = await client.call(
                     messages, response_format=request.response_format, key=unit.key,
-                    expected_tokens=unit.expected_tokens, max_tokens=request.max_tokens, cacheable=True,
+                    expected_tokens=unit.expected_tokens, max_tokens=request.max_tokens, cacheable=self.cacheable,
                 )
             except CallFailed as failure:  # the asks before it were paid: they stay in the ledger
                 raise CallFailed(failure.kind, str(failure), usage + failure.usage) from None

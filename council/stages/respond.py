@@ -12,6 +12,7 @@ import re
 from council.config import CouncilConfig, MemberConfig
 from council.providers.client import MemberClient
 from council.stages.base import (
+    CallRequest,
     GivenRecord,
     RunState,
     StageContext,
@@ -61,6 +62,9 @@ def output_cap(word_limit: int) -> int:
 class RespondStage:
     name = StageName.RESPOND
     role = "respondent"
+    # Never from the call cache: a round asks its respondents afresh, or a model swapped
+    # behind its name would hide behind the replies stored before.
+    cacheable = False
 
     def output_tokens(self, config: CouncilConfig, member: MemberConfig) -> int:
         cap = config.respond.max_tokens or output_cap(config.respond.word_limit)
@@ -121,16 +125,14 @@ class RespondStage:
         return [self.given_answer(ctx, name, item, answer, "file")
                 for name, answers in ctx.candidate_answers.items() for item, answer in answers.items()]
 
-    def cached_request(self, unit: WorkUnit, member: MemberConfig, ctx: StageContext) -> None:
-        return None  # answers are always asked afresh (see `execute`)
+    def first_request(self, unit: WorkUnit, member: MemberConfig, ctx: StageContext) -> CallRequest:
+        return CallRequest(list(unit.messages), None, unit.expected_output_tokens)
 
     async def execute(self, unit: WorkUnit, client: MemberClient, ctx: StageContext) -> CallRecord:
         word_limit = ctx.config.respond.word_limit
-        # Never from the call cache: a round asks its respondents afresh, or a model swapped
-        # behind its name would hide behind the replies stored before.
+        request = self.first_request(unit, client.member, ctx)
         completion, usage = await client.call(
-            list(unit.messages), key=unit.key, expected_tokens=unit.expected_tokens,
-            max_tokens=unit.expected_output_tokens,
+            request.messages, key=unit.key, expected_tokens=unit.expected_tokens, max_tokens=request.max_tokens,
         )
         if not completion.text.strip():
             empty = "the respondent returned an empty answer"

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from council.secrets import redact
-from council.store.sqlite import has_column, transaction, utc_now
+from council.store.sqlite import has_column, has_table, transaction, utc_now
 from council.usage import Usage
 from council.vocab import FINAL_STATUSES, CallStatus, ErrorKind
 
@@ -23,6 +23,7 @@ __all__ = [
     "CallRecord", "answers", "cache_hit_keys", "ensure_pending", "error_kinds", "final_count", "final_keys",
     "finish_invocation", "fingerprints", "given_up_keys", "import_records", "supersede",
     "items", "keys", "prompt_hashes", "record", "save_snapshot", "spent_usd", "start_invocation", "statuses",
+    "write_outcome",
 ]
 
 _FINAL_MARKS = ", ".join("?" for _ in FINAL_STATUSES)
@@ -188,21 +189,26 @@ def _insert_product(conn: sqlite3.Connection, outcome: CallRecord, verb: str = "
 
 def record(conn: sqlite3.Connection, outcome: CallRecord) -> None:
     """Write a unit's outcome; attempts and spend add to what earlier runs recorded."""
-    usage = outcome.usage
     with transaction(conn):
-        _insert_product(conn, outcome)
-        conn.execute(
-            "UPDATE calls SET status = ?, attempts = attempts + ?, input_tokens = input_tokens + ?, "
-            "output_tokens = output_tokens + ?, cost_usd = cost_usd + ?, latency_s = ?, error = ?, error_kind = ?, "
-            "rejections = rejections + ?, cache_hits = cache_hits + ?, provider_model = coalesce(?, provider_model), "
-            "updated_at = ? WHERE key = ?",
-            (
-                outcome.status, usage.attempts, usage.input_tokens, usage.output_tokens, usage.cost_usd,
-                usage.latency_s, redact(outcome.error) if outcome.error else None, outcome.error_kind,
-                int(outcome.error_kind == ErrorKind.REJECTED), usage.cache_hits, outcome.provider_model, utc_now(),
-                outcome.key,
-            ),
-        )
+        write_outcome(conn, outcome)
+
+
+def write_outcome(conn: sqlite3.Connection, outcome: CallRecord) -> None:
+    """`record` inside a transaction the caller holds (a batch's lines go in one)."""
+    usage = outcome.usage
+    _insert_product(conn, outcome)
+    conn.execute(
+        "UPDATE calls SET status = ?, attempts = attempts + ?, input_tokens = input_tokens + ?, "
+        "output_tokens = output_tokens + ?, cost_usd = cost_usd + ?, latency_s = ?, error = ?, error_kind = ?, "
+        "rejections = rejections + ?, cache_hits = cache_hits + ?, provider_model = coalesce(?, provider_model), "
+        "updated_at = ? WHERE key = ?",
+        (
+            outcome.status, usage.attempts, usage.input_tokens, usage.output_tokens, usage.cost_usd,
+            usage.latency_s, redact(outcome.error) if outcome.error else None, outcome.error_kind,
+            int(outcome.error_kind == ErrorKind.REJECTED), usage.cache_hits, outcome.provider_model, utc_now(),
+            outcome.key,
+        ),
+    )
 
 
 def import_records(conn: sqlite3.Connection, records: Iterable[tuple[str, str, str, str, str, CallRecord]]) -> None:
@@ -246,6 +252,8 @@ def spent_usd(conn: sqlite3.Connection) -> float:
     spent = float(conn.execute("SELECT coalesce(sum(cost_usd), 0) FROM calls").fetchone()[0])
     if has_column(conn, "calls", "fingerprint"):  # stores before migration 4 have no superseded table
         spent += float(conn.execute("SELECT coalesce(sum(cost_usd), 0) FROM superseded").fetchone()[0])
+    if has_table(conn, "batches"):  # batch lines paid for units that no longer wanted them
+        spent += float(conn.execute("SELECT coalesce(sum(unrecorded_usd), 0) FROM batches").fetchone()[0])
     return spent
 
 

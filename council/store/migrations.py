@@ -144,6 +144,42 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         )
         """,
     ),
+    (
+        6,
+        "batches",
+        """
+        CREATE TABLE batches (
+            id INTEGER PRIMARY KEY,
+            member TEXT NOT NULL,
+            stage TEXT NOT NULL CHECK (stage IN ('respond', 'judge')),
+            provider TEXT NOT NULL,
+            input_file_id TEXT,
+            provider_batch_id TEXT UNIQUE,
+            status TEXT NOT NULL,
+            output_file_id TEXT,
+            error_file_id TEXT,
+            completed_lines INTEGER NOT NULL DEFAULT 0,
+            failed_lines INTEGER NOT NULL DEFAULT 0,
+            reserved_usd REAL NOT NULL DEFAULT 0,
+            unrecorded_usd REAL NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            submitted_at TEXT,
+            updated_at TEXT NOT NULL,
+            ingested_at TEXT
+        );
+        CREATE TABLE batch_lines (
+            id INTEGER PRIMARY KEY,
+            batch INTEGER NOT NULL REFERENCES batches (id),
+            custom_id TEXT NOT NULL,
+            key TEXT NOT NULL REFERENCES calls (key),
+            fingerprint TEXT NOT NULL,
+            UNIQUE (batch, custom_id),
+            UNIQUE (batch, key)
+        );
+        CREATE INDEX batch_lines_by_key ON batch_lines (key);
+        CREATE INDEX batches_live ON batches (ingested_at)
+        """,
+    ),
 ]
 
 

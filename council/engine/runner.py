@@ -140,7 +140,7 @@ def _enter_given(conn: sqlite3.Connection, records: list[GivenRecord], say: Call
 
 
 async def _do_stage(stage: Stage, ctx: StageContext, conn: sqlite3.Connection, units: list[WorkUnit],
-                    clients: dict[str, MemberClient], budget: Budget, broken: dict[str, str], show: bool,
+                    clients: dict[str, MemberClient], budget: Budget, broken: dict[str, str], progress: bool | None,
                     run_dir: Path, *, wait: bool, cache: CallCache | None) -> str | None:
     """Do a stage's missing units: batch members' in provider batches (waited for unless
     not ``wait``), the rest directly, then directly what the batches did not answer."""
@@ -151,7 +151,8 @@ async def _do_stage(stage: Stage, ctx: StageContext, conn: sqlite3.Connection, u
         return [unit for unit in units if unit.key not in done]
 
     async def directly(work: list[WorkUnit]) -> str | None:
-        bar = Progress(stage.name, len(units), len(units) - len(todo()), budget, show)
+        bar = Progress(stage.name, len(units), len(units) - len(todo()), budget,
+                       sys.stderr.isatty() if progress is None else progress)
         try:
             return await _execute_stage(stage, ctx, conn, work, clients, budget, broken, bar, run_dir)
         finally:
@@ -160,17 +161,19 @@ async def _do_stage(stage: Stage, ctx: StageContext, conn: sqlite3.Connection, u
     if stage.name not in BATCH_STAGES or not (any(m.batch for m in config.members)
                                               or batches.live_batches(conn, stage.name)):
         return await directly(todo())
-    batching = StageBatches(stage, ctx, conn, clients, budget, broken, units, show=show)
+    # A batch's states are lines, not a bar: a cron log wants them too, unless told not to.
+    batching = StageBatches(stage, ctx, conn, clients, budget, broken, units, show=progress is not False)
     await batching.collect(wait=False, poll_s=config.batches.poll_s)
     batched, direct = batching.split(todo(), held_by_cache(cache, ctx))
     stopped = await batching.submit(batched, config.batches.max_lines)
-    stopped = await directly(direct) or stopped
+    stopped = (await directly(direct) if direct else None) or stopped
     if stopped:
         return stopped
     waiting = await batching.collect(wait=wait, poll_s=config.batches.poll_s)
     if waiting:
         return f"waiting for {waiting} provider batch(es)"
-    return await directly(batching.not_live(todo()))
+    unanswered = batching.not_live(todo())
+    return await directly(unanswered) if unanswered else None
 
 
 async def run_async(config: CouncilConfig, run_dir: str | Path, *, progress: bool | None = None,
@@ -197,7 +200,6 @@ async def run_async(config: CouncilConfig, run_dir: str | Path, *, progress: boo
     check_batchable(config)
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    show = sys.stderr.isatty() if progress is None else progress
     with run_lock(run_dir), serve_local_models(config, run_dir) as served:
         conn = connect(run_dir / DB_NAME)
         cache = None
@@ -229,7 +231,7 @@ async def run_async(config: CouncilConfig, run_dir: str | Path, *, progress: boo
             for stage in STAGES:
                 units = stage.plan(ctx, read_state(conn))
                 ledger.ensure_pending(conn, _set_aside_changed(conn, config, stage, units, say))
-                stopped = await _do_stage(stage, ctx, conn, units, clients, budget, broken, show, run_dir,
+                stopped = await _do_stage(stage, ctx, conn, units, clients, budget, broken, progress, run_dir,
                                           wait=wait, cache=cache)
                 if stopped:
                     break

@@ -68,9 +68,10 @@ def test_a_batch_council_gives_the_votes_of_the_same_council_called_directly(cou
     assert cost == pytest.approx(direct_cost / 2)
 
 
-def _start(path, run_dir, *extra):
+def _start(path, run_dir, *extra, progress="--no-progress"):
+    options = [progress] if progress else []
     return subprocess.Popen([sys.executable, "-m", "council", "run", str(path), "--run-dir", str(run_dir),
-                             "--no-progress", *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             *options, *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def _batches(db):
@@ -119,9 +120,11 @@ def test_no_wait_sends_and_exits_1_and_re_running_collects(council_file, provide
     second = _start(path, run_dir, "--no-wait")  # takes in the answers, sends the judgments
     _, err = second.communicate(timeout=120)
     assert second.returncode == 1 and "waiting for 3 provider batch(es)" in err, err
-    final = _start(path, run_dir)
+    final = _start(path, run_dir, progress=None)  # no progress option: a log (not a terminal) hears of batches
     out, err = final.communicate(timeout=120)
     assert final.returncode == 0, err
+    states = [line for line in err.splitlines() if line.startswith("batch ")]
+    assert sum("(judge, alpha, 12 lines): completed" in line for line in states) == 1, err
     _each_key_sent_once(provider, run_dir)
 
 

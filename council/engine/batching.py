@@ -86,7 +86,7 @@ class StageBatches:
                     chunk.append(unit)
                     reserved += estimate
                 if chunk:
-                    batch, _ = stored.open_batch(
+                    batch = stored.open_batch(
                         self.conn, member=member, stage=self.stage.name, reserved_usd=reserved,
                         provider=provider_batch.batch_provider(client.member) or "?",
                         lines=[(unit.key, self.fingerprints[unit.key]) for unit in chunk],

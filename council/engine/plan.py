@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from council.config import CouncilConfig, MemberConfig
+from council.engine.batching import BATCH_STAGES
 from council.engine.budget import batch_cost_estimate
 from council.engine.execution import call_cache, held_by_cache, read_state
 from council.providers.cached import serves
@@ -130,8 +131,6 @@ def plan_calls(config: CouncilConfig, price: Price | None = None,
     judge rows of a priced member also say what their calls cost in provider batches
     (`batch_cost_estimate`, what the budget holds for them).
     """
-    from council.engine.batching import BATCH_STAGES
-
     units = units if units is not None else planned_units(config)
     rows = []
     for stage, role in ((COMPOSE, "author"), (RESPOND, "respondent"), (JUDGE, "judge")):

@@ -150,8 +150,8 @@ async def _do_stage(stage: Stage, ctx: StageContext, conn: sqlite3.Connection, u
         done = ledger.final_keys(conn, stage.name) | ledger.given_up_keys(conn, stage.name, config.retry.max_rejections)
         return [unit for unit in units if unit.key not in done]
 
-    async def directly(work: list[WorkUnit]) -> str | None:
-        bar = Progress(stage.name, len(units), len(units) - len(todo()), budget,
+    async def directly(work: list[WorkUnit], left: int) -> str | None:
+        bar = Progress(stage.name, len(units), len(units) - left, budget,
                        sys.stderr.isatty() if progress is None else progress)
         try:
             return await _execute_stage(stage, ctx, conn, work, clients, budget, broken, bar, run_dir)
@@ -160,20 +160,22 @@ async def _do_stage(stage: Stage, ctx: StageContext, conn: sqlite3.Connection, u
 
     if stage.name not in BATCH_STAGES or not (any(m.batch for m in config.members)
                                               or batches.live_batches(conn, stage.name)):
-        return await directly(todo())
+        left = todo()
+        return await directly(left, len(left))
     # A batch's states are lines, not a bar: a cron log wants them too, unless told not to.
     batching = StageBatches(stage, ctx, conn, clients, budget, broken, units, show=progress is not False)
     await batching.collect(wait=False, poll_s=config.batches.poll_s)
-    batched, direct = batching.split(todo(), held_by_cache(cache, ctx))
+    left = todo()
+    batched, direct = batching.split(left, held_by_cache(cache, ctx))
     stopped = await batching.submit(batched, config.batches.max_lines)
-    stopped = (await directly(direct) if direct else None) or stopped
+    stopped = (await directly(direct, len(left)) if direct else None) or stopped
     if stopped:
         return stopped
     waiting = await batching.collect(wait=wait, poll_s=config.batches.poll_s)
     if waiting:
         return f"waiting for {waiting} provider batch(es)"
     unanswered = batching.not_live(todo())
-    return await directly(unanswered) if unanswered else None
+    return await directly(unanswered, len(unanswered)) if unanswered else None
 
 
 async def run_async(config: CouncilConfig, run_dir: str | Path, *, progress: bool | None = None,

@@ -14,6 +14,7 @@ import os
 import warnings
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from functools import cache
 from typing import NamedTuple
 
 from council.config import CouncilConfig, MemberConfig
@@ -61,15 +62,22 @@ class LineResult(NamedTuple):
     error: str | None = None
 
 
-def batch_provider(member: MemberConfig) -> str | None:
-    """The litellm provider that would batch this member's calls, or None if it cannot."""
+@cache
+def _placed(model: str, api_base: str | None) -> tuple[str, str | None]:
+    """(the model as its provider names it, the litellm provider that would batch it, or
+    None if none can): asked once per member, not once per line or call."""
     import litellm
 
     try:
-        _, provider, _, _ = litellm.get_llm_provider(model=member.model, api_base=member.api_base)
+        name, provider, _, _ = litellm.get_llm_provider(model=model, api_base=api_base)
     except Exception:  # a model string litellm cannot place: it cannot batch it either
-        return None
-    return provider if provider in BATCH_PROVIDERS else None
+        return model, None
+    return name, provider if provider in BATCH_PROVIDERS else None
+
+
+def batch_provider(member: MemberConfig) -> str | None:
+    """The litellm provider that would batch this member's calls, or None if it cannot."""
+    return _placed(member.model, member.api_base)[1]
 
 
 def check_batchable(config: CouncilConfig) -> None:
@@ -85,11 +93,8 @@ def check_batchable(config: CouncilConfig) -> None:
 def request_line(custom_id: str, member: MemberConfig, messages: list[dict], *, response_format: dict | None,
                  max_tokens: int | None) -> dict:
     """One request of a batch input file: the body `complete` would send for this call."""
-    import litellm
-
     params = completion_params(member)
-    model, _, _, _ = litellm.get_llm_provider(model=member.model, api_base=member.api_base)
-    body: dict = {"model": model, "messages": messages}
+    body: dict = {"model": _placed(member.model, member.api_base)[0], "messages": messages}
     for name in ("temperature", "max_tokens"):
         if name in params:
             body[name] = params[name]
@@ -111,7 +116,8 @@ def _common(member: MemberConfig) -> dict:
 
 
 #: Providers that speak OpenAI's files and batches API themselves: called with the
-#: OpenAI SDK and an HTTP client we close (see `_litellm_call` for why not through litellm).
+#: OpenAI SDK, whose client is closed after each call (see `_litellm_call` for why not
+#: through litellm).
 OPENAI_SHAPED = ("openai", "hosted_vllm", "litellm_proxy")
 
 

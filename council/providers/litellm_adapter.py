@@ -91,19 +91,26 @@ def supports_response_schema(model: str) -> bool:
         return False
 
 
+@cache
+def _batch_rates(model: str) -> tuple[float, float] | None:
+    """litellm's per-token batch prices for ``model`` (input, output), if it lists them."""
+    import litellm
+
+    info: dict = {}
+    with contextlib.suppress(Exception):  # a model litellm does not know has none
+        info = dict(litellm.get_model_info(model=model))
+    per_input, per_output = info.get("input_cost_per_token_batches"), info.get("output_cost_per_token_batches")
+    return None if per_input is None or per_output is None else (float(per_input), float(per_output))
+
+
 def batch_price(member: MemberConfig, input_tokens: int, output_tokens: int) -> float:
     """Price of a call of this size through the provider's batch API: litellm's batch
     prices when it lists them for the model (and the member sets no prices of its own),
     else the direct price times the member's ``batch_discount``."""
-    import litellm
-
     if member.input_cost_per_token is None and member.output_cost_per_token is None:
-        info: dict = {}
-        with contextlib.suppress(Exception):  # a model litellm does not know: the discount applies
-            info = dict(litellm.get_model_info(model=member.model))
-        per_input, per_output = info.get("input_cost_per_token_batches"), info.get("output_cost_per_token_batches")
-        if per_input is not None and per_output is not None:
-            return input_tokens * float(per_input) + output_tokens * float(per_output)
+        rates = _batch_rates(member.model)
+        if rates is not None:
+            return input_tokens * rates[0] + output_tokens * rates[1]
     return _price(member, input_tokens, output_tokens) * member.batch_discount
 
 

@@ -50,9 +50,9 @@ class BatchLine:
 
 
 def open_batch(conn: sqlite3.Connection, *, member: str, stage: str, provider: str,
-               lines: list[tuple[str, str]], reserved_usd: float) -> tuple[int, list[BatchLine]]:
-    """Record a batch about to be sent: ``lines`` are (key, fingerprint). Returns its id
-    and its lines with their custom ids (``<batch>-<n>``: short, as every provider takes)."""
+               lines: list[tuple[str, str]], reserved_usd: float) -> int:
+    """Record a batch about to be sent: ``lines`` are (key, fingerprint), each given the
+    custom id ``<batch>-<n>`` (short, as every provider takes). Returns its id."""
     now = utc_now()
     with transaction(conn):
         cursor = conn.execute(
@@ -60,10 +60,9 @@ def open_batch(conn: sqlite3.Connection, *, member: str, stage: str, provider: s
             "VALUES (?, ?, ?, 'preparing', ?, ?, ?)", (member, stage, provider, reserved_usd, now, now),
         )
         batch = int(cursor.lastrowid or 0)
-        written = [BatchLine(f"{batch}-{n}", key, fingerprint) for n, (key, fingerprint) in enumerate(lines)]
         conn.executemany("INSERT INTO batch_lines (batch, custom_id, key, fingerprint) VALUES (?, ?, ?, ?)",
-                         [(batch, line.custom_id, line.key, line.fingerprint) for line in written])
-    return batch, written
+                         [(batch, f"{batch}-{n}", key, fingerprint) for n, (key, fingerprint) in enumerate(lines)])
+    return batch
 
 
 def set_uploaded(conn: sqlite3.Connection, batch: int, input_file_id: str) -> None:

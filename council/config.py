@@ -146,8 +146,20 @@ class RespondConfig(_Strict):
     max_tokens: int | None = Field(default=None, ge=16, le=100_000)
 
 
+class AdaptiveConfig(_Strict):
+    """Adaptive judging (`scoring.adaptive` has the rule and why)."""
+
+    start_pairs_per_item: int = Field(default=2, ge=1, le=10_000)  # the sparse connected design asked first
+    batch_calls: int = Field(default=200, ge=2, le=1_000_000)  # calls between refits
+    max_calls: int = Field(default=20_000, ge=2)  # judge calls in all; never more than all pairs would take
+    stop: Literal["settled"] = "settled"
+    patience: int = Field(default=3, ge=1, le=100)  # refits with the same separated pairs that settle it
+    refit_rounds: int = Field(default=200, ge=50, le=100_000)  # bootstrap rounds of each refit
+
+
 class JudgeConfig(_Strict):
-    pairing: Literal["all_pairs", "reference", "sampled"] = "all_pairs"
+    pairing: Literal["all_pairs", "reference", "sampled", "adaptive"] = "all_pairs"
+    adaptive: AdaptiveConfig = Field(default_factory=AdaptiveConfig)
     reference: str | None = None
     pairs_per_item: int | None = Field(default=None, ge=1, le=100_000)
     include_self: bool = False

@@ -5,6 +5,16 @@ A pure statistics library: arrays and frozen dataclasses in and out, no I/O.
 
 from scoring._json import Estimate
 from scoring.ablation import JuryAblation, jury_ablation, rank_stability
+from scoring.adaptive import (
+    AdaptiveStep,
+    DesignComparison,
+    adaptive_step,
+    compare_designs,
+    random_design,
+    replay_adaptive,
+    separated_pairs,
+    start_design,
+)
 from scoring.aggregation import aggregate_votes, consistent_votes, drop_self_judgments, scored_votes
 from scoring.agreement import MIN_KAPPA_KEYS, JudgeAgreement, contrarianism, judge_agreement, vote_table
 from scoring.bootstrap import bootstrap_ratings, resample_items, resampled_win_matrices, take_items
@@ -63,7 +73,9 @@ from scoring.simulate import SimulatedCouncil, simulate_council
 from scoring.votes import LABELS, UNSCORED, Votes, label_of, make_votes, outcome_of
 
 __all__ = [
+    "AdaptiveStep",
     "DEFAULT_ALPHA",
+    "DesignComparison",
     "DisconnectedComparisonsError",
     "ELO_PER_STRENGTH",
     "Estimate",
@@ -87,10 +99,12 @@ __all__ = [
     "SimulatedCouncil",
     "UNSCORED",
     "Votes",
+    "adaptive_step",
     "aggregate_votes",
     "assemble_leaderboard",
     "bootstrap_ratings",
     "check_connected",
+    "compare_designs",
     "consistent_votes",
     "contrarianism",
     "drop_self_judgments",
@@ -117,18 +131,22 @@ __all__ = [
     "point_scores",
     "position_preference",
     "prepare_votes",
+    "random_design",
     "rank_intervals",
     "rank_models",
     "rank_upper_bounds",
     "rank_models_length_controlled",
     "rank_stability",
+    "replay_adaptive",
     "resample_items",
     "resampled_win_matrices",
     "score_changes",
     "scored_votes",
     "scoring_settings",
     "separability",
+    "separated_pairs",
     "simulate_council",
+    "start_design",
     "take_items",
     "tiers",
     "vote_cells",

@@ -39,6 +39,17 @@ def _stage_lines(status: dict, *, pending: bool) -> list[str]:
     for batch in status.get("batches", []):
         lines.append(f"   batch: {batch['stage']} of {batch['member']}, {batch['lines']} lines: {batch['status']} "
                      f"({batch['completed']} answered, {batch['failed']} failed so far)")
+    design = status.get("adaptive")
+    if design:
+        from council.engine.adaptive import STOP_REASONS
+
+        share = f" ({100 * design['calls'] / design['all_pairs_calls']:.0f}% of all pairs)" if design[
+            "all_pairs_calls"] else ""
+        where = (f"stopped — {STOP_REASONS[design['stopped']]}" if design["stopped"] else
+                 "going on" + (f": {design['doubtful_pairs']} pair(s) in doubt at the last refit"
+                               if design["doubtful_pairs"] is not None else ": start design"))
+        lines.append(f"adaptive: {design['steps']} refit(s), {design['calls']} judge calls{share}, at most "
+                     f"{design['max_calls']}; {where}")
     left = status.get("left_out", {})
     if left.get("judgments"):
         why = "; ".join(f"{name} has no answer for {n} item(s)" for name, n in sorted(left["unanswered"].items()))
@@ -118,6 +129,11 @@ def plan_command(config_path, run_dir, as_json, cache_path, no_cache) -> None:
                + (f" plus unpriced members: {', '.join(unpriced)}" if unpriced else "")
                + f"; with respond and judge calls in provider batches (batch: true), about "
                  f"${total['cost_usd_with_batch']:.2f}")
+    if "calls_up_to" in total:
+        judges = ", ".join(f"{r['member']} {r['calls_up_to']}" for r in plan["rows"] if r["calls_up_to"] is not None)
+        click.echo(f"adaptive judging: the judge rows are its start design; its refits may add calls up to "
+                   f"{total['calls_up_to']} in all ({judges}), about ${total['cost_usd_up_to']:.2f} at most, "
+                   f"${total['cost_usd_with_batch_up_to']:.2f} with batches")
     if config.budget.max_usd is not None:
         click.echo(f"budget: ${config.budget.max_usd:.2f}")
     cache = plan["cache"]

@@ -14,7 +14,7 @@ from council.providers.cached import call_key, serves
 from council.providers.client import CallFailed, MemberClient
 from council.stages import stage_named
 from council.stages.base import RunState, Stage, StageContext, WorkUnit
-from council.store import ledger
+from council.store import adaptive, ledger
 from council.store.cache import CallCache
 from council.store.ledger import CallRecord, record
 from council.vocab import CallStatus, ErrorKind, StageName
@@ -47,11 +47,13 @@ def held_by_cache(cache: CallCache | None, ctx: StageContext) -> Callable[[WorkU
 
 
 def read_state(conn: sqlite3.Connection) -> RunState:
-    """What the stages plan from: the ledger's compose keys, items and answers."""
+    """What the stages plan from: the ledger's compose keys, items, answers and
+    adaptive judging's chosen slots."""
     return RunState(
         compose_keys=tuple(ledger.keys(conn, StageName.COMPOSE)),
         items=tuple(ledger.items(conn)),
         answers=ledger.answers(conn),
+        chosen=adaptive.chosen_slots(conn),
     )
 
 

@@ -9,11 +9,13 @@ tokens and dollars are what the budget reserves for those units.
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from council.config import CouncilConfig, MemberConfig
+from council.engine.adaptive import adaptive_cap
 from council.engine.batching import BATCH_STAGES
 from council.engine.budget import batch_cost_estimate
 from council.engine.execution import call_cache, held_by_cache, read_state
@@ -22,9 +24,9 @@ from council.stages import STAGES
 from council.stages.base import RunState, StageContext, WorkUnit, what_changed, work_key
 from council.stages.compose import COMPOSE, assignments, item_id
 from council.stages.judge import JUDGE, drift_checks, drift_key
-from council.stages.pairing import judge_pairs
+from council.stages.pairing import all_pairs_calls, judge_pairs
 from council.stages.respond import RESPOND
-from council.store import ledger
+from council.store import adaptive, ledger
 from council.vocab import StageName
 
 __all__ = [
@@ -50,6 +52,11 @@ class PlannedCalls:
     cost_usd: float | None  # None: no price known for this member's model
     cached: int = 0  # planned calls the call cache already holds: free, and not in the counts above
     batch_cost_usd: float | None = None  # the same calls through the provider's batch API (respond, judge)
+    # Adaptive judging: the calls above are its start design (and chosen slots not asked
+    # yet); its refits may add up to max_calls in all. None for other pairings.
+    calls_up_to: int | None = None
+    cost_usd_up_to: float | None = None
+    batch_cost_usd_up_to: float | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -92,7 +99,8 @@ def planned_units(config: CouncilConfig, test_set: StageContext | None = None, s
                 answers[item][candidate.name] = state.answers.get(item, {}).get(candidate.name, answer)
             elif item in given:
                 answers[item][candidate.name] = RESPOND.given_text(ctx, candidate.name, given[item])[0]
-    judge = [unit for unit in JUDGE.plan(ctx, RunState(items=items, answers=answers)) if to_do(unit)]
+    judge = [unit for unit in JUDGE.plan(ctx, RunState(items=items, answers=answers, chosen=state.chosen))
+             if to_do(unit)]
     return {StageName.COMPOSE: compose, StageName.RESPOND: respond, StageName.JUDGE: judge}
 
 
@@ -169,7 +177,7 @@ def current_keys(config: CouncilConfig, state: RunState, given_up: frozenset[str
     judge = []
     for item in items:
         silent = {r for r in config.contestants if work_key(StageName.RESPOND, item, r) in given_up}
-        for a, b, judges in judge_pairs(config, item):
+        for a, b, judges in judge_pairs(config, item, state.chosen.get(item, ())):
             if not {a, b} & silent and ctx.answers(a, item) and ctx.answers(b, item):
                 judge += [work_key(StageName.JUDGE, item, j, a, b) for j in judges]
     judge += [drift_key(check, j) for check in drift_checks(ctx, state.answers, set(items)) for j in check.judges]
@@ -195,6 +203,39 @@ def left_out(config: CouncilConfig, ctx: StageContext) -> dict:
     return {"judgments": judgments, "unanswered": {name: n for name, n in unanswered.items() if n}}
 
 
+def _adaptive_range(config: CouncilConfig, rows: list[PlannedCalls], judge_units: list[WorkUnit], price: Price,
+                    conn: sqlite3.Connection | None, ctx: StageContext) -> list[PlannedCalls]:
+    """Judge rows with the most adaptive refits may add: the room left under
+    `adaptive_cap` (none once the design stopped), shared among judges as the all-pairs
+    design shares it, each added call as many tokens as a planned judge call."""
+    state = read_state(conn) if conn is not None else RunState()
+    n_items = len(_current_items(config, state, frozenset(), ctx))
+    last = adaptive.last_step(conn) if conn is not None else None
+    design = len(current_keys(config, state, frozenset(), ctx)[StageName.JUDGE.value]) if conn is not None else sum(
+        r.calls + r.cached for r in rows if r.stage == StageName.JUDGE.value)
+    room = 0 if last is not None and last.stopped else max(0, adaptive_cap(config, n_items) - design)
+    share = all_pairs_calls(config, n_items)
+    everyone = sum(share.values()) or 1
+    per_call = ((sum(u.reserved_tokens[0] for u in judge_units) / len(judge_units),
+                 sum(u.reserved_tokens[1] for u in judge_units) / len(judge_units)) if judge_units else (0.0, 0.0))
+    ranged = []
+    for row in rows:
+        if row.stage != StageName.JUDGE.value:
+            ranged.append(row)
+            continue
+        extra = round(room * share.get(row.member, 0) / everyone)
+        added = price(config.member(row.member), int(extra * per_call[0]), int(extra * per_call[1]))
+        cost = batched = None
+        if row.cost_usd is not None and added is not None:
+            cost = row.cost_usd + added
+            if row.batch_cost_usd is not None:  # the added calls priced in batches as the planned ones are
+                ratio = row.batch_cost_usd / row.cost_usd if row.cost_usd else config.member(row.member).batch_discount
+                batched = row.batch_cost_usd + added * ratio
+        ranged.append(dataclasses.replace(row, calls_up_to=row.calls + extra, cost_usd_up_to=cost,
+                                          batch_cost_usd_up_to=batched))
+    return ranged
+
+
 def price_plan(config: CouncilConfig, conn: sqlite3.Connection | None = None) -> dict:
     """`plan_calls` priced by the member's prices or litellm's, with totals:
     ``{"rows": [...], "total": {"calls", "cost_usd", "unpriced_members", "cached"}, "cache"}``
@@ -216,6 +257,8 @@ def price_plan(config: CouncilConfig, conn: sqlite3.Connection | None = None) ->
     cache = call_cache(config)
     try:
         rows = plan_calls(config, price, units, held_by_cache(cache, test_set) if cache is not None else None)
+        if config.judge.pairing == "adaptive":
+            rows = _adaptive_range(config, rows, units[StageName.JUDGE], price, conn, test_set)
         note = None if cache is None else {"path": str(cache.path), "stored_calls": cache.size(),
                                            "serves": [m.name for m in config.members
                                                       if serves(m, cache.any_temperature)]}
@@ -231,6 +274,16 @@ def price_plan(config: CouncilConfig, conn: sqlite3.Connection | None = None) ->
         "cost_usd_with_batch": sum((r.cost_usd if r.batch_cost_usd is None else r.batch_cost_usd)
                                    for r in rows if r.cost_usd is not None),
     }
+    if config.judge.pairing == "adaptive":  # the most its refits may add, priced as the calls above
+        def up_to(row: PlannedCalls, field: str, base: str) -> float:
+            value = getattr(row, field)
+            return value if value is not None else (getattr(row, base) or 0.0)
+
+        total["calls_up_to"] = sum(r.calls_up_to if r.calls_up_to is not None else r.calls for r in rows)
+        total["cost_usd_up_to"] = sum(up_to(r, "cost_usd_up_to", "cost_usd") for r in rows if r.cost_usd is not None)
+        total["cost_usd_with_batch_up_to"] = sum(
+            up_to(r, "batch_cost_usd_up_to", "batch_cost_usd") if r.batch_cost_usd is not None else r.cost_usd
+            for r in rows if r.cost_usd is not None)
     plan: dict = {"rows": [r.to_dict() for r in rows], "total": total, "cache": note}
     if conn is not None:
         plan["changes"] = changes

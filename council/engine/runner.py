@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from council.config import CouncilConfig, check_local_models, config_hash
+from council.engine.adaptive import next_step
 from council.engine.batching import BATCH_STAGES, StageBatches
 from council.engine.budget import Budget, check_priced
 from council.engine.candidates import Answerer, answer_by_functions
@@ -32,6 +33,7 @@ from council.providers.local_server import serve_local_models
 from council.stages import STAGES
 from council.stages.base import GivenRecord, Stage, StageContext, WorkUnit, what_changed
 from council.stages.compose import COMPOSE
+from council.stages.judge import JUDGE
 from council.stages.respond import RESPOND
 from council.store import batches, ledger
 from council.store.cache import CallCache
@@ -235,6 +237,14 @@ async def run_async(config: CouncilConfig, run_dir: str | Path, *, progress: boo
                 ledger.ensure_pending(conn, _set_aside_changed(conn, config, stage, units, say))
                 stopped = await _do_stage(stage, ctx, conn, units, clients, budget, broken, progress, run_dir,
                                           wait=wait, cache=cache)
+                while not stopped and stage is JUDGE and config.judge.pairing == "adaptive":
+                    step = next_step(conn, ctx, set(broken))
+                    if step is None or step.stopped:
+                        break
+                    units = stage.plan(ctx, read_state(conn))  # the start design and every step's slots
+                    ledger.ensure_pending(conn, _set_aside_changed(conn, config, stage, units, say))
+                    stopped = await _do_stage(stage, ctx, conn, units, clients, budget, broken, progress, run_dir,
+                                              wait=wait, cache=cache)
                 if stopped:
                     break
             status = run_status(conn, config)

@@ -6,13 +6,14 @@ import sqlite3
 from typing import Any
 
 from council.config import CouncilConfig, RetryConfig
+from council.engine.adaptive import adaptive_status
 from council.engine.execution import read_state
 from council.engine.plan import current_keys, left_out
 from council.errors import BadInput
 from council.stages import STAGES
 from council.stages.base import StageContext
 from council.store import batches, ledger
-from council.vocab import FAILED_STATUSES, FINAL_STATUSES, CallStatus
+from council.vocab import FAILED_STATUSES, FINAL_STATUSES, CallStatus, StageName
 
 __all__ = ["run_status"]
 
@@ -21,7 +22,9 @@ def run_status(conn: sqlite3.Connection, config: CouncilConfig | None) -> dict:
     """Counts per stage over the council's current work (`current_keys`): done, total,
     failed (and by kind), pending, unparseable, given up, served by the call cache; the
     ledger's leftovers; spend;
-    completeness; ``batches``: provider batches sent and not yet taken in; and
+    completeness; ``batches``: provider batches sent and not yet taken in; ``adaptive``:
+    where an adaptive design stands and why it stopped (`adaptive_status`; None for
+    other pairings); and
     ``left_out``: judgments not planned because a candidate's file
     does not answer an item (`council.engine.plan.left_out`).
 
@@ -69,5 +72,9 @@ def run_status(conn: sqlite3.Connection, config: CouncilConfig | None) -> dict:
     live = [{"stage": row.stage, "member": row.member, "lines": row.lines, "status": row.status,
              "completed": row.completed_lines, "failed": row.failed_lines, "provider_batch_id": row.provider_batch_id}
             for row in batches.live_batches(conn)]
+    design = None
+    if config is not None and config.judge.pairing == "adaptive":
+        design = adaptive_status(conn, config, stages[StageName.JUDGE.value]["total"], len(ledger.items(conn)))
+        complete = complete and design is not None and design["stopped"] is not None  # refits may still add work
     return {"complete": complete, "stages": stages, "cost_usd": ledger.spent_usd(conn), "left_out": left,
-            "batches": live}
+            "batches": live, "adaptive": design}

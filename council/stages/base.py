@@ -140,6 +140,8 @@ class RunState:
     compose_keys: tuple[str, ...] = ()  # in the order first planned
     items: tuple[tuple[str, str], ...] = ()  # (id, text), in the order stored
     answers: dict[str, dict[str, str]] = field(default_factory=dict)  # item -> respondent -> text
+    # Adaptive judging's chosen slots, item -> ((model_a, model_b, judge), ...)
+    chosen: dict[str, tuple[tuple[str, str, str], ...]] = field(default_factory=dict)
 
 
 def task_of(config: CouncilConfig) -> TaskPrompts:

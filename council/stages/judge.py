@@ -75,7 +75,7 @@ class JudgeStage:
         units = []
         for item, item_text in state.items:
             have = state.answers.get(item, {})
-            for a, b, judges in judge_pairs(config, item):
+            for a, b, judges in judge_pairs(config, item, state.chosen.get(item, ())):
                 if a not in have or b not in have:
                     continue  # planned on a later run, once both answers exist
                 user = task.judge_user.render(item=item_text, answer_a=have[a], answer_b=have[b])

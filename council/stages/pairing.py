@@ -5,19 +5,24 @@
 judgments per judge and item); ``sampled`` takes ``pairs_per_item`` pairs per item, chosen by a hash of the council
 seed, the item and the pair, so the choice is stable across runs and resumes. Every
 pair is judged in both orders, by every judge that is not one of the pair (unless
-``judge.include_self``). `judge_pairs` is the one place these rules live: the judge
-stage plans with it, `council plan` counts with it and `council status` totals with it.
+``judge.include_self``). ``adaptive`` starts from `scoring.start_design` (a few pairs per
+item, one judge each) and adds the slots its refits chose, which the run stores
+(``chosen``): the design grows with the votes, not with the config alone.
+`judge_pairs` is the one place these rules live: the judge stage plans with it,
+`council plan` counts with it and `council status` totals with it.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from itertools import combinations
 from typing import NamedTuple
 
 from council.config import CouncilConfig, JudgeConfig
+from scoring.adaptive import start_design
 
-__all__ = ["JudgedPair", "item_pairs", "judge_pairs"]
+__all__ = ["JudgedPair", "all_pairs_calls", "item_pairs", "judge_pairs"]
 
 
 def _rank(seed: int, item: str, a: str, b: str) -> str:
@@ -42,13 +47,48 @@ class JudgedPair(NamedTuple):
     judges: tuple[str, ...]
 
 
-def judge_pairs(config: CouncilConfig, item: str) -> list[JudgedPair]:
-    """Every ordered pair judged on ``item``, both orders next to each other, with its judges."""
+def judge_pairs(config: CouncilConfig, item: str, chosen: Sequence[tuple[str, str, str]] = ()) -> list[JudgedPair]:
+    """Every ordered pair judged on ``item``, both orders next to each other, with its
+    judges; under adaptive judging, ``chosen`` are the (model_a, model_b, judge) slots
+    the run's refits added on this item."""
     respondents = config.contestants
     judges = [m.name for m in config.with_role("judge")]
+    if config.judge.pairing == "adaptive":
+        return _adaptive_pairs(config, respondents, judges, item, chosen)
     ordered = []
     for a, b in item_pairs(config.judge, respondents, item, config.seed):
         for first, second in ((a, b), (b, a)):
             who = tuple(j for j in judges if config.judge.include_self or j not in (a, b))
             ordered.append(JudgedPair(first, second, who))
     return ordered
+
+
+def _adaptive_pairs(config: CouncilConfig, respondents: list[str], judges: list[str], item: str,
+                    chosen: Sequence[tuple[str, str, str]]) -> list[JudgedPair]:
+    include_self = config.judge.include_self
+    slots = start_design(respondents, judges, item, pairs=config.judge.adaptive.start_pairs_per_item,
+                         seed=config.seed, include_self=include_self)
+    # A stored choice of a member no longer in the council, or one the council would not
+    # ask, is left out: its votes are leftovers.
+    slots += [(*sorted((a, b), key=respondents.index), j) for a, b, j in chosen  # type: ignore[misc]
+              if a in respondents and b in respondents and a != b and j in judges
+              and (include_self or j not in (a, b))]
+    by_pair: dict[tuple[str, str], list[str]] = {}
+    for a, b, judge in slots:
+        if judge not in by_pair.setdefault((a, b), []):
+            by_pair[(a, b)].append(judge)
+    ordered = []
+    for (a, b), who in by_pair.items():
+        ordered += [JudgedPair(a, b, tuple(who)), JudgedPair(b, a, tuple(who))]
+    return ordered
+
+
+def all_pairs_calls(config: CouncilConfig, items: int) -> dict[str, int]:
+    """Judge calls per judge of the all-pairs design over ``items`` items: the most an
+    adaptive design can ask, and what its calls are measured against."""
+    full = config.model_copy(update={"judge": config.judge.model_copy(update={"pairing": "all_pairs"})})
+    calls = {m.name: 0 for m in config.with_role("judge")}
+    for _a, _b, judges in judge_pairs(full, ""):
+        for judge in judges:
+            calls[judge] += items
+    return calls

@@ -11,6 +11,7 @@ from pathlib import Path
 from council.config import CouncilConfig
 from council.errors import BadInput
 from council.inputs.items import FrozenItem
+from council.store import ledger
 from council.store.db import DB_NAME, open_reader
 from council.store.sqlite import has_column, has_table
 from council.vocab import CallStatus
@@ -90,7 +91,7 @@ class RunStore:
         """The judgments as `scoring.Votes`; unparseable verdicts are unscored votes."""
         from scoring import make_votes
 
-        rows = self.conn.execute("SELECT item, judge, model_a, model_b, verdict FROM votes ORDER BY rowid").fetchall()
+        rows = ledger.vote_rows(self.conn)
         if not rows:
             raise BadInput("the run has no judgments yet", path=str(self.path))
         return make_votes(*zip(*rows))

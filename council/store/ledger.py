@@ -23,7 +23,7 @@ __all__ = [
     "CallRecord", "answers", "cache_hit_keys", "ensure_pending", "error_kinds", "final_count", "final_keys",
     "finish_invocation", "fingerprints", "given_up_keys", "import_records", "supersede",
     "items", "keys", "prompt_hashes", "record", "save_snapshot", "spent_usd", "start_invocation", "statuses",
-    "write_outcome",
+    "vote_rows", "write_outcome",
 ]
 
 _FINAL_MARKS = ", ".join("?" for _ in FINAL_STATUSES)
@@ -245,6 +245,11 @@ def answers(conn: sqlite3.Connection) -> dict[str, dict[str, str]]:
     for item, respondent, text in conn.execute("SELECT item, respondent, text FROM responses"):
         found.setdefault(item, {})[respondent] = text
     return found
+
+
+def vote_rows(conn: sqlite3.Connection) -> list[tuple[str, str, str, str, str | None]]:
+    """Every stored judgment as (item, judge, model_a, model_b, verdict), in the order stored."""
+    return conn.execute("SELECT item, judge, model_a, model_b, verdict FROM votes ORDER BY rowid").fetchall()
 
 
 def spent_usd(conn: sqlite3.Connection) -> float:

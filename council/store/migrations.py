@@ -180,6 +180,30 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX batches_live ON batches (ingested_at)
         """,
     ),
+    (
+        7,
+        "adaptive judging: each refit, and the slots it chose",
+        """
+        CREATE TABLE adaptive_steps (
+            step INTEGER PRIMARY KEY,
+            n_votes INTEGER NOT NULL,
+            doubtful INTEGER NOT NULL,
+            separated TEXT NOT NULL,
+            rank_intervals TEXT NOT NULL,
+            chosen INTEGER NOT NULL,
+            stopped TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE adaptive_choices (
+            step INTEGER NOT NULL REFERENCES adaptive_steps (step),
+            item TEXT NOT NULL,
+            model_a TEXT NOT NULL,
+            model_b TEXT NOT NULL,
+            judge TEXT NOT NULL,
+            PRIMARY KEY (item, model_a, model_b, judge)
+        )
+        """,
+    ),
 ]
 
 

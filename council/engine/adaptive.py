@@ -1,0 +1,121 @@
+"""Adaptive judging in a run: refit the votes so far, choose the next slots, ask them.
+
+The judge stage first asks the start design (`scoring.start_design`, through
+`judge_pairs`). Then each step refits the stored votes and chooses up to
+``batch_calls`` / 2 slots (`scoring.adaptive_step`), stored before any is asked; the
+judge stage plans them like any other unit (same keys, same request, batched when the
+judge is a batch member). The loop ends when the design settles, no slot is left for the
+pairs in doubt, or ``max_calls`` is reached; the last step records why, and `council
+status` says it.
+
+A choice is a function of the stored votes, the open slots and the seed (mixed with the
+step number), so a run killed anywhere resumes to the same design: chosen slots are
+asked first, and the next refit sees the votes it would have seen.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from itertools import combinations
+
+from council.config import CouncilConfig
+from council.engine.execution import read_state
+from council.stages.base import StageContext
+from council.stages.pairing import all_pairs_calls, judge_pairs
+from council.store import adaptive, ledger
+from scoring import ScoringSettings, make_votes
+from scoring.adaptive import Refit, adaptive_step, unchanged
+
+__all__ = ["STOP_REASONS", "adaptive_cap", "adaptive_status", "next_step"]
+
+#: Why an adaptive design stopped, as `council status` says it.
+STOP_REASONS = {
+    "settled": "settled: no pair of models in doubt, or the separated pairs unchanged over the last refits",
+    "exhausted": "exhausted: the pairs in doubt have no judgment left to ask",
+    "max_calls": "max_calls reached",
+}
+
+
+def adaptive_cap(config: CouncilConfig, n_items: int) -> int:
+    """Judge calls an adaptive design may make in all: ``max_calls``, never more than
+    the all-pairs design over the same items."""
+    return min(config.judge.adaptive.max_calls, sum(all_pairs_calls(config, n_items).values()))
+
+
+def _design(config: CouncilConfig, state) -> tuple[set[tuple[str, str, str, str]], int]:
+    """The slots the design holds now (start design and chosen), and their calls."""
+    slots = set()
+    calls = 0
+    for item, _ in state.items:
+        for a, b, judges in judge_pairs(config, item, state.chosen.get(item, ())):
+            calls += len(judges)
+            slots |= {(item, *sorted((a, b)), j) for j in judges}
+    return slots, calls
+
+
+def _open_slots(config: CouncilConfig, state, design: set) -> list[tuple[str, str, str, str]]:
+    """Every (item, model_a, model_b, judge) the council could still ask, pairs in the
+    contestants' order, on items whose two answers exist."""
+    judges = [m.name for m in config.with_role("judge")]
+    include_self = config.judge.include_self
+    found = []
+    for item, _ in state.items:
+        answered = [c for c in config.contestants if c in state.answers.get(item, {})]
+        for a, b in combinations(answered, 2):
+            for judge in judges:
+                if (include_self or judge not in (a, b)) and (item, *sorted((a, b)), judge) not in design:
+                    found.append((item, a, b, judge))
+    return found
+
+
+def next_step(conn: sqlite3.Connection, ctx: StageContext, broken: set[str]) -> adaptive.StepRow | None:
+    """Refit, choose and record the next step; None when it cannot refit now: no vote
+    stored yet, or a member's calls are failing this run (``broken``) — its slots would
+    look exhausted, and a design must not be recorded as stopped for a provider's fault;
+    the next run goes on. A stored step that stopped the design on the votes stored now
+    is returned as it is, so a finished run re-run records nothing."""
+    config = ctx.config
+    if broken:
+        return None
+    settings = config.judge.adaptive
+    # Sorted: votes are stored in the order calls finished, which no refit may depend on
+    # (the bootstrap draws items by their position).
+    rows = sorted((row for row in ledger.vote_rows(conn) if row[2] in config.contestants
+                   and row[3] in config.contestants), key=lambda row: tuple(map(str, row)))
+    state = read_state(conn)
+    design, calls = _design(config, state)
+    room = (min(settings.batch_calls, adaptive_cap(config, len(state.items)) - calls)) // 2
+    last = adaptive.last_step(conn)
+    if last is not None and last.stopped and last.n_votes == len(rows) and (last.stopped != "max_calls" or room <= 0):
+        return last  # nothing new to refit (a raised max_calls is new room)
+    if not rows:
+        return None
+    slots = _open_slots(config, state, design)
+    step_number = adaptive.step_count(conn) + 1
+    step = adaptive_step(make_votes(*zip(*rows)), [s[0] for s in slots], [s[1] for s in slots],
+                         [s[2] for s in slots], [s[3] for s in slots], max(room, 0),
+                         settings=ScoringSettings(rounds=settings.refit_rounds, seed=config.seed),
+                         seed=config.seed * 1_000_003 + step_number)
+    stopped = step.stopped
+    if stopped is None and room <= 0:
+        stopped = "max_calls"
+    history = [Refit(row.separated, row.n_votes, row.doubtful) for row in adaptive.steps(conn)]
+    if stopped is None and unchanged([*history, Refit(step.separated, len(rows), len(step.doubtful), step.untried)],
+                                     settings.patience):
+        stopped = "settled"
+    chosen = [] if stopped else [slots[k] for k in step.chosen]
+    adaptive.record_step(conn, n_votes=len(rows), doubtful=len(step.doubtful), separated=step.separated,
+                         rank_intervals=step.rank_intervals, chosen=chosen, stopped=stopped)
+    return adaptive.last_step(conn)
+
+
+def adaptive_status(conn: sqlite3.Connection, config: CouncilConfig, judge_calls: int, n_items: int) -> dict | None:
+    """What `council status` says of an adaptive design: its refits, calls, cap, the
+    pairs in doubt at the last refit and why it stopped (None while it goes on)."""
+    if config.judge.pairing != "adaptive":
+        return None
+    last = adaptive.last_step(conn)
+    return {"steps": adaptive.step_count(conn), "calls": judge_calls, "max_calls": adaptive_cap(config, n_items),
+            "all_pairs_calls": sum(all_pairs_calls(config, n_items).values()),
+            "doubtful_pairs": last.doubtful if last else None, "separated_pairs": len(last.separated) if last else None,
+            "stopped": last.stopped if last else None}

@@ -1,0 +1,85 @@
+"""Adaptive judging in the ledger: each refit (a step) and the slots it chose.
+
+A step and its choices are written in one transaction, before any of the chosen calls
+is made: the judge stage plans its units from the stored choices, so a process killed
+after a step asks exactly those slots when it runs again, and the next refit sees the
+same votes it would have seen. A step that stopped the design records why.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+
+from council.store.sqlite import has_table, transaction, utc_now
+
+__all__ = ["StepRow", "chosen_slots", "last_step", "record_step", "step_count", "steps"]
+
+
+@dataclass(frozen=True)
+class StepRow:
+    step: int
+    n_votes: int
+    doubtful: int
+    chosen: int
+    stopped: str | None
+    separated: frozenset[tuple[str, str]]
+
+
+def record_step(conn: sqlite3.Connection, *, n_votes: int, doubtful: int, separated: frozenset[tuple[str, str]],
+                rank_intervals: tuple[tuple[str, int, int], ...], chosen: list[tuple[str, str, str, str]],
+                stopped: str | None) -> int:
+    """Store a refit and the (item, model_a, model_b, judge) slots it chose; returns its number."""
+    with transaction(conn):
+        step = conn.execute("SELECT coalesce(max(step), 0) + 1 FROM adaptive_steps").fetchone()[0]
+        conn.execute(
+            "INSERT INTO adaptive_steps (step, n_votes, doubtful, separated, rank_intervals, chosen, stopped, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (step, n_votes, doubtful, json.dumps(sorted(separated)), json.dumps(list(rank_intervals)), len(chosen),
+             stopped, utc_now()),
+        )
+        conn.executemany(
+            "INSERT OR IGNORE INTO adaptive_choices (step, item, model_a, model_b, judge) VALUES (?, ?, ?, ?, ?)",
+            [(step, *slot) for slot in chosen],
+        )
+    return step
+
+
+def chosen_slots(conn: sqlite3.Connection) -> dict[str, tuple[tuple[str, str, str], ...]]:
+    """The slots every step chose, by item: (model_a, model_b, judge), in the order chosen."""
+    if not has_table(conn, "adaptive_choices"):
+        return {}
+    found: dict[str, list[tuple[str, str, str]]] = {}
+    for item, a, b, judge in conn.execute(
+            "SELECT item, model_a, model_b, judge FROM adaptive_choices ORDER BY step, rowid"):
+        found.setdefault(item, []).append((a, b, judge))
+    return {item: tuple(slots) for item, slots in found.items()}
+
+
+def _row(row: tuple) -> StepRow:
+    step, n_votes, doubtful, chosen, stopped, separated = row
+    return StepRow(step, n_votes, doubtful, chosen, stopped, frozenset(tuple(p) for p in json.loads(separated)))
+
+
+def last_step(conn: sqlite3.Connection) -> StepRow | None:
+    if not has_table(conn, "adaptive_steps"):
+        return None
+    row = conn.execute("SELECT step, n_votes, doubtful, chosen, stopped, separated FROM adaptive_steps "
+                       "ORDER BY step DESC LIMIT 1").fetchone()
+    return _row(row) if row else None
+
+
+def step_count(conn: sqlite3.Connection) -> int:
+    if not has_table(conn, "adaptive_steps"):
+        return 0
+    return int(conn.execute("SELECT count(*) FROM adaptive_steps").fetchone()[0])
+
+
+def steps(conn: sqlite3.Connection) -> list[StepRow]:
+    """Every step, oldest first."""
+    if not has_table(conn, "adaptive_steps"):
+        return []
+    return [_row(row) for row in conn.execute(
+        "SELECT step, n_votes, doubtful, chosen, stopped, separated FROM adaptive_steps ORDER BY step")]
+

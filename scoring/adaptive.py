@@ -6,22 +6,24 @@ of the models, so the comparisons are connected after a handful of items) and th
 each refit, asks the slots that most help the leaderboard (`adaptive_step`):
 
 * the refit is the leaderboard's own item bootstrap (`rank_models`);
-* a pair of models is *in doubt* when their intervals overlap by less than ``threshold``
-  of the intervals' summed widths: close to separating. Separated pairs need no more
+* a pair of models is *in doubt* when their intervals overlap by less than the slots
+  still open to the pair could remove: judged in k slots with g·k possible, the
+  intervals may shrink by about 1/√g, so the overlap must be under (1 − 1/√g) of their
+  mean width. A pair never judged is always in doubt. Separated pairs need no more
   evidence (an interval that is wide because its model wins everything stays wide);
-  pairs whose intervals lie on top of each other are not pursued either: more votes
-  rarely separate equals, and they would take the whole budget;
+  pairs whose intervals lie on top of each other after most of their evidence are not
+  pursued: more votes rarely separate equals, and they would take the whole budget;
 * the next slots go to those pairs' least-judged (item, pair) cells — a new item is worth
   more than another judge on the same item, because the item is the bootstrap's unit —
   and, among equally judged cells, to the judges with the fewest slots so far.
 
 The design stops when no pair is in doubt, or when the separated pairs have not changed
 over ``patience`` refits that gave every pair in doubt room for another judgment
-(`unchanged`). Every choice is a
-function of the votes, the open slots and the seed, so a run that is killed and resumed
-chooses the same slots. Chatbot Arena's active sampling (Chiang et al., 2024, arXiv
-2403.04132, §5) is the precedent; the Language Model Council's full design (Zhao et al.,
-2024, arXiv 2406.08598) is what it is measured against (`replay_adaptive`).
+(`unchanged`). Every choice is a function of the votes, the set of open slots and the
+seed, so a run that is killed and resumed chooses the same slots. Chatbot Arena's
+active sampling (Chiang et al., 2024, arXiv 2403.04132) is the precedent; the Language
+Model Council's full design (Zhao et al., 2024, arXiv 2406.08598) is what it is measured
+against (`replay_adaptive`).
 """
 
 from __future__ import annotations

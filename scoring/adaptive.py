@@ -280,15 +280,10 @@ def random_design(votes: Votes, calls: int, seed: int = 0) -> np.ndarray:
     """A mask of ``calls`` of the votes that are not self-judgments, drawn uniformly —
     the baseline a rule must beat. (A council never asks a member to judge its own
     answer, so a random design would not either.)"""
-    eligible = np.flatnonzero(~_self_judgment(votes))
+    eligible = np.flatnonzero(~votes.is_self)
     mask = np.zeros(len(votes), dtype=bool)
     mask[np.random.default_rng(seed).choice(eligible, size=min(calls, len(eligible)), replace=False)] = True
     return mask
-
-
-def _self_judgment(votes: Votes) -> np.ndarray:
-    judge = np.array([votes.models.index(j) if j in votes.models else -1 for j in votes.judges])[votes.judge]
-    return (judge == votes.model_a) | (judge == votes.model_b)
 
 
 def replay_adaptive(votes: Votes, *, pairs_per_item: int = 2, batch_calls: int = 200, max_calls: int | None = None,
@@ -316,7 +311,7 @@ def replay_adaptive(votes: Votes, *, pairs_per_item: int = 2, batch_calls: int =
     refits : int
     """
     settings = settings or ScoringSettings(rounds=200, seed=seed)
-    own = _self_judgment(votes)
+    own = votes.is_self
     slots: dict[tuple[str, str, str, str], list[int]] = {}
     for k in np.flatnonzero(~own):
         a, b = sorted((votes.models[votes.model_a[k]], votes.models[votes.model_b[k]]), key=votes.models.index)

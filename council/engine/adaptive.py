@@ -16,17 +16,16 @@ asked first, and the next refit sees the votes it would have seen.
 from __future__ import annotations
 
 import sqlite3
-from itertools import combinations
 
 from council.config import CouncilConfig
 from council.engine.execution import read_state
 from council.stages.base import StageContext
-from council.stages.pairing import all_pairs_calls, judge_pairs
+from council.stages.pairing import all_pairs_calls, every_pair, judge_pairs
 from council.store import adaptive, ledger
 from scoring import ScoringSettings, make_votes
 from scoring.adaptive import Refit, adaptive_step, unchanged
 
-__all__ = ["STOP_REASONS", "adaptive_cap", "adaptive_status", "next_step"]
+__all__ = ["STOP_REASONS", "adaptive_cap", "adaptive_status", "design_room", "next_step"]
 
 #: Why an adaptive design stopped, as `council status` says it.
 STOP_REASONS = {
@@ -42,29 +41,29 @@ def adaptive_cap(config: CouncilConfig, n_items: int) -> int:
     return min(config.judge.adaptive.max_calls, sum(all_pairs_calls(config, n_items).values()))
 
 
-def _design(config: CouncilConfig, state) -> tuple[set[tuple[str, str, str, str]], int]:
-    """The slots the design holds now (start design and chosen), and their calls."""
-    slots = set()
+def design_room(config: CouncilConfig, items: list[str], chosen: dict[str, tuple[tuple[str, str, str], ...]]
+                ) -> tuple[set[tuple[str, str, str, str]], int]:
+    """The slots the design holds on ``items`` (start design and ``chosen``), and the
+    judge calls refits may still add under `adaptive_cap`: the one count `council run`
+    stops by and `council plan` prices."""
+    slots: set = set()
     calls = 0
-    for item, _ in state.items:
-        for a, b, judges in judge_pairs(config, item, state.chosen.get(item, ())):
+    for item in items:
+        for a, b, judges in judge_pairs(config, item, chosen.get(item, ())):
             calls += len(judges)
             slots |= {(item, *sorted((a, b)), j) for j in judges}
-    return slots, calls
+    return slots, max(0, adaptive_cap(config, len(items)) - calls)
 
 
 def _open_slots(config: CouncilConfig, state, design: set) -> list[tuple[str, str, str, str]]:
-    """Every (item, model_a, model_b, judge) the council could still ask, pairs in the
-    contestants' order, on items whose two answers exist."""
-    judges = [m.name for m in config.with_role("judge")]
-    include_self = config.judge.include_self
+    """Every (item, model_a, model_b, judge) of the all-pairs design not asked yet, on
+    items whose two answers exist."""
     found = []
     for item, _ in state.items:
-        answered = [c for c in config.contestants if c in state.answers.get(item, {})]
-        for a, b in combinations(answered, 2):
-            for judge in judges:
-                if (include_self or judge not in (a, b)) and (item, *sorted((a, b)), judge) not in design:
-                    found.append((item, a, b, judge))
+        answered = state.answers.get(item, {})
+        for a, b, judges in every_pair(config, item):
+            if a in answered and b in answered:
+                found += [(item, a, b, j) for j in judges if (item, *sorted((a, b)), j) not in design]
     return found
 
 
@@ -83,30 +82,30 @@ def next_step(conn: sqlite3.Connection, ctx: StageContext, broken: set[str]) -> 
     rows = sorted((row for row in ledger.vote_rows(conn) if row[2] in config.contestants
                    and row[3] in config.contestants), key=lambda row: tuple(map(str, row)))
     state = read_state(conn)
-    design, calls = _design(config, state)
-    room = (min(settings.batch_calls, adaptive_cap(config, len(state.items)) - calls)) // 2
-    last = adaptive.last_step(conn)
+    design, left = design_room(config, [item for item, _ in state.items], state.chosen)
+    room = min(settings.batch_calls, left) // 2
+    history = adaptive.steps(conn)
+    last = history[-1] if history else None
     if last is not None and last.stopped and last.n_votes == len(rows) and (last.stopped != "max_calls" or room <= 0):
         return last  # nothing new to refit (a raised max_calls is new room)
     if not rows:
         return None
     slots = _open_slots(config, state, design)
-    step_number = adaptive.step_count(conn) + 1
+    step_number = len(history) + 1
     step = adaptive_step(make_votes(*zip(*rows)), [s[0] for s in slots], [s[1] for s in slots],
-                         [s[2] for s in slots], [s[3] for s in slots], max(room, 0),
+                         [s[2] for s in slots], [s[3] for s in slots], room,
                          settings=ScoringSettings(rounds=settings.refit_rounds, seed=config.seed),
                          seed=config.seed * 1_000_003 + step_number)
     stopped = step.stopped
     if stopped is None and room <= 0:
         stopped = "max_calls"
-    history = [Refit(row.separated, row.n_votes, row.doubtful) for row in adaptive.steps(conn)]
-    if stopped is None and unchanged([*history, Refit(step.separated, len(rows), len(step.doubtful), step.untried)],
+    refits = [Refit(row.separated, row.n_votes, row.doubtful) for row in history]
+    if stopped is None and unchanged([*refits, Refit(step.separated, len(rows), len(step.doubtful), step.untried)],
                                      settings.patience):
         stopped = "settled"
     chosen = [] if stopped else [slots[k] for k in step.chosen]
-    adaptive.record_step(conn, n_votes=len(rows), doubtful=len(step.doubtful), separated=step.separated,
-                         rank_intervals=step.rank_intervals, chosen=chosen, stopped=stopped)
-    return adaptive.last_step(conn)
+    return adaptive.record_step(conn, n_votes=len(rows), doubtful=len(step.doubtful), separated=step.separated,
+                                rank_intervals=step.rank_intervals, chosen=chosen, stopped=stopped)
 
 
 def adaptive_status(conn: sqlite3.Connection, config: CouncilConfig, judge_calls: int, n_items: int) -> dict | None:
@@ -114,8 +113,9 @@ def adaptive_status(conn: sqlite3.Connection, config: CouncilConfig, judge_calls
     pairs in doubt at the last refit and why it stopped (None while it goes on)."""
     if config.judge.pairing != "adaptive":
         return None
-    last = adaptive.last_step(conn)
-    return {"steps": adaptive.step_count(conn), "calls": judge_calls, "max_calls": adaptive_cap(config, n_items),
+    history = adaptive.steps(conn)
+    last = history[-1] if history else None
+    return {"steps": len(history), "calls": judge_calls, "max_calls": adaptive_cap(config, n_items),
             "all_pairs_calls": sum(all_pairs_calls(config, n_items).values()),
             "doubtful_pairs": last.doubtful if last else None, "separated_pairs": len(last.separated) if last else None,
             "stopped": last.stopped if last else None}

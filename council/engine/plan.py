@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from council.config import CouncilConfig, MemberConfig
-from council.engine.adaptive import adaptive_cap
+from council.engine.adaptive import design_room
 from council.engine.batching import BATCH_STAGES
 from council.engine.budget import batch_cost_estimate
 from council.engine.execution import call_cache, held_by_cache, read_state
@@ -209,12 +209,10 @@ def _adaptive_range(config: CouncilConfig, rows: list[PlannedCalls], judge_units
     `adaptive_cap` (none once the design stopped), shared among judges as the all-pairs
     design shares it, each added call as many tokens as a planned judge call."""
     state = read_state(conn) if conn is not None else RunState()
-    n_items = len(_current_items(config, state, frozenset(), ctx))
-    last = adaptive.last_step(conn) if conn is not None else None
-    design = len(current_keys(config, state, frozenset(), ctx)[StageName.JUDGE.value]) if conn is not None else sum(
-        r.calls + r.cached for r in rows if r.stage == StageName.JUDGE.value)
-    room = 0 if last is not None and last.stopped else max(0, adaptive_cap(config, n_items) - design)
-    share = all_pairs_calls(config, n_items)
+    items = _current_items(config, state, frozenset(), ctx)
+    history = adaptive.steps(conn) if conn is not None else []
+    room = 0 if history and history[-1].stopped else design_room(config, items, state.chosen)[1]
+    share = all_pairs_calls(config, len(items))
     everyone = sum(share.values()) or 1
     per_call = ((sum(u.reserved_tokens[0] for u in judge_units) / len(judge_units),
                  sum(u.reserved_tokens[1] for u in judge_units) / len(judge_units)) if judge_units else (0.0, 0.0))

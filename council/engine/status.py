@@ -37,10 +37,13 @@ def run_status(conn: sqlite3.Connection, config: CouncilConfig | None) -> dict:
     given_up_all = {stage.name: ledger.given_up_keys(conn, stage.name, max_rejections) for stage in STAGES}
     current: dict[str, list[str]] | None = None
     left: dict = {"judgments": 0, "unanswered": {}}
+    stored_items = 0
     if config is not None:
+        state = read_state(conn)
+        stored_items = len(state.items)
         try:
             ctx = StageContext.open(config)
-            current = current_keys(config, read_state(conn), frozenset().union(*given_up_all.values()), ctx)
+            current = current_keys(config, state, frozenset().union(*given_up_all.values()), ctx)
             left = left_out(config, ctx)
         except BadInput:  # the test set moved since the run: count what the ledger knows
             current = None
@@ -74,7 +77,7 @@ def run_status(conn: sqlite3.Connection, config: CouncilConfig | None) -> dict:
             for row in batches.live_batches(conn)]
     design = None
     if config is not None and config.judge.pairing == "adaptive":
-        design = adaptive_status(conn, config, stages[StageName.JUDGE.value]["total"], len(ledger.items(conn)))
+        design = adaptive_status(conn, config, stages[StageName.JUDGE.value]["total"], stored_items)
         complete = complete and design is not None and design["stopped"] is not None  # refits may still add work
     return {"complete": complete, "stages": stages, "cost_usd": ledger.spent_usd(conn), "left_out": left,
             "batches": live, "adaptive": design}

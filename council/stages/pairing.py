@@ -22,7 +22,7 @@ from typing import NamedTuple
 from council.config import CouncilConfig, JudgeConfig
 from scoring.adaptive import start_design
 
-__all__ = ["JudgedPair", "all_pairs_calls", "item_pairs", "judge_pairs"]
+__all__ = ["JudgedPair", "all_pairs_calls", "every_pair", "item_pairs", "judge_pairs"]
 
 
 def _rank(seed: int, item: str, a: str, b: str) -> str:
@@ -83,12 +83,18 @@ def _adaptive_pairs(config: CouncilConfig, respondents: list[str], judges: list[
     return ordered
 
 
+def every_pair(config: CouncilConfig, item: str) -> list[JudgedPair]:
+    """The all-pairs design's pairs on ``item`` (one order, the contestants'), each with
+    every judge who may judge it: what an adaptive design may choose from."""
+    full = config.model_copy(update={"judge": config.judge.model_copy(update={"pairing": "all_pairs"})})
+    return judge_pairs(full, item)[::2]  # both orders sit next to each other
+
+
 def all_pairs_calls(config: CouncilConfig, items: int) -> dict[str, int]:
     """Judge calls per judge of the all-pairs design over ``items`` items: the most an
     adaptive design can ask, and what its calls are measured against."""
-    full = config.model_copy(update={"judge": config.judge.model_copy(update={"pairing": "all_pairs"})})
     calls = {m.name: 0 for m in config.with_role("judge")}
-    for _a, _b, judges in judge_pairs(full, ""):
+    for _a, _b, judges in every_pair(config, ""):
         for judge in judges:
-            calls[judge] += items
+            calls[judge] += 2 * items  # both orders
     return calls

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from council.store.sqlite import has_table, transaction, utc_now
 
-__all__ = ["StepRow", "chosen_slots", "last_step", "record_step", "step_count", "steps"]
+__all__ = ["StepRow", "chosen_slots", "record_step", "steps"]
 
 
 @dataclass(frozen=True)
@@ -29,8 +29,8 @@ class StepRow:
 
 def record_step(conn: sqlite3.Connection, *, n_votes: int, doubtful: int, separated: frozenset[tuple[str, str]],
                 rank_intervals: tuple[tuple[str, int, int], ...], chosen: list[tuple[str, str, str, str]],
-                stopped: str | None) -> int:
-    """Store a refit and the (item, model_a, model_b, judge) slots it chose; returns its number."""
+                stopped: str | None) -> StepRow:
+    """Store a refit and the (item, model_a, model_b, judge) slots it chose; returns its row."""
     with transaction(conn):
         step = conn.execute("SELECT coalesce(max(step), 0) + 1 FROM adaptive_steps").fetchone()[0]
         conn.execute(
@@ -43,7 +43,7 @@ def record_step(conn: sqlite3.Connection, *, n_votes: int, doubtful: int, separa
             "INSERT OR IGNORE INTO adaptive_choices (step, item, model_a, model_b, judge) VALUES (?, ?, ?, ?, ?)",
             [(step, *slot) for slot in chosen],
         )
-    return step
+    return StepRow(step, n_votes, doubtful, len(chosen), stopped, separated)
 
 
 def chosen_slots(conn: sqlite3.Connection) -> dict[str, tuple[tuple[str, str, str], ...]]:
@@ -62,24 +62,9 @@ def _row(row: tuple) -> StepRow:
     return StepRow(step, n_votes, doubtful, chosen, stopped, frozenset(tuple(p) for p in json.loads(separated)))
 
 
-def last_step(conn: sqlite3.Connection) -> StepRow | None:
-    if not has_table(conn, "adaptive_steps"):
-        return None
-    row = conn.execute("SELECT step, n_votes, doubtful, chosen, stopped, separated FROM adaptive_steps "
-                       "ORDER BY step DESC LIMIT 1").fetchone()
-    return _row(row) if row else None
-
-
-def step_count(conn: sqlite3.Connection) -> int:
-    if not has_table(conn, "adaptive_steps"):
-        return 0
-    return int(conn.execute("SELECT count(*) FROM adaptive_steps").fetchone()[0])
-
-
 def steps(conn: sqlite3.Connection) -> list[StepRow]:
-    """Every step, oldest first."""
+    """Every step, oldest first (none in a store older than adaptive judging)."""
     if not has_table(conn, "adaptive_steps"):
         return []
     return [_row(row) for row in conn.execute(
         "SELECT step, n_votes, doubtful, chosen, stopped, separated FROM adaptive_steps ORDER BY step")]
-

@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from council.errors import BadInput
+from scoring.settings import AdaptiveChoice
 
 __all__ = [
     "BUILTIN_TASKS", "DEFAULT_TASK", "LOCAL_PREFIX", "CandidateConfig", "CouncilConfig", "Member", "MemberConfig",
@@ -155,6 +156,7 @@ class AdaptiveConfig(_Strict):
     stop: Literal["settled"] = "settled"
     patience: int = Field(default=3, ge=1, le=100)  # refits with the same separated pairs that settle it
     refit_rounds: int = Field(default=200, ge=50, le=100_000)  # bootstrap rounds of each refit
+    choose: AdaptiveChoice = "doubt"  # which open slots a refit asks next (`scoring.adaptive_step`)
 
 
 class JudgeConfig(_Strict):

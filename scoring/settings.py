@@ -7,7 +7,8 @@ from typing import Literal, get_args
 
 from scoring.bradley_terry import DEFAULT_ALPHA
 
-__all__ = ["Aggregation", "Consistency", "CountTie", "Mode", "Resample", "ScoringSettings", "scoring_settings"]
+__all__ = ["AdaptiveChoice", "Aggregation", "Consistency", "CountTie", "Mode", "Resample", "ScoringSettings",
+           "scoring_settings"]
 
 # Each vocabulary once: the settings check against these, and the CLI's choices are them.
 Mode = Literal["recommended", "reference"]
@@ -15,6 +16,8 @@ Aggregation = Literal["none", "majority", "mean"]
 CountTie = Literal["tie", "first_label"]
 Consistency = Literal["strict", "sidewise"]
 Resample = Literal["item", "vote"]
+#: How adaptive judging chooses its next slots (`scoring.adaptive.adaptive_step`).
+AdaptiveChoice = Literal["doubt", "random"]
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,7 @@ def design_room(config: CouncilConfig, items: list[str], chosen: dict[str, tuple
     slots: set = set()
     calls = 0
     for item in items:
-        for a, b, judges in judge_pairs(config, item, chosen.get(item, ())):
+        for a, b, judges in judge_pairs(config, item, chosen.get(item, ()), items):
             calls += len(judges)
             slots |= {(item, *sorted((a, b)), j) for j in judges}
     return slots, max(0, adaptive_cap(config, len(items)) - calls)
@@ -95,7 +95,7 @@ def next_step(conn: sqlite3.Connection, ctx: StageContext, broken: set[str]) -> 
     step = adaptive_step(make_votes(*zip(*rows)), [s[0] for s in slots], [s[1] for s in slots],
                          [s[2] for s in slots], [s[3] for s in slots], room,
                          settings=ScoringSettings(rounds=settings.refit_rounds, seed=config.seed),
-                         seed=config.seed * 1_000_003 + step_number)
+                         seed=config.seed * 1_000_003 + step_number, choose=settings.choose)
     stopped = step.stopped
     if stopped is None and room <= 0:
         stopped = "max_calls"

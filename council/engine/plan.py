@@ -177,7 +177,7 @@ def current_keys(config: CouncilConfig, state: RunState, given_up: frozenset[str
     judge = []
     for item in items:
         silent = {r for r in config.contestants if work_key(StageName.RESPOND, item, r) in given_up}
-        for a, b, judges in judge_pairs(config, item, state.chosen.get(item, ())):
+        for a, b, judges in judge_pairs(config, item, state.chosen.get(item, ()), items):
             if not {a, b} & silent and ctx.answers(a, item) and ctx.answers(b, item):
                 judge += [work_key(StageName.JUDGE, item, j, a, b) for j in judges]
     judge += [drift_key(check, j) for check in drift_checks(ctx, state.answers, set(items)) for j in check.judges]
@@ -197,7 +197,7 @@ def left_out(config: CouncilConfig, ctx: StageContext) -> dict:
     """Judgments not planned because a candidate's file does not answer an item:
     ``{"judgments": n, "unanswered": {candidate: items}}`` (empty counts when none)."""
     items = [item.id for item in ctx.item_set or ()]
-    judgments = sum(len(judges) for item in items for a, b, judges in judge_pairs(config, item)
+    judgments = sum(len(judges) for item in items for a, b, judges in judge_pairs(config, item, (), items)
                     if not (ctx.answers(a, item) and ctx.answers(b, item)))
     unanswered = {name: sum(not ctx.answers(name, item) for item in items) for name in ctx.candidate_answers}
     return {"judgments": judgments, "unanswered": {name: n for name, n in unanswered.items() if n}}

@@ -73,9 +73,10 @@ class JudgeStage:
         system = task.judge_system.render(labels=", ".join(labels(allow_tie)), label_meanings=label_meanings(allow_tie))
         output = {m.name: self.output_tokens(config, m) for m in config.with_role(self.role)}
         units = []
+        every_item = [item for item, _ in state.items]
         for item, item_text in state.items:
             have = state.answers.get(item, {})
-            for a, b, judges in judge_pairs(config, item, state.chosen.get(item, ())):
+            for a, b, judges in judge_pairs(config, item, state.chosen.get(item, ()), every_item):
                 if a not in have or b not in have:
                     continue  # planned on a later run, once both answers exist
                 user = task.judge_user.render(item=item_text, answer_a=have[a], answer_b=have[b])

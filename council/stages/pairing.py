@@ -5,15 +5,18 @@
 judgments per judge and item); ``sampled`` takes ``pairs_per_item`` pairs per item, chosen by a hash of the council
 seed, the item and the pair, so the choice is stable across runs and resumes. Every
 pair is judged in both orders, by every judge that is not one of the pair (unless
-``judge.include_self``). ``adaptive`` starts from `scoring.start_design` (a few pairs per
-item, one judge each) and adds the slots its refits chose, which the run stores
-(``chosen``): the design grows with the votes, not with the config alone.
+``judge.include_self``). ``adaptive`` starts from `scoring.start_design` (the edges of a
+ring of the contestants dealt out over the items, one judge each, so they connect every
+contestant) and adds the slots its refits chose, which the run stores (``chosen``): the
+design grows with the votes, not with the config alone. The start design of an item
+depends on its place among all the items, so adaptive judging is planned with ``items``.
 `judge_pairs` is the one place these rules live: the judge stage plans with it,
 `council plan` counts with it and `council status` totals with it.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Sequence
 from itertools import combinations
@@ -47,14 +50,18 @@ class JudgedPair(NamedTuple):
     judges: tuple[str, ...]
 
 
-def judge_pairs(config: CouncilConfig, item: str, chosen: Sequence[tuple[str, str, str]] = ()) -> list[JudgedPair]:
+def judge_pairs(config: CouncilConfig, item: str, chosen: Sequence[tuple[str, str, str]] = (),
+                items: Sequence[str] = ()) -> list[JudgedPair]:
     """Every ordered pair judged on ``item``, both orders next to each other, with its
     judges; under adaptive judging, ``chosen`` are the (model_a, model_b, judge) slots
-    the run's refits added on this item."""
+    the run's refits added on this item, and ``items`` every item of the design (the
+    start design deals its pairs out over them; ``item`` alone when empty)."""
     respondents = config.contestants
     judges = [m.name for m in config.with_role("judge")]
     if config.judge.pairing == "adaptive":
-        return _adaptive_pairs(config, respondents, judges, item, chosen)
+        start = _start_design(tuple(respondents), tuple(judges), tuple(items) or (item,),
+                              config.judge.adaptive.start_pairs_per_item, config.seed, config.judge.include_self)
+        return _adaptive_pairs(config, respondents, judges, start.get(item, []), chosen)
     ordered = []
     for a, b in item_pairs(config.judge, respondents, item, config.seed):
         for first, second in ((a, b), (b, a)):
@@ -63,11 +70,17 @@ def judge_pairs(config: CouncilConfig, item: str, chosen: Sequence[tuple[str, st
     return ordered
 
 
-def _adaptive_pairs(config: CouncilConfig, respondents: list[str], judges: list[str], item: str,
-                    chosen: Sequence[tuple[str, str, str]]) -> list[JudgedPair]:
+@functools.lru_cache(maxsize=8)
+def _start_design(respondents: tuple[str, ...], judges: tuple[str, ...], items: tuple[str, ...], pairs: int,
+                  seed: int, include_self: bool) -> dict[str, list[tuple[str, str, str]]]:
+    """`scoring.start_design`, once per design rather than once per item asked about."""
+    return start_design(respondents, judges, items, pairs=pairs, seed=seed, include_self=include_self)
+
+
+def _adaptive_pairs(config: CouncilConfig, respondents: list[str], judges: list[str],
+                    start: list[tuple[str, str, str]], chosen: Sequence[tuple[str, str, str]]) -> list[JudgedPair]:
     include_self = config.judge.include_self
-    slots = start_design(respondents, judges, item, pairs=config.judge.adaptive.start_pairs_per_item,
-                         seed=config.seed, include_self=include_self)
+    slots = list(start)
     # A stored choice of a member no longer in the council, or one the council would not
     # ask, is left out: its votes are leftovers.
     slots += [(*sorted((a, b), key=respondents.index), j) for a, b, j in chosen  # type: ignore[misc]

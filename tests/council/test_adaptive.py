@@ -16,6 +16,7 @@ from council.engine.runner import run
 from council.store.frames import open_run
 
 TWELVE = [f"m{i:02d}" for i in range(12)]
+TWENTY = [f"m{i:02d}" for i in range(20)]
 
 
 def _adaptive_file(council_file, provider, names, spacing, **adaptive):
@@ -177,3 +178,19 @@ def test_a_judge_failing_this_run_does_not_stop_the_design_and_the_next_run_goes
     second = run(load_config(path), tmp_path / "run", progress=False)
     assert second.complete and second.status["adaptive"]["stopped"] in ("settled", "exhausted", "max_calls")
     assert "referee" in {judge for _, judge, *_ in _design(tmp_path / "run")["votes"]}
+
+
+def test_a_20_member_council_on_20_items_completes_where_the_start_design_used_to_split_the_models(
+        council_file, provider, tmp_path):
+    """The issue's report: 20 members composing 20 items with ``seed: 3`` exited 2 with
+    "the comparisons form 2 disconnected groups" on the first refit, every time it was
+    run again. The start design now covers every edge of the ring, and a refit first
+    connects what is not connected."""
+    provider.faults.strengths = {name: 0.3 * (10 - i) for i, name in enumerate(TWENTY)}
+    path = council_file(members=TWENTY, seed=3, test_set={"seeds": "seeds.jsonl", "items_per_author": 1},
+                        judge={"pairing": "adaptive", "adaptive": {"batch_calls": 400, "max_calls": 3000}})
+    report = run(load_config(path), tmp_path / "run", progress=False)
+    assert report.complete and not report.errors, report
+    design = report.status["adaptive"]
+    assert design["stopped"] in ("settled", "exhausted", "max_calls") and design["steps"] >= 1
+    assert design["calls"] <= 3000 + 400

@@ -34,6 +34,10 @@ CASES = {
         lambda d: d["test_set"].update(items="items.jsonl"), "field 'test_set': Value error, give exactly one",
     ),
     "sampled without a count": (lambda d: d.update(judge={"pairing": "sampled"}), "field 'judge.pairs_per_item'"),
+    "unknown adaptive choice": (
+        lambda d: d.update(judge={"pairing": "adaptive", "adaptive": {"choose": "greedy"}}),
+        "field 'judge.adaptive.choose'",
+    ),
 }
 
 

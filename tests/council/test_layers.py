@@ -28,8 +28,9 @@ RANKS = {
     "council.errors": 1, "council.vocab": 1, "council.usage": 1, "council.secrets": 1,
     "scoring": 0,
 }
-#: Narrower than their rank allows.
-ONLY = {"council.config": {"council.errors"}}
+#: Narrower than their rank allows: the council file's model knows errors, and the
+#: vocabularies scoring's settings define (so a setting's choices are written once).
+ONLY = {"council.config": {"council.errors", "scoring.settings"}}
 
 
 def _module_name(path: Path) -> str:

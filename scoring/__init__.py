@@ -60,6 +60,7 @@ from scoring.length import (
     word_count,
 )
 from scoring.ranking import (
+    implied_rank_intervals,
     leader_groups,
     percentile_intervals,
     point_ranks,
@@ -135,6 +136,7 @@ __all__ = [
     "rank_intervals",
     "rank_models",
     "rank_upper_bounds",
+    "implied_rank_intervals",
     "rank_models_length_controlled",
     "rank_stability",
     "replay_adaptive",

@@ -18,6 +18,7 @@ from scoring.bootstrap import bootstrap_ratings
 from scoring.bradley_terry import check_connected, fit_bradley_terry, win_matrix, win_probabilities
 from scoring.errors import ScoringError
 from scoring.ranking import (
+    implied_rank_intervals,
     leader_groups,
     percentile_intervals,
     point_ranks,
@@ -341,6 +342,12 @@ def assemble_leaderboard(point: np.ndarray, draws: np.ndarray, prepared: Prepare
     score_lower, score_upper = _widest(draws, prior_draws, scored_percentiles)
     score = to_score(point)
     rank_lower, rank_upper = _widest(draws, prior_draws, lambda values: rank_intervals(values, level))
+    if settings.mode == "recommended":
+        # One story: a rank interval holds every rank the score interval allows, so two
+        # models whose score intervals overlap never get rank intervals apart (the
+        # draws' own rank percentiles can be narrower than the widened score intervals).
+        allowed_lower, allowed_upper = implied_rank_intervals(score_lower, score_upper)
+        rank_lower, rank_upper = np.minimum(rank_lower, allowed_lower), np.maximum(rank_upper, allowed_upper)
     per_model = np.bincount(fit_votes.model_a, minlength=len(models)) + np.bincount(
         fit_votes.model_b, minlength=len(models)
     )

@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
-    "leader_groups", "percentile_intervals", "point_ranks", "rank_intervals", "rank_upper_bounds", "separability",
-    "tiers",
+    "implied_rank_intervals", "leader_groups", "percentile_intervals", "point_ranks", "rank_intervals",
+    "rank_upper_bounds", "separability", "tiers",
 ]
 
 
@@ -120,6 +120,20 @@ def rank_upper_bounds(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
     """
     lower, upper = np.asarray(lower, float), np.asarray(upper, float)
     return 1 + _below(upper[:, None], lower[None, :]).sum(axis=1)
+
+
+def implied_rank_intervals(lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The ranks a model's interval allows: from 1 + the number of models whose
+    interval lies entirely above it (`rank_upper_bounds`) to n − the number whose
+    interval lies entirely below it.
+
+    Two models whose intervals overlap always get overlapping rank intervals: a model
+    entirely below the higher of them and entirely above the lower would put their
+    intervals apart.
+    """
+    lower, upper = np.asarray(lower, float), np.asarray(upper, float)
+    below = _below(upper[None, :], lower[:, None]).sum(axis=1)  # models entirely below each
+    return rank_upper_bounds(lower, upper), len(lower) - below
 
 
 def leader_groups(point: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from scoring import ScoringSettings, rank_models, simulate_council
+from scoring import ScoringSettings, make_votes, point_ranks, rank_models, simulate_council
 
 N_COUNCILS = 40
 
@@ -135,3 +135,42 @@ def test_judge_metric_intervals_cover_the_population_values():
     coverage = {name: float(np.mean(h)) for name, h in hits.items()}
     print(f"coverage of nominal 95% judge-metric intervals over {sets} test sets × 5 judges: {coverage}")
     assert all(value >= 0.85 for value in coverage.values()), coverage
+
+
+def _perfectly_ordered(models: int, items: int):
+    """Every judge prefers the better answer, always: the issue's four temperature-0
+    members on two rounds (8 items, 192 votes)."""
+    names = [f"m{k}" for k in range(models)]
+    rows = []
+    for item in range(items):
+        for judge in names:
+            for i, a in enumerate(names):
+                for b in names[i + 1:]:
+                    if judge not in (a, b):
+                        rows += [(f"i{item}", judge, a, b, "A>B"), (f"i{item}", judge, b, a, "B>A")]
+    return make_votes(*zip(*rows))
+
+
+def test_models_whose_score_intervals_overlap_never_get_rank_intervals_apart():
+    board = rank_models(_perfectly_ordered(4, 8), ScoringSettings(rounds=1000, seed=0))
+    assert board.n_votes == 192
+    for i in range(4):
+        assert board.rank_lower[i] <= board.rank_ub[i], "the rank interval holds every rank the interval allows"
+        for j in range(4):
+            overlap = board.score_lower[i] <= board.score_upper[j] and board.score_lower[j] <= board.score_upper[i]
+            if overlap:
+                assert board.rank_lower[i] <= board.rank_upper[j] and board.rank_lower[j] <= board.rank_upper[i], (
+                    f"{board.models[i]} and {board.models[j]} overlap in score, not in rank")
+
+
+def test_rank_intervals_cover_the_true_ranks_in_small_ordered_councils_and_large_noisy_ones():
+    covered = []
+    for seed in range(N_COUNCILS):
+        for council in (simulate_council(n_models=8, n_items=40, seed=seed),
+                        simulate_council(n_models=4, n_items=8, strengths=[3.0, 1.0, -1.0, -3.0], seed=seed)):
+            truth = council.population_strengths()
+            board = rank_models(council.votes, ScoringSettings(rounds=500, seed=seed))
+            true_rank = point_ranks(truth)[[council.votes.models.index(m) for m in board.models]]
+            covered.extend((board.rank_lower <= true_rank) & (true_rank <= board.rank_upper))
+    print(f"rank intervals cover the true rank {np.mean(covered):.3f} of the time")
+    assert np.mean(covered) >= 0.90

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 import numpy as np
 
@@ -11,8 +12,21 @@ from scoring import Leaderboard
 __all__ = [
     "GROUPS_NOTE", "JUDGE_COLUMNS", "ablation_table", "estimate_text", "human_summary", "interval_source",
     "judge_column_groups", "judge_metrics_table", "judge_rows", "judge_table", "leaderboard_header",
-    "leaderboard_rows", "leaderboard_table", "separability_source",
+    "leaderboard_rows", "leaderboard_table", "readable_time", "separability_source",
 ]
+
+
+def readable_time(stamp: str | datetime | None) -> str:
+    """A stored ISO time (or a datetime) as a person reads it: local date and time to
+    the minute with the zone's name, ``2026-12-07 02:11 UTC``; JSON keeps the ISO text.
+    Text that is not an ISO time is shown as it is."""
+    if stamp is None:
+        return "—"
+    try:
+        moment = stamp if isinstance(stamp, datetime) else datetime.fromisoformat(stamp)
+    except ValueError:
+        return str(stamp)
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M %Z").strip()
 
 
 def _interval(low: float, high: float, digits: int) -> str:

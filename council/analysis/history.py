@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from council.analysis.display import readable_time
 from council.engine.rounds import round_snapshots
 from council.errors import BadInput
 from council.store.frames import open_run
@@ -107,7 +108,8 @@ def history_text(history: dict) -> list[str]:
     """The history as lines for a terminal."""
     lines = [f"series {history['series']}: {len(history['rounds'])} completed round(s)"]
     for entry in history["rounds"]:
-        lines.append(f"round {entry['round']} (completed {entry['completed_at']}, {entry['n_votes']} votes, "
+        lines.append(f"round {entry['round']} (completed {readable_time(entry['completed_at'])}, "
+                     f"{entry['n_votes']} votes, "
                      f"separability {entry['separability']:.0f}%)")
         lines.append(f"  {'rank':>4} {'ranks':>7} {'tier':>4}  {'model':<24} {'score':>7} {'interval':>17}  "
                      "provider model")

@@ -21,6 +21,7 @@ from council.analysis.display import (
     judge_rows,
     leaderboard_header,
     leaderboard_rows,
+    readable_time,
     separability_source,
 )
 from council.analysis.source import VoteSource
@@ -59,7 +60,9 @@ def _facts_section(source: VoteSource, settings) -> str:
     def shown(key, value):
         if value is None:
             return "—"
-        return f"${value:.4f}" if key == "cost_usd" else value
+        if key == "cost_usd":
+            return f"${value:.4f}"
+        return readable_time(value) if key.endswith(("_started", "_at")) else value
 
     rows = [[key.replace("_", " "), shown(key, value)] for key, value in facts.items()]
     rows.append(["scoring", ", ".join(f"{k}={v}" for k, v in settings.to_dict().items())])
@@ -191,7 +194,7 @@ def build_report(source: VoteSource, settings, *, human=None, judge_rounds: int 
                 _length_section(source, metrics, board, settings), _ablation_section(ablation)]
     if human is not None:
         sections.append(_human_section(human))
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    stamp = readable_time(datetime.now(timezone.utc))
     title = f"Council report — {source.path}"
     return (
         f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{_e(title)}</title>"

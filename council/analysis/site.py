@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 from council.analysis import figures
+from council.analysis.display import readable_time
 from council.analysis.history import series_history
 from council.analysis.report import _STYLE, _e, _figure, _table, build_report
 from council.analysis.source import open_source
@@ -34,13 +35,14 @@ def _index(history: dict) -> str:
                for c in history["changes"]]
     alarms = [[d["round"], d["member"], d["kind"], d["detail"]] for d in history["drift"]]
     links = "".join(f"<li><a href='rounds/{e['round']:04d}/index.html'>round {e['round']}</a> — completed "
-                    f"{_e(e['completed_at'])}, {e['n_votes']} votes (<a href='rounds/{e['round']:04d}/"
+                    f"{_e(readable_time(e['completed_at']))}, {e['n_votes']} votes (<a href='rounds/{e['round']:04d}/"
                     f"leaderboard.json'>leaderboard.json</a>)</li>" for e in reversed(history["rounds"]))
     title = f"Council leaderboard — {history['series']}"
     return (
         f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{_e(title)}</title>"
         f"<style>{_STYLE}</style></head><body><h1>{_e(title)}</h1>"
-        f"<p class='note'>Round {newest['round']}, completed {_e(newest['completed_at'])}: {newest['n_votes']} votes, "
+        f"<p class='note'>Round {newest['round']}, completed {_e(readable_time(newest['completed_at']))}: "
+        f"{newest['n_votes']} votes, "
         f"separability {newest['separability']:.0f}%. A model beats another only when their intervals separate; "
         "a tier holds models the data cannot order.</p>"
         f"<h2 id='leaderboard'>Leaderboard</h2>{board}"

@@ -81,6 +81,16 @@ def test_history_passes_when_nothing_changed(cli, council_file, tmp_path):
     for _ in range(2):
         assert cli("round", path, "--series", series).exit_code == 0
     assert cli("history", series, "--fail-on-change").exit_code == 0
+    # Times as a person reads them (local, to the minute); JSON keeps ISO to the microsecond.
+    stamps = [r["completed_at"] for r in json.loads(cli("history", series, "--json").output)["rounds"]]
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+\+00:00", stamp) for stamp in stamps)
+    text = cli("history", series).output
+    shown = re.findall(r"completed (\d{4}-\d\d-\d\d \d\d:\d\d)( \S+)?,", text)
+    assert len(shown) == 2 and not any(stamp in text for stamp in stamps)
+    site = tmp_path / "site"
+    assert cli("site", series, "--out", site, "--trials", "2").exit_code == 0
+    index = (site / "index.html").read_text()
+    assert shown[-1][0] in index and not any(stamp in index for stamp in stamps)
 
 
 def test_refresh_replaces_a_share_of_the_items_with_fresh_seeds(cli, council_file, tmp_path):

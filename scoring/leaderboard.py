@@ -20,6 +20,7 @@ from scoring.errors import ScoringError
 from scoring.ranking import (
     implied_rank_intervals,
     leader_groups,
+    percentile_interval_errors,
     percentile_intervals,
     point_ranks,
     rank_intervals,
@@ -27,7 +28,7 @@ from scoring.ranking import (
     separability,
     tiers,
 )
-from scoring.settings import ScoringSettings
+from scoring.settings import MAX_AUTO_ROUNDS, ScoringSettings
 from scoring.votes import Votes
 
 __all__ = [
@@ -64,6 +65,9 @@ class Leaderboard(HasEstimates):
         score). Without: Elo-style, ``1000 + 400/ln 10 · strength``.
     elo, elo_lower, elo_upper : numpy.ndarray
         ``1000 + 400/ln 10 · strength``: 1000 at the reference, or on average.
+    score_lower_mcse, score_upper_mcse, elo_lower_mcse, elo_upper_mcse : numpy.ndarray
+        Monte Carlo standard error of each interval end: how far it would move with
+        another seed (`percentile_interval_errors`); more rounds shrink it by √rounds.
     rank, rank_lower, rank_upper : numpy.ndarray of int
         Rank by point estimate, and its interval over the bootstrap draws.
     rank_ub : numpy.ndarray of int
@@ -103,6 +107,10 @@ class Leaderboard(HasEstimates):
     elo: np.ndarray
     elo_lower: np.ndarray
     elo_upper: np.ndarray
+    score_lower_mcse: np.ndarray
+    score_upper_mcse: np.ndarray
+    elo_lower_mcse: np.ndarray
+    elo_upper_mcse: np.ndarray
     rank: np.ndarray
     rank_lower: np.ndarray
     rank_upper: np.ndarray
@@ -120,6 +128,19 @@ class Leaderboard(HasEstimates):
     unrated: tuple[str, ...]
     settings: ScoringSettings
 
+    @property
+    def mc_tolerance_met(self) -> bool | None:
+        """Whether every interval end's Monte Carlo error is under the settings'
+        ``mc_tolerance`` (None without one)."""
+        tolerance = self.settings.mc_tolerance
+        return None if tolerance is None else self.mc_error_elo <= tolerance
+
+    @property
+    def mc_error_elo(self) -> float:
+        """The largest Monte Carlo standard error of any interval end, in Elo points."""
+        ends = np.concatenate([self.elo_lower_mcse, self.elo_upper_mcse])
+        return float(ends.max()) if len(ends) else 0.0
+
     def win_probabilities(self) -> np.ndarray:
         """``P[i, j]``: fitted probability that model ``i`` beats model ``j``."""
         return win_probabilities(self.strength)
@@ -135,6 +156,7 @@ class Leaderboard(HasEstimates):
                 "strength", "strength_lower", "strength_upper",
                 "score", "score_lower", "score_upper",
                 "elo", "elo_lower", "elo_upper",
+                "score_lower_mcse", "score_upper_mcse", "elo_lower_mcse", "elo_upper_mcse",
             ):
                 row[field] = float(getattr(self, field)[i])
             row["n_votes"] = int(self.n_votes_per_model[i])
@@ -146,6 +168,8 @@ class Leaderboard(HasEstimates):
             "n_self_excluded": self.n_self_excluded,
             "n_inconsistent_excluded": self.n_inconsistent_excluded,
             "separability": float(self.separability),
+            "mc_error_elo": self.mc_error_elo,
+            "mc_tolerance_met": self.mc_tolerance_met,
             "unrated": list(self.unrated),
             "models": rows,
         }
@@ -285,8 +309,14 @@ def rank_models(votes: Votes, settings: ScoringSettings | None = None) -> Leader
     fit_votes = prepared.votes
     point = point_fit(fit_votes, settings)
     check_resamplable(fit_votes, settings)
-    draws, prior_draws = bootstrap_draws(fit_votes, settings)
-    return assemble_leaderboard(point, draws, prepared, settings, prior_draws=prior_draws)
+    while True:
+        draws, prior_draws = bootstrap_draws(fit_votes, settings)
+        board = assemble_leaderboard(point, draws, prepared, settings, prior_draws=prior_draws)
+        if board.mc_tolerance_met is not False or settings.rounds >= MAX_AUTO_ROUNDS:
+            return board
+        # Doubling halves nothing but costs the rounds again; it keeps the draws a function
+        # of (seed, rounds) alone, so a board is reproducible from its settings.
+        settings = settings.replace(rounds=min(2 * settings.rounds, MAX_AUTO_ROUNDS))
 
 
 def bootstrap_draws(fit_votes: Votes, settings: ScoringSettings) -> tuple[np.ndarray, np.ndarray | None]:
@@ -313,6 +343,23 @@ def _widest(draws: np.ndarray, prior_draws: np.ndarray | None, bounds) -> tuple[
     return np.minimum(lower, prior_lower), np.maximum(upper, prior_upper)
 
 
+def _widest_ends(draws: np.ndarray, prior_draws: np.ndarray | None, transform, level: float
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """`_widest` percentile intervals of ``transform`` of the draws, with each end's Monte
+    Carlo standard error from the set of draws that gave it."""
+    values = transform(draws)
+    lower, upper = percentile_intervals(values, level)
+    lower_error, upper_error = percentile_interval_errors(values, level)
+    if prior_draws is not None:
+        prior_values = transform(prior_draws)
+        prior_lower, prior_upper = percentile_intervals(prior_values, level)
+        prior_lower_error, prior_upper_error = percentile_interval_errors(prior_values, level)
+        lower_error = np.where(prior_lower < lower, prior_lower_error, lower_error)
+        upper_error = np.where(prior_upper > upper, prior_upper_error, upper_error)
+        lower, upper = np.minimum(lower, prior_lower), np.maximum(upper, prior_upper)
+    return lower, upper, lower_error, upper_error
+
+
 def assemble_leaderboard(point: np.ndarray, draws: np.ndarray, prepared: PreparedVotes,
                          settings: ScoringSettings, *, prior_draws: np.ndarray | None = None) -> Leaderboard:
     """A `Leaderboard` from point strengths and bootstrap draws of the prepared votes'
@@ -332,14 +379,9 @@ def assemble_leaderboard(point: np.ndarray, draws: np.ndarray, prepared: Prepare
         to_score = elo_scale
     level = settings.level
 
-    def percentiles(values):
-        return percentile_intervals(values, level)
-
-    def scored_percentiles(values):
-        return percentile_intervals(to_score(values), level)
-
-    strength_lower, strength_upper = _widest(draws, prior_draws, percentiles)
-    score_lower, score_upper = _widest(draws, prior_draws, scored_percentiles)
+    strength_lower, strength_upper, strength_lower_error, strength_upper_error = _widest_ends(
+        draws, prior_draws, lambda values: values, level)
+    score_lower, score_upper, score_lower_error, score_upper_error = _widest_ends(draws, prior_draws, to_score, level)
     score = to_score(point)
     rank_lower, rank_upper = _widest(draws, prior_draws, lambda values: rank_intervals(values, level))
     if settings.mode == "recommended":
@@ -363,6 +405,10 @@ def assemble_leaderboard(point: np.ndarray, draws: np.ndarray, prepared: Prepare
         elo=elo_scale(point)[order],
         elo_lower=elo_scale(strength_lower)[order],
         elo_upper=elo_scale(strength_upper)[order],
+        score_lower_mcse=score_lower_error[order],
+        score_upper_mcse=score_upper_error[order],
+        elo_lower_mcse=ELO_PER_STRENGTH * strength_lower_error[order],
+        elo_upper_mcse=ELO_PER_STRENGTH * strength_upper_error[order],
         rank=point_ranks(point)[order],
         rank_lower=rank_lower[order],
         rank_upper=rank_upper[order],

@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
-    "implied_rank_intervals", "leader_groups", "percentile_intervals", "point_ranks", "rank_intervals",
-    "rank_upper_bounds", "separability", "tiers",
+    "implied_rank_intervals", "leader_groups", "percentile_interval_errors", "percentile_intervals", "point_ranks",
+    "rank_intervals", "rank_upper_bounds", "separability", "tiers",
 ]
 
 
@@ -35,6 +35,26 @@ def percentile_intervals(
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns stay NaN
         lower, upper = np.nanpercentile(draws, [tail, 100.0 - tail], axis=0)
     return lower, upper
+
+
+def percentile_interval_errors(draws: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Monte Carlo standard error of each end of `percentile_intervals` ``(draws, level)``.
+
+    The q-quantile of R draws is near the order statistic of rank qR, whose rank among
+    the draws of another run of R spreads binomially, ±√(Rq(1 − q)): the standard error
+    of the end is half the distance between the quantiles at q ± √(q(1 − q)/R) (the
+    order-statistic interval for a quantile; e.g. Hyndman & Fan, 1996, for the
+    estimator, and Davison & Hinkley, 1997, §2.5.2, for Monte Carlo error of bootstrap
+    quantiles). Rounds are rows.
+    """
+    rounds = draws.shape[0]
+    tail = (1.0 - level) / 2.0
+    errors = []
+    for q in (tail, 1.0 - tail):
+        spread = np.sqrt(q * (1.0 - q) / rounds)
+        below, above = np.quantile(draws, [max(0.0, q - spread), min(1.0, q + spread)], axis=0)
+        errors.append((above - below) / 2.0)
+    return errors[0], errors[1]
 
 
 #: Strengths closer than this are equal: fits of equal records differ by rounding only.

@@ -114,6 +114,10 @@ def leaderboard_table(board: Leaderboard, width: int | None = None) -> str:
         f"scores: {score_meaning(board)}; ranks: {level} interval of the rank",
         "",
     ]
+    if board.mc_tolerance_met is False:
+        lines.insert(-1, f"Monte Carlo error: an interval end may still move by {board.mc_error_elo:.1f} Elo with "
+                         f"another seed — above the {settings.mc_tolerance:g}-Elo tolerance at the cap of "
+                         f"{settings.rounds} rounds")
     rows = [leaderboard_header(board), *leaderboard_rows(board)]
     lines += _aligned(rows, right={0, 2, 3, 4, 6, 8}, fold=5, width=width)
     if board.unrated:

@@ -102,7 +102,8 @@ def ablate(path, jury_sizes, test_sizes, trials, adversarial, as_json, **options
     source = source_of(path, read_options_of(options))
     ablation = jury_ablation(
         source.votes, settings, jury_sizes=_sizes(jury_sizes), test_sizes=_sizes(test_sizes), trials=trials,
-        adversarial=adversarial, rounds=options["rounds"] or 100, seed=settings.seed,
+        adversarial=adversarial, rounds=options["rounds"] if isinstance(options["rounds"], int) else 100,
+        seed=settings.seed,
     )
     if as_json:
         click.echo(json.dumps(ablation.to_dict(), indent=2))

@@ -15,11 +15,36 @@ __all__ = [
     "human_agreement_of", "judge_metric_options", "read_options_of", "scoring_options", "settings_of", "source_of",
 ]
 
+class _Rounds(click.ParamType):
+    """A whole number of rounds, or 'auto'."""
+
+    name = "rounds"
+
+    def convert(self, value, param, ctx):
+        if value == "auto" or isinstance(value, int):
+            return value
+        try:
+            rounds = int(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is neither a whole number nor 'auto'", param, ctx)
+        if rounds < 1:
+            self.fail(f"{rounds} is not at least 1", param, ctx)
+        return rounds
+
+
+_ROUNDS = _Rounds()
+#: Elo points an interval end's Monte Carlo error may keep under --rounds auto.
+DEFAULT_MC_TOLERANCE = 2.0
+
 _SCORING_OPTIONS = [
     click.option("--reference", metavar="MODEL", help="Anchor model: scores become win % against it."),
     click.option("--aggregation", type=click.Choice(get_args(Aggregation)), help="Pool judges per item and pair."),
     click.option("--resample", type=click.Choice(get_args(Resample)), help="Bootstrap unit [item]."),
-    click.option("--rounds", type=click.IntRange(min=1), help="Bootstrap resamples [1000; reference mode 100]."),
+    click.option("--rounds", type=_ROUNDS, metavar="N|auto",
+                 help="Bootstrap resamples [1000; reference mode 100]; 'auto' doubles them until every interval "
+                      "end's Monte Carlo error is under --mc-tolerance (at most 32,000)."),
+    click.option("--mc-tolerance", type=click.FloatRange(min=0, min_open=True), metavar="ELO",
+                 help="With --rounds auto: the Monte Carlo error an interval end may keep, in Elo points [2]."),
     click.option("--level", type=click.FloatRange(0, 1, min_open=True, max_open=True),
                  help="Interval coverage [0.95]."),
     click.option("--prior-items", type=click.FloatRange(min=0),
@@ -68,6 +93,11 @@ def settings_of(options: dict):
     from scoring import scoring_settings
 
     given = {name: options[name] for name in _SETTING_NAMES}
+    if given["rounds"] == "auto":
+        given["rounds"] = None  # start from the mode's rounds
+        given["mc_tolerance"] = options["mc_tolerance"] or DEFAULT_MC_TOLERANCE
+    elif options["mc_tolerance"] is not None:
+        raise BadInput("--mc-tolerance goes with --rounds auto")
     if given["reference"] is not None:
         given["reference"] = canonical_name(given["reference"])  # as the votes' names are
     try:

@@ -56,6 +56,24 @@ def test_json_has_the_documented_shape(council_cli):
     assert scores == sorted(scores, reverse=True)
 
 
+def test_rounds_auto_draws_until_the_interval_ends_stand_still_and_says_when_they_do_not(council_cli, write_votes):
+    result = council_cli("score", EXAMPLE_VOTES, "--json", "--rounds", "auto", "--mc-tolerance", "4")
+    assert result.returncode == 0, result.stderr
+    board = json.loads(result.stdout)
+    assert board["settings"]["mc_tolerance"] == 4 and board["settings"]["rounds"] > 1000
+    assert board["mc_tolerance_met"] is True and board["mc_error_elo"] <= 4
+    assert all(row["elo_lower_mcse"] <= 4 and row["elo_upper_mcse"] <= 4 for row in board["models"])
+    fixed = json.loads(council_cli("score", EXAMPLE_VOTES, "--json", "--rounds", "500").stdout)
+    assert fixed["mc_tolerance_met"] is None and fixed["mc_error_elo"] > 4
+    # A tolerance no cap reaches is said under the table, not hidden.
+    path = write_votes(BASIC, ".jsonl")
+    shown = council_cli("score", path, "--rounds", "auto", "--mc-tolerance", "0.01")
+    assert shown.returncode == 0 and "above the 0.01-Elo tolerance at the cap of 32000 rounds" in shown.stdout
+    for wrong in (["--mc-tolerance", "3"], ["--rounds", "many"], ["--rounds", "0"]):
+        refused = council_cli("score", path, *wrong)
+        assert refused.returncode == 2 and "Traceback" not in refused.stderr, refused.stderr
+
+
 @pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])
 def test_every_file_type_gives_the_same_ranking(council_cli, write_votes, suffix):
     path = write_votes(BASIC, suffix)

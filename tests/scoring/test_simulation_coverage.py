@@ -174,3 +174,29 @@ def test_rank_intervals_cover_the_true_ranks_in_small_ordered_councils_and_large
             covered.extend((board.rank_lower <= true_rank) & (true_rank <= board.rank_upper))
     print(f"rank intervals cover the true rank {np.mean(covered):.3f} of the time")
     assert np.mean(covered) >= 0.90
+
+
+def test_the_monte_carlo_error_of_interval_ends_matches_their_spread_between_seeds():
+    """Each end's stated Monte Carlo error against how far it actually moves when only
+    the seed changes (40 seeds, 400 rounds each): the same size, end by end pooled."""
+    votes = simulate_council(n_models=6, n_items=30, seed=3).votes
+    boards = [rank_models(votes, ScoringSettings(rounds=400, seed=seed)) for seed in range(40)]
+    order = boards[0].models
+    ends = np.array([[b.elo_lower[b.models.index(m)] for m in order] + [b.elo_upper[b.models.index(m)] for m in order]
+                     for b in boards])
+    stated = np.array([[b.elo_lower_mcse[b.models.index(m)] for m in order]
+                       + [b.elo_upper_mcse[b.models.index(m)] for m in order] for b in boards])
+    ratio = np.sqrt(np.mean(stated ** 2)) / np.sqrt(np.mean(ends.std(axis=0, ddof=1) ** 2))
+    print(f"stated / actual Monte Carlo error of the interval ends: {ratio:.2f}")
+    assert 0.7 <= ratio <= 1.4
+
+
+def test_auto_rounds_draw_until_every_end_is_within_the_tolerance():
+    votes = simulate_council(n_models=6, n_items=30, seed=3).votes
+    board = rank_models(votes, ScoringSettings(rounds=250, mc_tolerance=3.0, seed=0))
+    assert board.mc_tolerance_met and board.mc_error_elo <= 3.0
+    assert board.settings.rounds > 250 and board.settings.rounds % 250 == 0, "doubled from the start"
+    fewer = rank_models(votes, ScoringSettings(rounds=board.settings.rounds // 2, seed=0))
+    assert fewer.mc_error_elo > 3.0, "it stopped at the first doubling within the tolerance"
+    again = rank_models(votes, board.settings.replace(mc_tolerance=None))
+    np.testing.assert_array_equal(again.elo_lower, board.elo_lower)  # reproducible from its settings

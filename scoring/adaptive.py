@@ -178,9 +178,10 @@ class AdaptiveStep:
         Indices into the open slots, in the order to ask them (empty when it stopped).
     stopped : {None, "settled", "exhausted"}
         ``"settled"``: no pair is in doubt; ``"exhausted"``: pairs are in doubt but no open
-        slot compares them.
+        slot compares them (or none can connect what the votes leave apart).
     doubtful : tuple of (str, str)
-        Pairs whose intervals overlap and that the open slots could still separate.
+        Pairs whose order the open slots could still change; before the votes connect
+        every model, the pairs across the parts.
     separated : frozenset of (str, str)
         As `separated_pairs`.
     rank_intervals : tuple of (str, int, int)
@@ -270,8 +271,8 @@ def adaptive_step(votes: Votes, slot_item: Sequence[str], slot_a: Sequence[str],
     fit_votes = select_votes(votes, settings)[0]
     groups = _groups(fit_votes, {*slot_a, *slot_b})
     if len(groups) > 1 or len(np.unique(fit_votes.item)) < 2:
-        return _connect(groups, fit_votes, slot_item, slot_a, slot_b, n, order=(tie, _layers(
-            range(len(slot_item)), slot_item, slot_a, slot_b, slot_judge, taken, load, tie)))
+        layer, turn = _layers(range(len(slot_item)), slot_item, slot_a, slot_b, slot_judge, taken, load, tie)
+        return _connect(groups, fit_votes, slot_item, slot_a, slot_b, n, np.lexsort((tie, turn, layer)))
 
     board = rank_models(votes, settings)
     ranks = tuple((m, int(lo), int(hi)) for m, lo, hi in zip(board.models, board.rank_lower, board.rank_upper))
@@ -340,12 +341,12 @@ def _layers(slots: Sequence[int], slot_item: Sequence[str], slot_a: Sequence[str
 
 
 def _connect(groups: list[set[str]], fit_votes: Votes, slot_item: Sequence[str], slot_a: Sequence[str],
-             slot_b: Sequence[str], n: int, order: tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]) -> AdaptiveStep:
+             slot_b: Sequence[str], n: int, preference: np.ndarray) -> AdaptiveStep:
     """The step taken before the votes can be fitted: slots that join the groups (each
-    joining two groups not yet joined, least-judged cells first), or, when the votes are
-    connected but come from one item, slots on other items. Every pair across groups
-    counts as in doubt and untried, so the design cannot settle here."""
-    tie, (layer, turn) = order
+    joining two groups not yet joined, the first in ``preference`` — least-judged cells
+    first), or, when the votes are connected but come from one item, slots on other
+    items. Every pair across groups counts as in doubt and untried, so the design cannot
+    settle here."""
     group_of = {m: g for g, members in enumerate(groups) for m in members}
     parent = list(range(len(groups)))
 
@@ -357,7 +358,7 @@ def _connect(groups: list[set[str]], fit_votes: Votes, slot_item: Sequence[str],
     judged_items = {fit_votes.items[i] for i in np.unique(fit_votes.item)}
     crossing = sorted({tuple(sorted((a, b))) for a, b in zip(slot_a, slot_b) if group_of[a] != group_of[b]})
     chosen: list[int] = []
-    for k in np.lexsort((tie, turn, layer)):
+    for k in preference:
         if len(chosen) >= n:
             break
         ga, gb = root(group_of[slot_a[k]]), root(group_of[slot_b[k]])

@@ -192,5 +192,6 @@ def test_a_20_member_council_on_20_items_completes_where_the_start_design_used_t
     report = run(load_config(path), tmp_path / "run", progress=False)
     assert report.complete and not report.errors, report
     design = report.status["adaptive"]
+    print(f"20 members, 20 items: {design}")
     assert design["stopped"] in ("settled", "exhausted", "max_calls") and design["steps"] >= 1
     assert design["calls"] <= 3000 + 400

@@ -24,7 +24,6 @@ from scoring.ranking import (
     percentile_intervals,
     point_ranks,
     rank_intervals,
-    rank_upper_bounds,
     separability,
     tiers,
 )
@@ -314,7 +313,7 @@ def rank_models(votes: Votes, settings: ScoringSettings | None = None) -> Leader
         board = assemble_leaderboard(point, draws, prepared, settings, prior_draws=prior_draws)
         if board.mc_tolerance_met is not False or settings.rounds >= MAX_AUTO_ROUNDS:
             return board
-        # Doubling halves nothing but costs the rounds again; it keeps the draws a function
+        # Drawn afresh at twice the rounds rather than topped up: the draws stay a function
         # of (seed, rounds) alone, so a board is reproducible from its settings.
         settings = settings.replace(rounds=min(2 * settings.rounds, MAX_AUTO_ROUNDS))
 
@@ -384,12 +383,12 @@ def assemble_leaderboard(point: np.ndarray, draws: np.ndarray, prepared: Prepare
     score_lower, score_upper, score_lower_error, score_upper_error = _widest_ends(draws, prior_draws, to_score, level)
     score = to_score(point)
     rank_lower, rank_upper = _widest(draws, prior_draws, lambda values: rank_intervals(values, level))
+    rank_ub, allowed_upper = implied_rank_intervals(score_lower, score_upper)
     if settings.mode == "recommended":
         # One story: a rank interval holds every rank the score interval allows, so two
         # models whose score intervals overlap never get rank intervals apart (the
         # draws' own rank percentiles can be narrower than the widened score intervals).
-        allowed_lower, allowed_upper = implied_rank_intervals(score_lower, score_upper)
-        rank_lower, rank_upper = np.minimum(rank_lower, allowed_lower), np.maximum(rank_upper, allowed_upper)
+        rank_lower, rank_upper = np.minimum(rank_lower, rank_ub), np.maximum(rank_upper, allowed_upper)
     per_model = np.bincount(fit_votes.model_a, minlength=len(models)) + np.bincount(
         fit_votes.model_b, minlength=len(models)
     )
@@ -412,7 +411,7 @@ def assemble_leaderboard(point: np.ndarray, draws: np.ndarray, prepared: Prepare
         rank=point_ranks(point)[order],
         rank_lower=rank_lower[order],
         rank_upper=rank_upper[order],
-        rank_ub=rank_upper_bounds(score_lower, score_upper)[order],
+        rank_ub=rank_ub[order],
         group=leader_groups(point, score_lower, score_upper)[order],
         tier=tiers(point, score_lower, score_upper)[order],
         n_votes_per_model=per_model[order],

@@ -17,7 +17,8 @@ from scoring.adaptive import (
 )
 from scoring.aggregation import aggregate_votes, consistent_votes, drop_self_judgments, scored_votes
 from scoring.agreement import MIN_KAPPA_KEYS, JudgeAgreement, contrarianism, judge_agreement, vote_table
-from scoring.bootstrap import bootstrap_ratings, resample_items, resampled_win_matrices, take_items
+from scoring.bootstrap import bootstrap_ratings, point_win_matrix, resample_items, resampled_win_matrices, take_items
+from scoring.boundary import item_weight_draws, kappa_draws, kappa_from_cells, share_draws
 from scoring.bradley_terry import (
     DEFAULT_ALPHA,
     check_connected,
@@ -69,7 +70,7 @@ from scoring.ranking import (
     separability,
     tiers,
 )
-from scoring.settings import ScoringSettings, scoring_settings
+from scoring.settings import SCORES_VERSION, ScoringSettings, scoring_settings
 from scoring.simulate import SimulatedCouncil, simulate_council
 from scoring.votes import LABELS, UNSCORED, Votes, label_of, make_votes, outcome_of
 
@@ -97,6 +98,7 @@ __all__ = [
     "ScoreChanges",
     "ScoringError",
     "ScoringSettings",
+    "SCORES_VERSION",
     "SimulatedCouncil",
     "UNSCORED",
     "Votes",
@@ -137,6 +139,11 @@ __all__ = [
     "rank_models",
     "rank_upper_bounds",
     "implied_rank_intervals",
+    "item_weight_draws",
+    "kappa_draws",
+    "kappa_from_cells",
+    "point_win_matrix",
+    "share_draws",
     "rank_models_length_controlled",
     "rank_stability",
     "replay_adaptive",

@@ -13,7 +13,10 @@ import numpy as np
 
 from scoring.votes import Votes
 
-__all__ = ["MIN_KAPPA_KEYS", "JudgeAgreement", "contrarianism", "judge_agreement", "vote_table"]
+__all__ = [
+    "MIN_KAPPA_KEYS", "JudgeAgreement", "contrarian_sides", "contrarianism", "item_cross", "judge_agreement",
+    "side_cells", "vote_table", "vote_table_by_item",
+]
 
 #: Fewest shared decided keys for a κ to be summarised or drawn: below this, one or
 #: two coincidences make κ ±1.
@@ -31,10 +34,17 @@ def vote_table(votes: Votes) -> tuple[np.ndarray, np.ndarray]:
     present : numpy.ndarray of bool, same shape
         Where the judge gave a scored vote.
     """
+    outcome, present, _ = vote_table_by_item(votes)
+    return outcome, present
+
+
+def vote_table_by_item(votes: Votes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`vote_table`, and the item of each key (for per-item sums)."""
     from scoring.aggregation import row_keys
 
     scored = votes.select(votes.scored)
-    keys, key_index = np.unique(row_keys(scored.item, scored.model_a, scored.model_b), return_inverse=True)
+    keys, first_of_key, key_index = np.unique(row_keys(scored.item, scored.model_a, scored.model_b),
+                                              return_index=True, return_inverse=True)
     outcome = np.zeros((len(keys), len(votes.judges)), dtype=np.int8)
     present = np.zeros(outcome.shape, dtype=bool)
     # The first vote of each (key, judge): numpy leaves the order of repeated fancy
@@ -42,7 +52,30 @@ def vote_table(votes: Votes) -> tuple[np.ndarray, np.ndarray]:
     _, first = np.unique(key_index.astype(np.int64) * len(votes.judges) + scored.judge, return_index=True)
     outcome[key_index[first], scored.judge[first]] = scored.outcome[first]
     present[key_index[first], scored.judge[first]] = True
-    return outcome, present
+    return outcome, present, scored.item[first_of_key].astype(np.int64)
+
+
+def item_cross(left: np.ndarray, right: np.ndarray, key_item: np.ndarray, n_items: int) -> np.ndarray:
+    """``out[a, b, i]``: the sum over item ``i``'s keys of ``left[key, a] * right[key, b]``
+    (the per-item pieces of ``left.T @ right``)."""
+    out = np.zeros((left.shape[1], right.shape[1], n_items))
+    order = np.argsort(key_item, kind="stable")
+    items, starts = np.unique(key_item[order], return_index=True)
+    for item, begin, end in zip(items, starts, np.append(starts[1:], len(order))):
+        rows = order[begin:end]
+        out[:, :, item] = left[rows].T @ right[rows]
+    return out
+
+
+def side_cells(a_side: np.ndarray, b_side: np.ndarray, key_item: np.ndarray, n_items: int) -> np.ndarray:
+    """Per item, the 2 × 2 tables of sides between every column of ``a_side`` and every
+    column of ``b_side`` (+1 first, −1 second, 0 none or tie, left out): shape
+    ``(a_columns, b_columns, n_items, 4)``, cells as `scoring.boundary.kappa_from_cells`."""
+    a_first, a_second = (a_side > 0).astype(float), (a_side < 0).astype(float)
+    b_first, b_second = (b_side > 0).astype(float), (b_side < 0).astype(float)
+    return np.stack([item_cross(x, y, key_item, n_items)
+                     for x, y in ((a_first, b_first), (a_first, b_second), (a_second, b_first),
+                                  (a_second, b_second))], axis=-1)
 
 
 def _kappa(a_side: np.ndarray, b_side: np.ndarray, mask_a: np.ndarray, mask_b: np.ndarray):
@@ -129,9 +162,7 @@ def contrarianism(votes: Votes) -> np.ndarray:
     favour, say, the first position would show by chance. NaN for a judge with fewer
     than `MIN_KAPPA_KEYS` such keys.
     """
-    outcome, _ = vote_table(votes)
-    side = np.sign(outcome).astype(np.int64)  # 0 for a tie and for no vote alike
-    others = np.sign(side.sum(axis=1, keepdims=True) - side)
+    side, others = contrarian_sides(vote_table(votes)[0])
     result = np.full(len(votes.judges), np.nan)
     for j in range(len(votes.judges)):
         mask = (side[:, j] != 0) & (others[:, j] != 0)
@@ -140,3 +171,11 @@ def contrarianism(votes: Votes) -> np.ndarray:
         kappa, _, _ = _kappa(side[:, [j]], others[:, [j]], mask[:, None], mask[:, None])
         result[j] = 1.0 - kappa[0, 0]
     return result
+
+
+def contrarian_sides(outcome: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each judge's side on each key of a `vote_table` (0 for a tie and for no vote
+    alike), and the majority side of the other judges (leave-one-out), as `contrarianism`
+    compares them."""
+    side = np.sign(outcome).astype(np.int64)
+    return side, np.sign(side.sum(axis=1, keepdims=True) - side)

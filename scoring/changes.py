@@ -136,7 +136,9 @@ def score_changes(before: Votes, after: Votes, settings: ScoringSettings | None 
     item_index = {item: k for k, item in enumerate(shared)}
     units = [_contributions(v, item_index, models, settings) for v in (first, second)]
     n, k = len(models), len(shared)
-    point = [fit_bradley_terry(np.asarray(u.sum(axis=0)).reshape(n, n), alpha=settings.alpha) for u, _ in units]
+    # Each round's point is `rank_models`'s: its votes and the prior's pseudo-units at their mean weight.
+    point = [fit_bradley_terry(np.asarray(u.sum(axis=0) + settings.prior_items * pseudo.sum(axis=0)).reshape(n, n),
+                               alpha=settings.alpha) for u, pseudo in units]
     delta = _anchored(point[0], point[1], common)
     rng = np.random.default_rng(settings.seed)
 

@@ -5,10 +5,19 @@ consistency, conviction, contrarianism, polarization, self-enhancement, length b
 each judge's separability as point values. Each is a statistic of the votes, so the
 cluster bootstrap that gives the leaderboard its intervals gives these theirs: items are
 redrawn with all their votes and every metric is recomputed on each redraw.
+
+The redraws collapse where the leaderboard's did: a judge consistent on every couplet is
+consistent in every redraw. So, as the leaderboard's, the intervals of the shares, of the
+κ-based agreement and contrarianism and of the strength metrics (affinity, polarization,
+self-enhancement) are each the wider, bound by bound, of the percentile bootstrap's and
+that of a Bayesian bootstrap with prior pseudo-items (`scoring.boundary`; the strength
+metrics with the leaderboard's own prior, `scoring.sole_judge.prior_strength_draws`).
+Their points are the leaderboard's: fits of `scoring.leaderboard.point_wins`.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,7 +53,8 @@ JUDGE_METRICS = {
 
 @dataclass(frozen=True, eq=False)
 class JudgeMetrics:
-    """Judge diagnostics with percentile intervals from an item bootstrap.
+    """Judge diagnostics with intervals from an item bootstrap, widened at the boundary
+    (with ``settings.prior_items`` > 0) as the leaderboard's are.
 
     Attributes
     ----------
@@ -234,7 +244,9 @@ def judge_metrics(
         block = range(first, min(first + _BLOCK, rounds))
         resampled = [resample_items(votes, rng) for _ in block]
         sets = [votes_drawn for votes_drawn, _ in resampled]
-        affinities = judge_affinities(sets, affinity_settings)
+        # The percentile bootstrap's fits are plain ones, as `rank_models`'s draws: the prior
+        # has its own draws (`_prior_draws`), and in both it would pull the draws in twice.
+        affinities = judge_affinities(sets, affinity_settings.replace(prior_items=0.0))
         sole = separabilities([s for r, s in zip(block, sets) if r < separability_draws])
         for k, r in enumerate(block):
             drawn = resampled[k][1]
@@ -247,10 +259,19 @@ def judge_metrics(
             columns = [affinity.models.index(m) for m in affinities[k].models if m in affinity.models]
             kept = [i for i, m in enumerate(affinities[k].models) if m in affinity.models]
             score_draws[r][:, columns] = affinities[k].scores[:, kept]
-    lower, upper = percentile_intervals(draws, settings.level, skip_nan=True)
-    kappa_lower, kappa_upper = percentile_intervals(kappa_draws, settings.level, skip_nan=True)
-    exact_lower, exact_upper = percentile_intervals(exact_draws, settings.level, skip_nan=True)
-    scores_lower, scores_upper = percentile_intervals(score_draws, settings.level, skip_nan=True)
+    level = settings.level
+    lower, upper = percentile_intervals(draws, level, skip_nan=True)
+    kappa_lower, kappa_upper = percentile_intervals(kappa_draws, level, skip_nan=True)
+    exact_lower, exact_upper = percentile_intervals(exact_draws, level, skip_nan=True)
+    scores_lower, scores_upper = percentile_intervals(score_draws, level, skip_nan=True)
+    if settings.prior_items > 0:
+        prior = _prior_draws(votes, settings, affinity, agreement, rounds, rng)
+        no_prior = np.full(prior["conviction"].shape, np.nan)
+        metric_prior = np.stack([prior.get(name, no_prior) for name in JUDGE_METRICS], axis=1)
+        lower, upper = _wider((lower, upper), metric_prior, level)
+        kappa_lower, kappa_upper = _wider((kappa_lower, kappa_upper), prior["kappa"], level)
+        exact_lower, exact_upper = _wider((exact_lower, exact_upper), prior["exact"], level)
+        scores_lower, scores_upper = _wider((scores_lower, scores_upper), prior["scores"], level)
     return JudgeMetrics(
         judges=votes.judges,
         metrics=tuple(JUDGE_METRICS),
@@ -274,3 +295,66 @@ def judge_metrics(
         separability_draws=min(separability_draws, rounds) if separability_rounds else 0,
         settings=settings,
     )
+
+
+
+def _wider(bounds: tuple[np.ndarray, np.ndarray], prior_draws: np.ndarray, level: float
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """The wider, bound by bound, of percentile ``bounds`` and the prior draws' (where
+    those are defined), as `rank_models` widens its intervals."""
+    lower, upper = bounds
+    prior_lower, prior_upper = percentile_intervals(prior_draws, level, skip_nan=True)
+    return np.fmin(lower, prior_lower), np.fmax(upper, prior_upper)
+
+
+def _prior_draws(votes: Votes, settings: ScoringSettings, affinity, agreement: JudgeAgreement, rounds: int,
+                 rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Draws of the Bayesian bootstrap with prior pseudo-items (`scoring.boundary`) of
+    every metric it widens, all from one set of item weights: the shares, κ-based
+    agreement and contrarianism, pairwise κ and exact agreement, and the strength
+    metrics (affinity, polarization, self-enhancement) with the leaderboard's prior."""
+    from scoring.agreement import contrarian_sides, item_cross, side_cells, vote_table_by_item
+    from scoring.boundary import item_weight_draws, kappa_draws, share_draws
+    from scoring.judges import profile_item_counts
+    from scoring.leaderboard import elo_scale, win_rate_percent
+    from scoring.sole_judge import prior_strength_draws
+
+    n_items, prior_items = len(votes.items), settings.prior_items
+    weights = item_weight_draws(n_items, rounds, rng)
+    counts, totals = profile_item_counts(votes)
+    out = {name: share_draws(counts[field], totals, weights, prior_items, rng) for name, field in (
+        ("position_consistency", "consistency"), ("position_consistency_strict", "strict_consistency"),
+        ("position_bias_first", "bias_first"), ("position_bias_second", "bias_second"), ("conviction", "conviction"))}
+
+    outcome, present, key_item = vote_table_by_item(votes)
+    side = np.sign(outcome)
+    kappa = kappa_draws(side_cells(side, side, key_item, n_items), weights, prior_items, rng)
+    partners = agreement.n_decided >= MIN_KAPPA_KEYS
+    np.fill_diagonal(partners, False)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a judge without partners: NaN
+        out["agreement"] = np.nanmean(np.where(partners, kappa, np.nan), axis=-1)
+    out["kappa"] = kappa
+    present_f = present.astype(float)
+    verdicts = [(present & (outcome == value)).astype(float) for value in (-2, -1, 0, 1, 2)]
+    same = np.sum([item_cross(hit, hit, key_item, n_items) for hit in verdicts], axis=0)
+    out["exact"] = share_draws(same, item_cross(present_f, present_f, key_item, n_items), weights, prior_items, rng)
+
+    own_side, others = contrarian_sides(outcome)
+    cells = side_cells(own_side, others, key_item, n_items)
+    diagonal = cells[np.arange(len(votes.judges)), np.arange(len(votes.judges))]
+    out["contrarianism"] = 1.0 - kappa_draws(diagonal, weights, prior_items, rng)
+    out["contrarianism"][:, ~np.isfinite(contrarianism(votes))] = np.nan
+
+    to_score = win_rate_percent if settings.reference is not None else elo_scale
+    sole, council = prior_strength_draws(votes, settings.replace(include_self=True), weights, rng)
+    columns = [votes.models.index(m) for m in affinity.models]
+    scores = to_score(sole[:, :, columns])
+    out["scores"] = scores
+    out["polarization"] = polarization(scores)
+    council_scores = to_score(council[:, columns])
+    own = [affinity.models.index(judge) if judge in affinity.models else -1 for judge in votes.judges]
+    out["self_enhancement_bias"] = np.stack(
+        [scores[:, j, i] - council_scores[:, i] if i >= 0 else np.full(rounds, np.nan) for j, i in enumerate(own)],
+        axis=1)
+    return out

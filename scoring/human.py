@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from scoring._json import HasEstimates, with_interval
-from scoring.agreement import _kappa, vote_table
+from scoring.agreement import _kappa, side_cells, vote_table_by_item
 from scoring.bootstrap import take_items
+from scoring.boundary import item_weight_draws, kappa_draws, share_draws
 from scoring.errors import ScoringError
 from scoring.ranking import percentile_intervals
 from scoring.settings import ScoringSettings
@@ -32,7 +33,9 @@ class HumanAgreement(HasEstimates):
     the same side, and Cohen's κ. ``n_shared`` counts those keys. ``spearman`` and
     ``kendall`` correlate the council's and the humans' leaderboards (scores of the
     models both rank). Every ``*_lower``/``*_upper`` is a percentile
-    interval from one joint item bootstrap (the same items redrawn for both);
+    interval from one joint item bootstrap (the same items redrawn for both); those of
+    agreement and κ are widened at the boundary as the leaderboard's are
+    (`scoring.boundary`: 20 agreements out of 20 do not make agreement certain);
     ``estimate(name)`` gives any of them as a `scoring.Estimate`.
     """
 
@@ -112,9 +115,9 @@ def _majority_side(outcome: np.ndarray) -> np.ndarray:
     return np.sign(np.sign(outcome).astype(np.int64).sum(axis=1))
 
 
-def _side_agreement(votes: Votes, human: Votes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Same-side share, Cohen's κ and shared decided keys against the humans' majority
-    side: one entry per judge, then the council's majority side last."""
+def _sides(votes: Votes, human: Votes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per vote key: each judge's side, then the council's majority side, as columns;
+    the humans' majority side; and the key's item."""
     # One table over the same keys: stack, then split the judge columns.
     both = Votes(
         item=np.concatenate([votes.item, human.item]),
@@ -124,15 +127,33 @@ def _side_agreement(votes: Votes, human: Votes) -> tuple[np.ndarray, np.ndarray,
         outcome=np.concatenate([votes.outcome, human.outcome]),
         items=votes.items, judges=votes.judges + human.judges, models=votes.models,
     )
-    outcome, _ = vote_table(both)  # 0 where a column gave no vote, as for a tie
+    outcome, _, key_item = vote_table_by_item(both)  # 0 where a column gave no vote, as for a tie
     n = len(votes.judges)
     judge_side = np.sign(outcome[:, :n])
     council_side = _majority_side(outcome[:, :n])[:, None]
-    sides = np.concatenate([judge_side, council_side], axis=1)
-    human_side = _majority_side(outcome[:, n:])[:, None]
+    return np.concatenate([judge_side, council_side], axis=1), _majority_side(outcome[:, n:])[:, None], key_item
+
+
+def _side_agreement(votes: Votes, human: Votes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Same-side share, Cohen's κ and shared decided keys against the humans' majority
+    side: one entry per judge, then the council's majority side last."""
+    sides, human_side, _ = _sides(votes, human)
     with np.errstate(invalid="ignore", divide="ignore"):
         kappa, agreement, shared = _kappa(sides, human_side, sides != 0, human_side != 0)
     return agreement[:, 0], kappa[:, 0], shared[:, 0].astype(int)
+
+
+def _prior_side_draws(votes: Votes, human: Votes, settings: ScoringSettings, rounds: int,
+                      rng: np.random.Generator) -> np.ndarray:
+    """Same-side share and κ with the humans (rows), per judge then the council
+    (columns), drawn by the Bayesian bootstrap with prior pseudo-items of
+    `scoring.boundary`: what keeps 20 agreements out of 20 from an interval of [1, 1]."""
+    sides, human_side, key_item = _sides(votes, human)
+    n_items = len(votes.items)
+    cells = side_cells(sides, human_side, key_item, n_items)[:, 0]
+    weights = item_weight_draws(n_items, rounds, rng)
+    same_side = share_draws(cells[..., 0] + cells[..., 3], cells.sum(axis=-1), weights, settings.prior_items, rng)
+    return np.stack([same_side, kappa_draws(cells, weights, settings.prior_items, rng)], axis=1)
 
 
 def _correlations(a, b) -> tuple[float, float]:
@@ -200,6 +221,11 @@ def human_agreement(
     draws_array = np.array(draws) if draws else np.full((1, 2), np.nan)
     low, high = percentile_intervals(draws_array, settings.level, skip_nan=True)
     side_low, side_high = percentile_intervals(np.array(side_draws), settings.level, skip_nan=True)
+    if settings.prior_items > 0:
+        # Widened as the leaderboard is: the wider, bound by bound, of the two.
+        prior_low, prior_high = percentile_intervals(_prior_side_draws(votes, human, settings, rounds, rng),
+                                                     settings.level, skip_nan=True)
+        side_low, side_high = np.fmin(side_low, prior_low), np.fmax(side_high, prior_high)
     return HumanAgreement(
         judges=votes.judges,
         agreement=agreement[:-1],

@@ -10,8 +10,7 @@ from scoring.votes import UNSCORED, Votes
 
 __all__ = [
     "JudgeAffinity", "JudgeProfiles", "PositionPreference", "judge_affinities", "judge_affinity", "judge_profiles",
-    "polarization",
-    "position_preference",
+    "polarization", "position_preference", "profile_item_counts",
 ]
 
 
@@ -81,8 +80,9 @@ class JudgeProfiles:
     conviction: np.ndarray
 
 
-def judge_profiles(votes: Votes) -> JudgeProfiles:
-    """Consistency, position bias and conviction of every judge, from its own votes."""
+def _profile_masks(votes: Votes) -> tuple[Votes, dict[str, np.ndarray], np.ndarray]:
+    """The scored votes the profiles count (one per key and judge), which of them each
+    share counts (by `JudgeProfiles` field), and which have a position-swapped partner."""
     from scoring.aggregation import couplet_partners, row_keys
 
     scored = votes.select(votes.scored)
@@ -96,32 +96,45 @@ def judge_profiles(votes: Votes) -> JudgeProfiles:
     agrees = side == -np.sign(partner_outcome)
     consistent = has_partner & agrees
     inconsistent = has_partner & ~agrees
+    masks = {
+        "consistency": consistent,
+        "inconsistency": inconsistent,
+        "strict_consistency": has_partner & (scored.outcome == -partner_outcome),
+        "bias_first": inconsistent & (side > 0),
+        "bias_second": inconsistent & (side < 0),
+        "first_votes": side > 0,
+        "second_votes": side < 0,
+        "tie_votes": side == 0,
+        "conviction": np.abs(scored.outcome) == 2,
+    }
+    return scored, masks, has_partner
+
+
+def judge_profiles(votes: Votes) -> JudgeProfiles:
+    """Consistency, position bias and conviction of every judge, from its own votes."""
+    scored, masks, has_partner = _profile_masks(votes)
     n_judges = len(votes.judges)
-
-    def share(mask: np.ndarray) -> np.ndarray:
-        counts = np.bincount(scored.judge[mask], minlength=n_judges).astype(float)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return counts / total
-
     total = np.bincount(scored.judge, minlength=n_judges).astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        paired = np.bincount(scored.judge[consistent], minlength=n_judges) / np.bincount(
+        shares = {name: np.bincount(scored.judge[mask], minlength=n_judges) / total for name, mask in masks.items()}
+        paired = np.bincount(scored.judge[masks["consistency"]], minlength=n_judges) / np.bincount(
             scored.judge[has_partner], minlength=n_judges
         )
-    return JudgeProfiles(
-        judges=votes.judges,
-        n_votes=total.astype(int),
-        consistency=share(consistent),
-        inconsistency=share(inconsistent),
-        strict_consistency=share(has_partner & (scored.outcome == -partner_outcome)),
-        paired_consistency=paired,
-        bias_first=share(inconsistent & (side > 0)),
-        bias_second=share(inconsistent & (side < 0)),
-        first_votes=share(side > 0),
-        second_votes=share(side < 0),
-        tie_votes=share(side == 0),
-        conviction=share(np.abs(scored.outcome) == 2),
-    )
+    return JudgeProfiles(judges=votes.judges, n_votes=total.astype(int), paired_consistency=paired, **shares)
+
+
+def profile_item_counts(votes: Votes) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The counts behind each share of `judge_profiles`, item by item: for every field,
+    ``(n_judges, n_items)`` votes it counts, and the judge's scored votes per item
+    (the shares' denominator), for the item-weighted draws of `scoring.boundary`."""
+    scored, masks, _ = _profile_masks(votes)
+    n_judges, n_items = len(votes.judges), len(votes.items)
+    cell = scored.judge.astype(np.int64) * n_items + scored.item
+
+    def per_item(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(cell[mask], minlength=n_judges * n_items).reshape(n_judges, n_items).astype(float)
+
+    return {name: per_item(mask) for name, mask in masks.items()}, per_item(np.ones(len(scored), dtype=bool))
 
 
 @dataclass(frozen=True, eq=False)

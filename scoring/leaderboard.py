@@ -14,7 +14,7 @@ from scipy.special import expit
 
 from scoring._json import HasEstimates
 from scoring.aggregation import aggregate_votes, consistent_votes, drop_self_judgments, scored_votes
-from scoring.bootstrap import bootstrap_ratings
+from scoring.bootstrap import bootstrap_ratings, point_win_matrix
 from scoring.bradley_terry import check_connected, fit_bradley_terry, win_matrix, win_probabilities
 from scoring.errors import ScoringError
 from scoring.ranking import (
@@ -228,8 +228,18 @@ def prepare_votes(votes: Votes, settings: ScoringSettings) -> PreparedVotes:
     return PreparedVotes(compact, votes.n_unscored, n_self, n_inconsistent, unrated)
 
 
+def point_wins(fit_votes: Votes, settings: ScoringSettings) -> np.ndarray:
+    """The win matrix every point estimate fits (`scoring.bootstrap.point_win_matrix`):
+    with ``prior_items`` > 0, the prior the intervals use is in the point too, so the
+    point lies inside its interval where the plain fit sits on the interval's edge,
+    set by the ridge."""
+    return point_win_matrix(fit_votes, resample=settings.resample, strong_weight=settings.strong_weight,
+                            tie_weight=settings.tie_weight, prior_items=settings.prior_items)
+
+
 def point_fit(fit_votes: Votes, settings: ScoringSettings) -> np.ndarray:
-    """Strengths of the prepared votes' models, anchored as the settings say."""
+    """Strengths of the prepared votes' models (the fit of `point_wins`), anchored as
+    the settings say."""
     if len(fit_votes) == 0:
         raise ScoringError("no scored votes to rank (all were unscored or filtered out)")
     models = fit_votes.models
@@ -237,9 +247,9 @@ def point_fit(fit_votes: Votes, settings: ScoringSettings) -> np.ndarray:
         raise ScoringError(f"only one model was compared ({models[0]}): a ranking needs two or more")
     if settings.reference is not None and settings.reference not in models:
         raise ScoringError(f"reference model {settings.reference!r} is not among the compared models")
-    wins = win_matrix(fit_votes, strong_weight=settings.strong_weight, tie_weight=settings.tie_weight)
-    check_connected(wins, models)
-    point = fit_bradley_terry(wins, alpha=settings.alpha)
+    check_connected(win_matrix(fit_votes, strong_weight=settings.strong_weight, tie_weight=settings.tie_weight),
+                    models)
+    point = fit_bradley_terry(point_wins(fit_votes, settings), alpha=settings.alpha)
     if settings.reference is not None:
         point = point - point[models.index(settings.reference)]
     return point

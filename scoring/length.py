@@ -217,7 +217,26 @@ def rank_models_length_controlled(votes: Votes, lengths: np.ndarray, settings=No
     used = (won + lost) > 0
     a, b, z, item = fit_votes.model_a[used], fit_votes.model_b[used], z_all[used], fit_votes.item[used]
     won, lost = won[used], lost[used]
-    strength, gamma = _logistic_fit(a, b, won, lost, z, n, settings.alpha)
+    unit = item if settings.resample == "item" else np.arange(len(a))
+    # The boundary-honest draws of rank_models: a Bayesian bootstrap whose units
+    # include, per compared pair, pseudo-items won by each side (answers of equal
+    # length, so they speak of strength only); the point is the fit at its mean weights.
+    pair_a, pair_b, volume = pair_volumes(a, b, unit, n)
+    pseudo_a, pseudo_b = np.concatenate([pair_a, pair_b]), np.concatenate([pair_b, pair_a])
+    all_a, all_b = np.concatenate([a, pseudo_a]), np.concatenate([b, pseudo_b])
+    # A pseudo-item is an average unit of its pair, length ratio included: a prior at
+    # equal length would speak against the fitted length effect, and pull γ and through
+    # it the strengths (the two are collinear when weak models write long answers).
+    pair_of = np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b)
+    sign = np.where(a < b, 1.0, -1.0)
+    mean_z = (np.bincount(pair_of, sign * z * (won + lost), n * n)
+              / np.maximum(np.bincount(pair_of, won + lost, n * n), 1e-300))[pair_a * n + pair_b]
+    all_z = np.concatenate([z, mean_z, -mean_z])
+    all_won = np.concatenate([won, np.tile(volume, 2)])
+    all_lost = np.concatenate([lost, np.zeros(len(pseudo_a))])
+    mean_weight = np.concatenate([np.ones(len(a)), np.full(len(pseudo_a), settings.prior_items)])
+    strength, gamma = _logistic_fit(all_a, all_b, all_won * mean_weight, all_lost * mean_weight, all_z, n,
+                                    settings.alpha)
     rng = np.random.default_rng(settings.seed)
     present = np.unique(item)
     draws = np.empty((settings.rounds, n))
@@ -232,16 +251,6 @@ def rank_models_length_controlled(votes: Votes, lengths: np.ndarray, settings=No
         draws[r], gammas[r] = _logistic_fit(a, b, won * weight, lost * weight, z, n, settings.alpha, start=start)
     prior_draws = None
     if settings.prior_items > 0:
-        # The boundary-honest draws of rank_models: a Bayesian bootstrap whose units
-        # include, per compared pair, pseudo-items won by each side (answers of equal
-        # length, so they speak of strength only).
-        unit = item if settings.resample == "item" else np.arange(len(a))
-        pair_a, pair_b, volume = pair_volumes(a, b, unit, n)
-        pseudo_a, pseudo_b = np.concatenate([pair_a, pair_b]), np.concatenate([pair_b, pair_a])
-        all_a, all_b = np.concatenate([a, pseudo_a]), np.concatenate([b, pseudo_b])
-        all_z = np.concatenate([z, np.zeros(len(pseudo_a))])
-        all_won = np.concatenate([won, np.tile(volume, 2)])
-        all_lost = np.concatenate([lost, np.zeros(len(pseudo_a))])
         prior_draws = np.empty((settings.rounds, n))
         for r in range(settings.rounds):
             weight = np.concatenate([rng.standard_exponential(int(unit.max()) + 1)[unit],

@@ -7,8 +7,8 @@ from typing import Literal, get_args
 
 from scoring.bradley_terry import DEFAULT_ALPHA
 
-__all__ = ["MAX_AUTO_ROUNDS", "AdaptiveChoice", "Aggregation", "Consistency", "CountTie", "Mode", "Resample",
-           "ScoringSettings", "scoring_settings"]
+__all__ = ["MAX_AUTO_ROUNDS", "SCORES_VERSION", "AdaptiveChoice", "Aggregation", "Consistency", "CountTie", "Mode",
+           "Resample", "ScoringSettings", "scoring_settings"]
 
 # Each vocabulary once: the settings check against these, and the CLI's choices are them.
 Mode = Literal["recommended", "reference"]
@@ -18,6 +18,10 @@ Consistency = Literal["strict", "sidewise"]
 Resample = Literal["item", "vote"]
 #: The most rounds `mc_tolerance` may draw (about 4 s for 76,000 votes of 20 models).
 MAX_AUTO_ROUNDS = 32_000
+#: Changes whenever a leaderboard of the same votes and settings gives other numbers, so a
+#: stored leaderboard can tell it was made by an older definition. 2: the point is the
+#: fit with the prior's pseudo-items (`scoring.leaderboard.point_wins`).
+SCORES_VERSION = 2
 #: How adaptive judging chooses its next slots (`scoring.adaptive.adaptive_step`).
 AdaptiveChoice = Literal["doubt", "random"]
 

@@ -31,8 +31,8 @@ from scoring.settings import ScoringSettings
 from scoring.votes import Votes
 
 __all__ = [
-    "ManyLeaderboards", "council_strengths", "rank_many", "sole_judge_separability", "sole_judge_strengths",
-    "sole_judge_votes",
+    "ManyLeaderboards", "council_strengths", "prior_strength_draws", "rank_many", "sole_judge_separability",
+    "sole_judge_strengths", "sole_judge_votes",
 ]
 
 #: Fits per `fit_bradley_terry` call: bounds memory (~13 MB for 20 models).
@@ -60,11 +60,19 @@ def sole_judge_votes(votes: Votes, settings: ScoringSettings) -> Votes:
 
 
 def _judge_wins(prepared: Votes, settings: ScoringSettings) -> np.ndarray:
-    """Win matrices, one per judge, over the whole model table."""
+    """The win matrices each judge's own point fit takes (`leaderboard.point_wins`:
+    its votes, and the prior's pseudo-units on the pairs it compared), one per judge,
+    over the whole model table."""
+    from scoring.leaderboard import point_wins
+
     n, judges = len(prepared.models), len(prepared.judges)
     rows, cells, weights = vote_cells(prepared, strong_weight=settings.strong_weight, tie_weight=settings.tie_weight)
     key = prepared.judge[rows].astype(np.int64) * n * n + cells
-    return np.bincount(key, weights=weights, minlength=judges * n * n).reshape(judges, n, n)
+    wins = np.bincount(key, weights=weights, minlength=judges * n * n).reshape(judges, n, n)
+    if settings.prior_items > 0:
+        for j in np.unique(prepared.judge[prepared.scored]):
+            wins[j] = point_wins(prepared.select(prepared.judge == j), settings)
+    return wins
 
 
 def _rankable(wins: np.ndarray, reference: int | None) -> tuple[np.ndarray, np.ndarray]:
@@ -142,9 +150,9 @@ def _reference_index(models: tuple[str, ...], settings: ScoringSettings) -> int 
 
 
 def _prepared_wins(vote_sets: list[Votes], settings: ScoringSettings) -> tuple[np.ndarray, list[Votes]]:
-    """Each set's votes as `prepare_votes` leaves them, and their win matrices over
-    the sets' shared model table."""
-    from scoring.leaderboard import prepare_votes
+    """Each set's votes as `prepare_votes` leaves them, and the win matrices their
+    point fits take (`leaderboard.point_wins`) over the sets' shared model table."""
+    from scoring.leaderboard import point_wins, prepare_votes
 
     models = vote_sets[0].models
     n = len(models)
@@ -155,11 +163,7 @@ def _prepared_wins(vote_sets: list[Votes], settings: ScoringSettings) -> tuple[n
         prepared.append(fit_votes)
         # prepare_votes renumbers the models it keeps: back onto the shared table.
         to_table = np.array([models.index(name) for name in fit_votes.models], dtype=np.int64)
-        rows, cells, weights = vote_cells(fit_votes, strong_weight=settings.strong_weight,
-                                          tie_weight=settings.tie_weight)
-        m = len(fit_votes.models)
-        cells = to_table[cells // max(m, 1)] * n + to_table[cells % max(m, 1)]
-        wins[k] = np.bincount(cells, weights=weights, minlength=n * n).reshape(n, n)
+        wins[k][np.ix_(to_table, to_table)] = point_wins(fit_votes, settings)
     return wins, prepared
 
 
@@ -284,3 +288,64 @@ def sole_judge_separability(vote_sets: list[Votes], settings: ScoringSettings, r
     own = [votes.select(votes.judge == j) for votes in vote_sets for j in range(judges)]
     boards = rank_many(own, settings.replace(rounds=rounds), rng)
     return boards.separability.reshape(len(vote_sets), judges)
+
+
+def _bayesian_wins(votes: Votes, to_table: np.ndarray, n: int, weights: np.ndarray, settings: ScoringSettings,
+                   rng: np.random.Generator) -> np.ndarray:
+    """Win matrices over the model table, one per row of item ``weights``: the votes'
+    wins weighted by their item, plus the prior's pseudo-units (`leaderboard.point_wins`)
+    under Gamma(``prior_items``) weights."""
+    from scipy.sparse import csr_matrix
+
+    from scoring.bootstrap import pair_volumes
+
+    rows, cells, vote_weight = vote_cells(votes, strong_weight=settings.strong_weight, tie_weight=settings.tie_weight)
+    m = len(votes.models)
+    table_cells = to_table[cells // m] * n + to_table[cells % m]
+    contribution = csr_matrix((vote_weight, (votes.item[rows], table_cells)), shape=(weights.shape[1], n * n))
+    wins = np.asarray((contribution.T @ weights.T).T)
+    _, once = np.unique(rows, return_index=True)
+    scored = rows[once]
+    if not len(scored):
+        return wins.reshape(len(weights), n, n)
+    i, j, volume = pair_volumes(votes.model_a[scored], votes.model_b[scored], votes.item[scored], m)
+    i, j = to_table[i], to_table[j]
+    for first, second in ((i, j), (j, i)):
+        wins[:, first * n + second] += rng.standard_gamma(settings.prior_items, (len(weights), len(i))) * volume
+    return wins.reshape(len(weights), n, n)
+
+
+def prior_strength_draws(votes: Votes, settings: ScoringSettings, weights: np.ndarray,
+                         rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Bayesian-bootstrap draws, with the prior's pseudo-units, of each judge's own
+    strengths and of the council's (`sole_judge_strengths`, `council_strengths`).
+
+    Parameters
+    ----------
+    votes : Votes
+    settings : ScoringSettings
+        With ``prior_items`` > 0.
+    weights : numpy.ndarray, shape (rounds, n_items)
+        Item weights (`scoring.boundary.item_weight_draws`), shared with any other
+        statistic of the same draws.
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    sole : numpy.ndarray, shape (rounds, judges, models)
+    council : numpy.ndarray, shape (rounds, models)
+        Over ``votes.models``, anchored or centred as in `sole_judge_strengths`.
+    """
+    from scoring.leaderboard import prepare_votes
+
+    models, n, rounds = votes.models, len(votes.models), len(weights)
+    reference = _reference_index(models, settings)
+    everyone = np.arange(n)
+    own = sole_judge_votes(votes, settings)
+    sole = np.stack([_bayesian_wins(own.select(own.judge == j), everyone, n, weights, settings, rng)
+                     for j in range(len(votes.judges))], axis=1)
+    fit_votes = prepare_votes(votes, settings).votes
+    to_table = np.array([models.index(name) for name in fit_votes.models], dtype=np.int64)
+    council = _bayesian_wins(fit_votes, to_table, n, weights, settings, rng)
+    sole_strengths = _strengths(sole.reshape(-1, n, n), reference, settings).reshape(rounds, -1, n)
+    return sole_strengths, _strengths(council, reference, settings)

@@ -52,7 +52,8 @@ def interval_source(board: Leaderboard) -> str:
     unit = "items" if settings.resample == "item" else "single votes"
     text = f"{100 * settings.level:g}% intervals from {settings.rounds} bootstrap resamples of {unit}"
     if settings.prior_items:
-        text += f", widened at the boundary (prior: {settings.prior_items:g} item per pair and side)"
+        text += (f", widened at the boundary (prior: {settings.prior_items:g} item per pair and side; "
+                 "each score is centred on the same prior)")
     return text
 
 

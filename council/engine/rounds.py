@@ -32,7 +32,7 @@ from council.store.ledger import CallRecord
 from council.store.sqlite import utc_now
 from council.usage import Usage
 from council.vocab import CallStatus, StageName
-from scoring import UNSCORED, preference_shift
+from scoring import SCORES_VERSION, UNSCORED, preference_shift
 from scoring.votes import OUTCOME_OF_LABEL
 
 __all__ = [
@@ -67,12 +67,27 @@ def round_dirs(series_dir: str | Path) -> list[tuple[int, Path]]:
 
 
 def round_snapshots(series_dir: str | Path) -> list[tuple[int, Path, dict | None]]:
-    """Each round with its snapshot, None while the round is not complete."""
+    """Each round with its snapshot, None while the round is not complete.
+
+    A snapshot whose leaderboard an older definition of the scores made gets its
+    leaderboard anew from the round's votes (in memory; the store keeps what it holds),
+    so a history never plots two definitions side by side."""
     found = []
     for number, path in round_dirs(series_dir):
         with open_run(path) as store:
-            found.append((number, path, store.snapshot()))
+            snapshot = store.snapshot()
+            if snapshot is not None and snapshot.get("scores_version") != SCORES_VERSION:
+                snapshot = {**snapshot, **_leaderboard_fields(store)}
+            found.append((number, path, snapshot))
     return found
+
+
+def _leaderboard_fields(store) -> dict:
+    """The part of a snapshot that the scores' definition decides."""
+    board = store.leaderboard()
+    return {"n_votes": int(board.n_votes), "separability": float(board.separability),
+            "models": [{name: row[name] for name in SNAPSHOT_FIELDS} for row in board.to_dict()["models"]],
+            "scores_version": SCORES_VERSION}
 
 
 def _order(seed: int, number: int, purpose: str, name: str) -> str:
@@ -157,13 +172,10 @@ def _drift_checks(store) -> dict[str, dict]:
 
 def _snapshot(config: CouncilConfig, number: int, round_dir: Path) -> dict:
     with open_run(round_dir) as store:
-        board = store.leaderboard()
         invocation = store.latest_invocation() or {}
-        models = [{name: row[name] for name in SNAPSHOT_FIELDS} for row in board.to_dict()["models"]]
         return {
             "series": config.name, "round": number, "started_at": store.first_started(), "completed_at": utc_now(),
-            "config_hash": invocation.get("config_hash"), "n_votes": int(board.n_votes),
-            "separability": float(board.separability), "models": models,
+            "config_hash": invocation.get("config_hash"), **_leaderboard_fields(store),
             "members": [m.name for m in config.members],
             "provider_models": store.provider_models(), "drift_checks": _drift_checks(store),
         }

@@ -93,6 +93,27 @@ def test_history_passes_when_nothing_changed(cli, council_file, tmp_path):
     assert shown[-1][0] in index and not any(stamp in index for stamp in stamps)
 
 
+def test_a_round_scored_by_an_older_definition_is_scored_again_when_read(cli, council_file, tmp_path):
+    import sqlite3
+
+    from council.engine.rounds import round_snapshots
+    from council.store.db import DB_NAME
+    from scoring import SCORES_VERSION
+
+    series = tmp_path / "series"
+    assert cli("round", council_file(members=MEMBERS), "--series", series).exit_code == 0
+    (number, path, fresh), = round_snapshots(series)
+    assert fresh["scores_version"] == SCORES_VERSION
+    # What an older release stored: no version, and points made another way.
+    old = {key: value for key, value in fresh.items() if key != "scores_version"}
+    old["models"] = [{**model, "score": 9999.0} for model in fresh["models"]]
+    with sqlite3.connect(path / DB_NAME) as conn:
+        conn.execute("UPDATE round_snapshot SET snapshot_json = ?", (json.dumps(old),))
+    (_, _, read), = round_snapshots(series)
+    assert read["models"] == fresh["models"] and read["completed_at"] == fresh["completed_at"]
+    assert "9999" not in cli("history", series).output
+
+
 def test_refresh_replaces_a_share_of_the_items_with_fresh_seeds(cli, council_file, tmp_path):
     path = council_file(members=MEMBERS[:3], rounds={"refresh": 0.34, "drift_checks": 2},
                         test_set={"seeds": "seeds.jsonl", "items_per_author": 1})

@@ -41,3 +41,14 @@ def test_random_humans_agree_by_chance_only(council):
     # ~400 shared keys: one κ has a standard error near 0.05; the mean of ten, 0.016.
     assert abs(np.mean(kappas)) < 0.05
     assert result.to_dict()["council"]["n_shared"] > 300
+
+
+def test_perfect_agreement_with_people_is_not_certain_agreement(council):
+    # Judge 1 as the only human: on its 24 items it agrees with itself every time.
+    humans = _as_humans(council.select(council.judge == 1))
+    result = human_agreement(council, humans, ScoringSettings(), rounds=400)
+    assert result.agreement[1] == 1.0 and result.agreement_upper[1] == 1.0
+    assert 0.8 < result.agreement_lower[1] < 0.97
+    assert result.kappa_lower[1] < 0.97
+    plain = human_agreement(council, humans, ScoringSettings(prior_items=0), rounds=400)
+    assert plain.agreement_lower[1] == 1.0, "the percentile bootstrap alone collapses"

@@ -66,7 +66,8 @@ def test_unknown_lengths_leave_votes_out():
 
 def test_length_controlled_fit_matches_scipy():
     votes, lengths, _ = _verbose_council(seed=4)
-    controlled = rank_models_length_controlled(votes, lengths, ScoringSettings(rounds=20, alpha=0.01))
+    controlled = rank_models_length_controlled(votes, lengths, ScoringSettings(rounds=20, alpha=0.01,
+                                                                                    prior_items=0))
     z = length_log_ratio(votes, lengths)
     won = (votes.outcome > 0).astype(float)
     n = len(votes.models)

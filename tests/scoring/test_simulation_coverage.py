@@ -200,3 +200,77 @@ def test_auto_rounds_draw_until_every_end_is_within_the_tolerance():
     assert fewer.mc_error_elo > 3.0, "it stopped at the first doubling within the tolerance"
     again = rank_models(votes, board.settings.replace(mc_tolerance=None))
     np.testing.assert_array_equal(again.elo_lower, board.elo_lower)  # reproducible from its settings
+
+
+def test_every_point_lies_strictly_inside_its_interval_in_a_perfectly_ordered_council():
+    board = rank_models(_perfectly_ordered(4, 8), ScoringSettings(rounds=1000, seed=0))
+    assert np.all(board.elo_lower < board.elo) and np.all(board.elo < board.elo_upper), (
+        board.elo_lower, board.elo, board.elo_upper)
+    # The maximum-likelihood point of these votes sits on its interval's edge, where
+    # the ridge alone puts it (the issue's 2362 Elo from 192 votes).
+    plain = rank_models(_perfectly_ordered(4, 8), ScoringSettings(rounds=1000, seed=0, prior_items=0))
+    assert plain.elo[0] > board.elo[0] + 500
+    assert np.any(plain.elo <= plain.elo_lower) or np.any(plain.elo >= plain.elo_upper)
+
+
+def test_the_perfectly_ordered_councils_judges_are_not_certain_either():
+    from scoring import judge_metrics
+
+    metrics = judge_metrics(_perfectly_ordered(4, 8), ScoringSettings(include_self=True), rounds=300,
+                            separability_rounds=0)
+    # The issue's figures: consistency 1.0 [1.0, 1.0], agreement 1.0 [1.0, 1.0],
+    # contrarianism 0 [0, 0], polarization 1758.98 [1758.98, 1758.98].
+    for name in ("position_consistency", "agreement", "polarization"):
+        estimate, lower, _ = metrics.metric(name)
+        assert np.all(lower < estimate - 0.03 * np.abs(estimate)), name
+    assert np.all(metrics.metric("position_consistency")[1] < 0.97)
+    assert np.all(metrics.metric("contrarianism")[2] > 0.1)
+    assert np.all(metrics.metric("polarization")[0] < 1000)
+
+
+def test_far_from_the_boundary_the_point_is_the_maximum_likelihood_one():
+    votes = simulate_council(n_models=8, n_items=300, seed=1).votes
+    board = rank_models(votes, ScoringSettings(rounds=200))
+    plain = rank_models(votes, ScoringSettings(rounds=200, prior_items=0))
+    shift = np.abs(board.elo - plain.elo[[plain.models.index(m) for m in board.models]])
+    # Within the default Monte Carlo tolerance of an interval end (2 Elo).
+    assert shift.max() < 1.0
+
+
+BOUNDARY_JUDGE_METRICS = JUDGE_METRICS_CHECKED + ("polarization",)
+
+
+def _boundary_judge_coverage(prior_items: float, sets: int = 30, size: int = 8) -> tuple[dict, float]:
+    """Four nearly faultless judges of four far-apart models on test sets of 8 items:
+    a third of them are consistent on every couplet of a test set."""
+    from scoring import judge_metrics
+
+    truth_items = 3000
+    votes = simulate_council(n_models=4, n_items=truth_items + sets * size, strengths=(6.0, 2.0, -2.0, -6.0),
+                             item_sd=0.3, judge_sd=0.3, taste_sd=0.1, position_bias=0.0, strong_margin=6.0,
+                             seed=5).votes
+    settings = ScoringSettings(include_self=True, prior_items=prior_items)
+    truth = judge_metrics(votes.select(votes.item < truth_items), settings, rounds=1, separability_rounds=0)
+    hits: dict[str, list] = {name: [] for name in BOUNDARY_JUDGE_METRICS}
+    perfect = []
+    for k in range(sets):
+        start = truth_items + k * size
+        metrics = judge_metrics(votes.select((votes.item >= start) & (votes.item < start + size)), settings,
+                                rounds=200, separability_rounds=0, seed=k)
+        perfect.extend(metrics.metric("position_consistency")[0] == 1.0)
+        for name in BOUNDARY_JUDGE_METRICS:
+            _, lower, upper = metrics.metric(name)
+            target = truth.metric(name)[0]
+            hits[name].extend(((lower <= target) & (target <= upper))[np.isfinite(lower)])
+    return {name: float(np.mean(h)) for name, h in hits.items()}, float(np.mean(perfect))
+
+
+@pytest.mark.slow
+def test_judge_metric_intervals_cover_nearly_faultless_judges_too():
+    coverage, perfect = _boundary_judge_coverage(prior_items=1.0)
+    plain, _ = _boundary_judge_coverage(prior_items=0.0)
+    print(f"judges consistent on every couplet: {perfect:.2f}; coverage {coverage}; percentile bootstrap alone {plain}")
+    assert perfect >= 0.25
+    assert all(value >= 0.90 for value in coverage.values()), coverage
+    # What the prior is for: the plain intervals of the shares collapse at 0 and 1.
+    assert plain["position_consistency"] < 0.8 and plain["position_bias_first"] < 0.8

@@ -60,6 +60,7 @@ from scoring.length import (
     rank_models_length_controlled,
     word_count,
 )
+from scoring.ppi import HumanLeaderboard, rank_human_preference
 from scoring.ranking import (
     implied_rank_intervals,
     leader_groups,
@@ -71,8 +72,9 @@ from scoring.ranking import (
     tiers,
 )
 from scoring.settings import SCORES_VERSION, ScoringSettings, scoring_settings
-from scoring.simulate import SimulatedCouncil, simulate_council
+from scoring.simulate import LabelledCouncil, SimulatedCouncil, simulate_council, simulate_labelled_council
 from scoring.votes import LABELS, UNSCORED, Votes, label_of, make_votes, outcome_of
+from scoring.weighting import JudgeWeighting, judge_weighting
 
 __all__ = [
     "AdaptiveStep",
@@ -82,13 +84,16 @@ __all__ = [
     "ELO_PER_STRENGTH",
     "Estimate",
     "HumanAgreement",
+    "HumanLeaderboard",
     "JUDGE_METRICS",
     "JudgeAffinity",
     "JudgeAgreement",
     "JudgeMetrics",
     "JudgeProfiles",
+    "JudgeWeighting",
     "JuryAblation",
     "LABELS",
+    "LabelledCouncil",
     "MIN_KAPPA_KEYS",
     "Leaderboard",
     "LengthBias",
@@ -118,6 +123,7 @@ __all__ = [
     "judge_agreement",
     "judge_metrics",
     "judge_profiles",
+    "judge_weighting",
     "jury_ablation",
     "label_of",
     "length_bias",
@@ -136,6 +142,7 @@ __all__ = [
     "prepare_votes",
     "random_design",
     "rank_intervals",
+    "rank_human_preference",
     "rank_models",
     "rank_upper_bounds",
     "implied_rank_intervals",
@@ -155,6 +162,7 @@ __all__ = [
     "separability",
     "separated_pairs",
     "simulate_council",
+    "simulate_labelled_council",
     "start_design",
     "take_items",
     "tiers",

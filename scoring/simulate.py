@@ -28,7 +28,7 @@ from scipy.special import expit
 from scoring.bradley_terry import fit_bradley_terry
 from scoring.votes import Votes
 
-__all__ = ["SimulatedCouncil", "simulate_council"]
+__all__ = ["LabelledCouncil", "SimulatedCouncil", "simulate_council", "simulate_labelled_council"]
 
 _NODES, _WEIGHTS = np.polynomial.hermite_e.hermegauss(61)
 _WEIGHTS = _WEIGHTS / _WEIGHTS.sum()
@@ -190,3 +190,82 @@ def simulate_council(
         self_preference=self_preference, position_bias=position_bias,
         tie_margin=tie_margin, strong_margin=strong_margin,
     )
+
+
+@dataclass(frozen=True, eq=False)
+class LabelledCouncil:
+    """A jury's votes, one person's label on every pair of every item, and the
+    leaderboard people would give on infinitely many items (centred log-strengths)."""
+
+    jury: Votes
+    human: Votes
+    human_strengths: np.ndarray
+    jury_bias: np.ndarray
+
+
+def simulate_labelled_council(
+    n_models: int = 6,
+    n_items: int = 200,
+    *,
+    n_judges: int = 4,
+    strengths: Sequence[float] | None = None,
+    jury_bias: Sequence[float] | None = None,
+    item_sd: float = 1.0,
+    judge_sd: float = 0.5,
+    position_bias: float = 0.3,
+    seed: int | None = 0,
+) -> LabelledCouncil:
+    """A council whose jury prefers some models more than people do (by length, say).
+
+    On item ``i`` a person prefers ``a`` to ``b`` when ``q_ia − q_ib + L > 0``, with
+    answer quality ``q_im = s_m + u_im`` (``u ~ N(0, item_sd)``) and logistic noise
+    ``L``; a judge reads the same answers with ``bias_a − bias_b``, its own reading noise
+    (``judge_sd``), the first position's pull and logistic noise, in both orders. The
+    person labels every pair of every item once, in a random order, so a labelled share
+    of items is any subset of ``human``'s items.
+
+    Parameters
+    ----------
+    n_models, n_items, n_judges : int
+    strengths : sequence of float, optional
+        People's log-strengths (default: evenly spaced over [−1, 1]).
+    jury_bias : sequence of float, optional
+        What the jury adds to each model (default: +0.8 to the last two models).
+    item_sd, judge_sd, position_bias : float
+    seed : int or None
+    """
+    rng = np.random.default_rng(seed)
+    truth = np.linspace(-1.0, 1.0, n_models) if strengths is None else np.array(strengths, dtype=np.float64)
+    bias = np.zeros(n_models) if jury_bias is None else np.array(jury_bias, dtype=np.float64)
+    if jury_bias is None:
+        bias[-2:] = 0.8
+    quality = truth[None, :] + rng.normal(0.0, item_sd, (n_items, n_models))
+    pairs = _design(n_models, None)
+    pairs = pairs[pairs[:, 0] < pairs[:, 1]]
+    item = np.repeat(np.arange(n_items), len(pairs))
+    a, b = np.tile(pairs[:, 0], n_items), np.tile(pairs[:, 1], n_items)
+    person = quality[item, a] - quality[item, b] + rng.logistic(0.0, 1.0, len(item))
+    swap = rng.random(len(item)) < 0.5
+    human_a, human_b = np.where(swap, b, a), np.where(swap, a, b)
+    human_outcome = np.where((person > 0) != swap, 1, -1).astype(np.int8)
+    rows = []
+    for judge in range(n_judges):
+        reading = rng.normal(0.0, judge_sd, (n_items, n_models))
+        seen = quality + reading + bias
+        for first, second in ((a, b), (b, a)):
+            d = seen[item, first] - seen[item, second] + position_bias + rng.logistic(0.0, 1.0, len(item))
+            rows.append((item, np.full(len(item), judge), first, second, np.where(d > 0, 1, -1).astype(np.int8)))
+    columns = [np.concatenate(parts) for parts in zip(*rows)]
+    names = tuple(f"model-{m}" for m in range(n_models))
+    items = tuple(f"item-{i}" for i in range(n_items))
+    jury = Votes(item=columns[0], judge=columns[1], model_a=columns[2], model_b=columns[3], outcome=columns[4],
+                 items=items, judges=tuple(f"judge-{j}" for j in range(n_judges)), models=names)
+    human = Votes(item=item, judge=np.zeros(len(item), dtype=np.int32), model_a=human_a, model_b=human_b,
+                  outcome=human_outcome, items=items, judges=("person",), models=names)
+    # People's population leaderboard: the fit on one item's expected wins.
+    d = (truth[pairs[:, 0]] - truth[pairs[:, 1]])[:, None] + np.sqrt(2.0) * item_sd * _NODES
+    p = expit(d) @ _WEIGHTS
+    wins = np.zeros((n_models, n_models))
+    wins[pairs[:, 0], pairs[:, 1]] = p
+    wins[pairs[:, 1], pairs[:, 0]] = 1.0 - p
+    return LabelledCouncil(jury, human, fit_bradley_terry(wins, alpha=0.0), bias)

@@ -10,9 +10,10 @@ import numpy as np
 from scoring import Leaderboard
 
 __all__ = [
-    "GROUPS_NOTE", "JUDGE_COLUMNS", "ablation_table", "estimate_text", "human_summary", "interval_source",
-    "judge_column_groups", "judge_metrics_table", "judge_rows", "judge_table", "leaderboard_header",
-    "leaderboard_rows", "leaderboard_table", "readable_time", "separability_source",
+    "GROUPS_NOTE", "JUDGE_COLUMNS", "ablation_table", "estimate_text", "estimand_line", "human_leaderboard_table",
+    "human_summary", "interval_source", "judge_column_groups", "judge_metrics_table", "judge_rows", "judge_table",
+    "leaderboard_header", "leaderboard_rows", "leaderboard_table", "readable_time", "separability_source",
+    "weighting_summary",
 ]
 
 
@@ -133,6 +134,49 @@ def text_table(header: Sequence[str], rows: Sequence[Sequence[str]], *, right: s
                fold: int | None = None) -> str:
     """Rows under ``header`` as an aligned table fitted to the terminal (`_aligned`)."""
     return "\n".join(_aligned([header, *rows], right=set(right), fold=fold))
+
+
+def weighting_summary(weighting) -> str:
+    """The weighted jury against mean pooling and the best single judge, held out."""
+
+    def agreement(name: str) -> str:
+        estimate = getattr(weighting, name)
+        return estimate_text(estimate.estimate, estimate.lower, estimate.upper, 100, 1)
+
+    verdict = ("at least matches" if weighting.matches_best_judge else "does NOT match")
+    return (f"judges weighed by people ({weighting.folds}-fold cross-validation over {weighting.n_items} items, "
+            f"{weighting.n_comparisons} labelled comparisons): held-out agreement weighted jury "
+            f"{agreement('weighted')}%, mean pooling {agreement('mean_pooling')}%, best single judge "
+            f"{agreement('best_judge')}% — the weighted jury {verdict} the best judge")
+
+
+def estimand_line(result) -> str:
+    """What a human-preference leaderboard (`scoring.HumanLeaderboard`) estimates, from what."""
+    line = (f"estimand: human preference — Bradley–Terry on {result.jury_only.n_votes} jury votes, corrected by "
+            f"{result.n_human_votes} human labels on {result.n_human_items} items (prediction-powered, PPI++; jury "
+            f"weight λ = {result.tuning:.2f}: 0 would use the labels alone, 1 trust the jury fully)")
+    if result.n_human_unmatched:
+        line += f"; {result.n_human_unmatched} labels on pairs the jury never judged left out"
+    return line
+
+
+def human_leaderboard_table(result, width: int | None = None) -> str:
+    """A human-preference leaderboard: what it estimates, its table, and beside it the
+    labels alone and the jury alone (the two it combines)."""
+    board = result.leaderboard
+    digits = 2 if board.settings.reference is not None else 0
+    jury, alone = result.jury_only, result.human_only
+
+    def cell(other, model: str) -> str:
+        if model not in other.models:
+            return "—"
+        i = other.models.index(model)
+        return estimate_text(other.score[i], other.score_lower[i], other.score_upper[i], 1, digits)
+
+    rows = [["model", "human (this table)", "labels alone", "jury alone"]]
+    rows += [[model, cell(board, model), cell(alone, model), cell(jury, model)] for model in board.models]
+    return "\n".join([estimand_line(result), leaderboard_table(board, width), "",
+                      "the same scores, beside the two it combines:", *_aligned(rows, right=set(), width=width)])
 
 
 def _aligned(rows: Sequence[Sequence[str]], right: set[int], fold: int | None = None,

@@ -23,6 +23,7 @@ from council.analysis.display import (
     leaderboard_rows,
     readable_time,
     separability_source,
+    weighting_summary,
 )
 from council.analysis.source import VoteSource
 
@@ -161,7 +162,7 @@ def _ablation_section(ablation) -> str:
     )
 
 
-def _human_section(human) -> str:
+def _human_section(human, weighting=None) -> str:
     rows = [[judge, estimate_text(human.agreement[j], human.agreement_lower[j], human.agreement_upper[j], 100, 1),
              estimate_text(human.kappa[j], human.kappa_lower[j], human.kappa_upper[j]), int(human.n_shared[j])]
             for j, judge in enumerate(human.judges)]
@@ -170,16 +171,25 @@ def _human_section(human) -> str:
                  estimate_text(kappa.estimate, kappa.lower, kappa.upper), human.council_n_shared])
     note = (f"Sides compared with the humans' majority side on shared vote keys (ties left out); "
             f"{human_summary(human)}. Intervals from one joint item bootstrap.")
-    return ("<h2 id='human'>Agreement with humans</h2>" + _table(["judge", "same side %", "κ", "shared keys"], rows)
-            + f"<p class='note'>{_e(note)}</p>")
+    section = ("<h2 id='human'>Agreement with humans</h2>" + _table(["judge", "same side %", "κ", "shared keys"], rows)
+               + f"<p class='note'>{_e(note)}</p>")
+    if weighting is not None:
+        weights = [[judge, f"{w:+.2f}"] for judge, w in sorted(zip(weighting.judges, weighting.weights),
+                                                                key=lambda pair: -pair[1])]
+        section += ("<h3>Judges weighed by people</h3>" + _table(["judge", "weight"], weights)
+                    + f"<p class='note'>{_e(weighting_summary(weighting))}. Weights of a penalised logistic "
+                    "regression of the humans' side on the judges' sides; zero or negative where the labels say a "
+                    "judge does not help.</p>")
+    return section
 
 
-def build_report(source: VoteSource, settings, *, human=None, judge_rounds: int = 200, trials: int = 10,
-                 separability_draws: int = 0, board=None) -> str:
+def build_report(source: VoteSource, settings, *, human=None, weighting=None, judge_rounds: int = 200,
+                 trials: int = 10, separability_draws: int = 0, board=None) -> str:
     """The whole report as one HTML string.
 
     ``human`` is a `scoring.HumanAgreement` (from `scoring.human_agreement`) to add the
-    agreement with people; ``board``, the leaderboard of ``source`` under ``settings``
+    agreement with people, and ``weighting`` a `scoring.JudgeWeighting` beside it;
+    ``board``, the leaderboard of ``source`` under ``settings``
     when the caller has it already; the rest is computed here from ``source`` and
     ``settings``.
     """
@@ -193,7 +203,7 @@ def build_report(source: VoteSource, settings, *, human=None, judge_rounds: int 
                 _judges_section(metrics, source.lengths is not None),
                 _length_section(source, metrics, board, settings), _ablation_section(ablation)]
     if human is not None:
-        sections.append(_human_section(human))
+        sections.append(_human_section(human, weighting))
     stamp = readable_time(datetime.now(timezone.utc))
     title = f"Council report — {source.path}"
     return (

@@ -9,6 +9,7 @@ import click
 
 from council.cli.options import (
     human_agreement_of,
+    human_votes_of,
     judge_metric_options,
     read_options_of,
     scoring_options,
@@ -23,22 +24,37 @@ __all__ = ["COMMANDS"]
 @click.command()
 @click.argument("path", type=click.Path(dir_okay=True))
 @scoring_options
+@click.option("--human", "human_path", type=click.Path(dir_okay=False),
+              help="A votes file of human labels (judge = the labeller); a run's own labels are used without it.")
+@click.option("--estimand", type=click.Choice(("auto", "human", "jury")), default="auto", show_default=True,
+              help="Rank human preference (prediction-powered: every jury vote, corrected by the labels) or the "
+                   "jury's own; auto: human when there are labels.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def score(path, as_json, **options) -> None:
+def score(path, human_path, estimand, as_json, **options) -> None:
     """Rank the models of a votes file (JSONL, CSV or Parquet) or of a run directory."""
-    from council.analysis.display import leaderboard_table
-    from scoring import rank_models
+    from council.analysis.display import human_leaderboard_table, leaderboard_table
+    from scoring import rank_human_preference, rank_models
 
     settings = settings_of(options)
-    source = source_of(path, read_options_of(options))
-    board = rank_models(source.votes, settings)
-    if as_json:
-        data = board.to_dict()
-        data["n_duplicates"], data["n_self_pairs_dropped"] = source.n_duplicates, source.n_self_pairs_dropped
-        data["missing_answers"] = source.missing_answers
-        click.echo(json.dumps(data, indent=2))
+    read = read_options_of(options)
+    source = source_of(path, read)
+    human = human_votes_of(human_path, source, read) if estimand != "jury" else None
+    if estimand == "human" and human is None:
+        raise BadInput("no human labels to rank human preference: import some with `council label RUN --import "
+                       "FILE`, or give --human FILE")
+    if human is None:
+        board = rank_models(source.votes, settings)
+        data, text = board.to_dict, lambda: leaderboard_table(board)
     else:
-        click.echo(leaderboard_table(board))
+        result = rank_human_preference(source.votes, human, settings)
+        data, text = result.to_dict, lambda: human_leaderboard_table(result)
+    if as_json:
+        out = data()
+        out["n_duplicates"], out["n_self_pairs_dropped"] = source.n_duplicates, source.n_self_pairs_dropped
+        out["missing_answers"] = source.missing_answers
+        click.echo(json.dumps(out, indent=2))
+    else:
+        click.echo(text())
         if source.missing_note():
             click.echo(source.missing_note())
 
@@ -53,7 +69,7 @@ def score(path, as_json, **options) -> None:
 def judges(path, judge_rounds, separability_draws, human_path, as_json, **options) -> None:
     """Every judge's biases with intervals: position, conviction, contrarianism,
     polarization, self-enhancement, length bias and separability as a sole judge."""
-    from council.analysis.display import human_summary, judge_metrics_table
+    from council.analysis.display import human_summary, judge_metrics_table, weighting_summary
     from scoring import judge_metrics
 
     settings = settings_of(options)
@@ -63,14 +79,19 @@ def judges(path, judge_rounds, separability_draws, human_path, as_json, **option
     data = metrics.to_dict()
     human = human_agreement_of(human_path, source, settings, read_options_of(options), judge_rounds)
     if human is not None:
-        data["human"] = human.to_dict()
+        agreement, weighting = human
+        data["human"] = agreement.to_dict()
+        if weighting is not None:
+            data["weighting"] = weighting.to_dict()
     if as_json:
         click.echo(json.dumps(data, indent=2))
     else:
         click.echo(judge_metrics_table(metrics, has_lengths=source.lengths is not None))
         if human is not None:
             click.echo("")
-            click.echo(human_summary(human))
+            click.echo(human_summary(agreement))
+            if weighting is not None:
+                click.echo(weighting_summary(weighting))
 
 
 def _sizes(text: str | None) -> tuple[int, ...] | None:
@@ -131,8 +152,9 @@ def report(path, out, human_path, judge_rounds, separability_draws, trials, **op
     settings = settings_of(options)
     source = source_of(path, read_options_of(options), facts=True)
     human = human_agreement_of(human_path, source, settings, read_options_of(options), judge_rounds)
-    html = build_report(source, settings, human=human, judge_rounds=judge_rounds, trials=trials,
-                        separability_draws=separability_draws)
+    agreement, weighting = human if human is not None else (None, None)
+    html = build_report(source, settings, human=agreement, weighting=weighting, judge_rounds=judge_rounds,
+                        trials=trials, separability_draws=separability_draws)
     write_atomically(out, html)
     click.echo(f"wrote {out}")
 

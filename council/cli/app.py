@@ -18,7 +18,7 @@ COMMAND_MODULES = {
     "run": "runs", "plan": "runs", "status": "runs", "export": "runs",
     "score": "analyse", "judges": "analyse", "ablate": "analyse", "report": "analyse",
     "dilemmas": "dilemmas", "demo": "demo", "tasks": "tasks",
-    "round": "rounds", "history": "rounds", "site": "rounds",
+    "round": "rounds", "history": "rounds", "site": "rounds", "label": "labels",
 }
 
 

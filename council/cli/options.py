@@ -12,7 +12,8 @@ from council.inputs.votes import Duplicates, ReadOptions, SelfPairs, UnknownVerd
 from scoring.settings import Aggregation, Consistency, Mode, Resample
 
 __all__ = [
-    "human_agreement_of", "judge_metric_options", "read_options_of", "scoring_options", "settings_of", "source_of",
+    "human_agreement_of", "human_votes_of", "judge_metric_options", "read_options_of", "scoring_options", "settings_of",
+    "source_of",
 ]
 
 class _Rounds(click.ParamType):
@@ -138,14 +139,30 @@ def source_of(path: str, read: ReadOptions, *, facts: bool = False):
     return source
 
 
-def human_agreement_of(human_path: str | None, source, settings, read: ReadOptions, rounds: int):
-    """Agreement with the human labels of ``human_path`` (None without one); its
-    scoring errors name the labels file."""
-    if not human_path:
-        return None
-    from scoring import human_agreement
+def human_votes_of(human_path: str | None, source, read: ReadOptions):
+    """The human labels to use beside ``source``: the votes file ``human_path`` if
+    given, else those stored in the run (`council label`), else None. Scoring errors
+    from here on name where the labels came from."""
+    if human_path:
+        return source_of(human_path, read).votes
+    if source.human is not None:
+        blame(source.path)
+    return source.human
 
-    human_votes = source_of(human_path, read).votes
+
+def human_agreement_of(human_path: str | None, source, settings, read: ReadOptions, rounds: int):
+    """Agreement with the human labels (`human_votes_of`) and the judges weighed by them
+    (`scoring.judge_weighting`, None with labels on fewer than two items), or None
+    without labels; scoring errors name where the labels came from."""
+    human_votes = human_votes_of(human_path, source, read)
+    if human_votes is None:
+        return None
+    from scoring import ScoringError, human_agreement, judge_weighting
+
     agreement = human_agreement(source.votes, human_votes, settings, rounds=rounds, seed=settings.seed)
+    try:
+        weighting = judge_weighting(source.votes, human_votes, settings, rounds=rounds, seed=settings.seed)
+    except ScoringError:
+        weighting = None
     blame(source.path)
-    return agreement
+    return agreement, weighting

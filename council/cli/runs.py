@@ -173,7 +173,8 @@ def _export_formats() -> tuple[str, ...]:
 @click.option("--format", "fmt", type=click.Choice(_export_formats()), default="jsonl", show_default=True)
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Directory for one file per table.")
 def export_command(run_dir, fmt, out) -> None:
-    """Write items, responses, votes and calls as files; votes score as they are."""
+    """Write items, responses, votes, calls and any human labels as files; votes and
+    labels score as they are."""
     from council.analysis.export import export_run
 
     blame(run_dir)

@@ -32,7 +32,8 @@ from scoring import LABELS, UNSCORED, Votes, outcome_of
 from scoring.aggregation import row_keys
 
 __all__ = [
-    "COLUMNS", "Duplicates", "ReadOptions", "SelfPairs", "UnknownVerdicts", "VotesFile", "canonical_name", "read_votes",
+    "COLUMNS", "Duplicates", "ReadOptions", "SelfPairs", "UnknownVerdicts", "VotesFile", "canonical_name",
+    "line_of_row", "read_votes",
 ]
 
 COLUMNS = ("item", "judge", "model_a", "model_b", "verdict")
@@ -428,3 +429,11 @@ def read_votes(
             pass
     frame, mapping, lines = _slow_frame(path, kind)
     return _votes(frame, mapping, lines, options, path)
+
+
+def line_of_row(path: str | Path, row: int) -> int:
+    """The line (or array position) of the ``row``-th vote of a file that `read_votes`
+    read without dropping a row (``duplicates="error"``, no self-pairs), for messages
+    about a vote that is readable but wrong where it is used."""
+    _, _, lines = _slow_frame(str(path), _kind(str(path)))
+    return int(lines[row])

@@ -11,7 +11,7 @@ from pathlib import Path
 from council.config import CouncilConfig
 from council.errors import BadInput
 from council.inputs.items import FrozenItem
-from council.store import ledger
+from council.store import labels, ledger
 from council.store.db import DB_NAME, open_reader
 from council.store.sqlite import has_column, has_table
 from council.vocab import CallStatus
@@ -27,12 +27,15 @@ TABLES = {
     "calls": ("key", "stage", "member", "status", "attempts", "prompt_hash", "input_tokens", "output_tokens",
               "cost_usd", "latency_s", "error", "updated_at", "cache_hits", "provider_model"),
     "invocations": ("id", "started_at", "finished_at", "command", "config_hash", "package_version", "outcome"),
+    "human_labels": ("item", "labeller", "model_a", "model_b", "verdict", "source", "created_at"),
 }
 
 
 def _select(conn, table: str) -> str:
     present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
     columns = ", ".join(c if c in present else f"NULL AS {c}" for c in TABLES[table])
+    if not present:  # a table newer than the store: no rows
+        return f"SELECT {columns} WHERE 0"
     return f"SELECT {columns} FROM {table} ORDER BY rowid"
 
 
@@ -95,6 +98,14 @@ class RunStore:
         if not rows:
             raise BadInput("the run has no judgments yet", path=str(self.path))
         return make_votes(*zip(*rows))
+
+    def human_votes(self):
+        """The human labels as `scoring.Votes` (``judge`` = the labeller), or None
+        without any."""
+        from scoring import make_votes
+
+        rows = labels.label_rows(self.conn)
+        return make_votes(*zip(*rows)) if rows else None
 
     def word_counts(self) -> dict[tuple[str, str], int]:
         """Words of each stored answer, by (item, respondent)."""

@@ -204,6 +204,24 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         )
         """,
     ),
+    (
+        8,
+        "human labels: one per labeller, item and pair, never replaced",
+        """
+        CREATE TABLE human_labels (
+            id INTEGER PRIMARY KEY,
+            item TEXT NOT NULL,
+            model_a TEXT NOT NULL,
+            model_b TEXT NOT NULL CHECK (model_b <> model_a),
+            labeller TEXT NOT NULL,
+            verdict TEXT NOT NULL CHECK (verdict IN ('A>>B', 'A>B', 'A=B', 'B>A', 'B>>A')),
+            source TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE UNIQUE INDEX human_labels_once
+            ON human_labels (labeller, item, min(model_a, model_b), max(model_a, model_b))
+        """,
+    ),
 ]
 
 

@@ -1,0 +1,67 @@
+"""Human labels in a run's store: who preferred which of two answers to one item.
+
+One label per labeller, item and pair of models (in either order shown): a second one
+is refused, never written over — a person's earlier judgment is data too. The only
+removal is a labeller's undo of their own latest label.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from council.store.sqlite import has_table, transaction, utc_now
+
+__all__ = ["Label", "LabelExists", "add_labels", "existing_pairs", "label_rows"]
+
+
+@dataclass(frozen=True)
+class Label:
+    """One human verdict: ``model_a`` is the answer shown first."""
+
+    item: str
+    model_a: str
+    model_b: str
+    labeller: str
+    verdict: str
+    source: str  # "page", or the file it was imported from
+
+
+class LabelExists(Exception):
+    """A label for a (labeller, item, pair) that already has one."""
+
+
+def existing_pairs(conn: sqlite3.Connection) -> set[tuple[str, str, str, str]]:
+    """Each stored (labeller, item, first, second) with the pair in sorted order."""
+    if not has_table(conn, "human_labels"):
+        return set()
+    rows = conn.execute("SELECT labeller, item, min(model_a, model_b), max(model_a, model_b) FROM human_labels")
+    return {(labeller, item, first, second) for labeller, item, first, second in rows}
+
+
+def add_labels(conn: sqlite3.Connection, labels: Iterable[Label]) -> int:
+    """Store the labels in one transaction (all or none); returns how many.
+
+    Raises
+    ------
+    LabelExists
+        One of them repeats a stored (labeller, item, pair); nothing is written.
+    """
+    now = utc_now()
+    rows = [(label.item, label.model_a, label.model_b, label.labeller, label.verdict, label.source, now)
+            for label in labels]
+    try:
+        with transaction(conn):
+            conn.executemany("INSERT INTO human_labels (item, model_a, model_b, labeller, verdict, source, created_at) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    except sqlite3.IntegrityError as error:
+        raise LabelExists(str(error)) from None
+    return len(rows)
+
+
+def label_rows(conn: sqlite3.Connection) -> list[tuple[str, str, str, str, str]]:
+    """Every stored label as (item, labeller, model_a, model_b, verdict), oldest first."""
+    if not has_table(conn, "human_labels"):
+        return []
+    return conn.execute("SELECT item, labeller, model_a, model_b, verdict FROM human_labels ORDER BY id").fetchall()

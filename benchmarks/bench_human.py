@@ -15,6 +15,14 @@ The issue's numbers: coverage ≥ 0.90 at each share with a biased jury (the jur
 coverage beside it), and with an informative jury and 10% labelled, intervals ≥ 15%
 narrower than the human-only fit on the same labels.
 
+``--labelling``: which comparisons to label. The target width is the human-only fit's
+with every comparison of a random 20% of the items labelled; the labelling page's
+order (`scoring.ppi.labelling_order`: comparisons where the jury splits first, by
+sequential Poisson sampling, weighted back in the estimate) and a uniformly random
+order of comparisons, each with the prediction-powered leaderboard, are grown until
+their mean interval width reaches it. The issue's number: the page's order needs
+≤ 70% of the labels of the 20% baseline.
+
 ``--speed``: the issue's speed target instead — ``council score`` of 100,000 jury votes
 with 5,000 human labels, whole process, against the same command without labels
 (the baseline, in the same run); the target is ≤ 5 s.
@@ -88,6 +96,58 @@ def measure(councils: int, bias: float, rounds: int, n_items: int = 200) -> dict
     return summary
 
 
+def _width(council, codes_to_label, selection=None, rounds: int = 300, seed: int = 0) -> float:
+    from scoring.ppi import _vote_codes
+
+    n = len(council.human.models)
+    keep = np.isin(_vote_codes(council.human, n), codes_to_label)
+    human = council.human.select(keep)
+    chosen = None if selection is None else selection[np.searchsorted(codes_to_label, _vote_codes(human, n))]
+    result = rank_human_preference(council.jury, human, ScoringSettings(rounds=rounds, seed=seed), selection=chosen)
+    board = result.leaderboard
+    return float(np.mean(board.strength_upper - board.strength_lower)), float(
+        np.mean(result.human_only.strength_upper - result.human_only.strength_lower))
+
+
+def labelling(councils: int, rounds: int, n_items: int = 200, bias: float = 0.8, person_noise: float = 1.0) -> dict:
+    """Labels each order needs to reach the human-only width of 20% random items."""
+    from scoring.ppi import key_shares, labelling_chances, labelling_order
+
+    rows = []
+    for seed in range(councils):
+        council = simulate_labelled_council(n_items=n_items, jury_bias=[0, 0, 0, 0, bias, bias],
+                                            person_noise=person_noise, seed=seed)
+        n = len(council.jury.models)
+        jury = key_shares(council.jury, ScoringSettings())
+        codes = jury.codes(n)
+        rng = np.random.default_rng(500 + seed)
+        baseline_items = rng.choice(n_items, size=n_items // 5, replace=False)
+        baseline_codes = np.sort(codes[np.isin(jury.item, baseline_items)])
+        _, target = _width(council, baseline_codes, rounds=rounds, seed=seed)
+        chances = labelling_chances(jury.share)
+        orders = {"page": labelling_order(chances, rng.random(len(codes))), "random": rng.permutation(len(codes))}
+        needed = {}
+        for name, order in orders.items():
+            needed[name] = None
+            for count in range(len(baseline_codes) // 20, len(baseline_codes) + 1, len(baseline_codes) // 20):
+                chosen = np.sort(order[:count])
+                selection = chances[chosen] if name == "page" else None
+                width, _ = _width(council, codes[chosen], selection, rounds=rounds, seed=seed)
+                if width <= target:
+                    needed[name] = count
+                    break
+        rows.append({"baseline_labels": len(baseline_codes), "target_width": target, **needed})
+    baseline = sum(r["baseline_labels"] for r in rows)
+
+    def share(name: str) -> float | None:
+        if any(r[name] is None for r in rows):
+            return None
+        return sum(r[name] for r in rows) / baseline
+
+    return {"councils": councils, "rounds": rounds, "per_council": rows,
+            "page_labels_over_baseline": share("page"), "random_labels_over_baseline": share("random")}
+
+
 def speed() -> dict:
     """Seconds of ``council score`` with and without 5,000 labels beside 100,000 votes."""
     import subprocess
@@ -126,7 +186,19 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=500)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--speed", action="store_true", help="time council score with 5,000 labels instead")
+    parser.add_argument("--labelling", action="store_true", help="labels the page's order needs instead")
+    parser.add_argument("--person-noise", type=float, default=1.0,
+                        help="scale of a person's logistic noise (1: as noisy as a judge; 0.3: an expert)")
     args = parser.parse_args()
+    if args.labelling:
+        result = labelling(args.councils, args.rounds, person_noise=args.person_noise)
+        if args.json:
+            print(json.dumps(result, indent=1))
+            return
+        print(f"{args.councils} councils: labels needed to reach the human-only width of 20% random items "
+              f"(as a share of that baseline's labels): the page's order "
+              f"{result['page_labels_over_baseline']}, random comparisons {result['random_labels_over_baseline']}")
+        return
     if args.speed:
         result = speed()
         print(json.dumps(result, indent=1) if args.json else

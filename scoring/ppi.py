@@ -51,33 +51,40 @@ from scoring.leaderboard import Leaderboard, PreparedVotes, assemble_leaderboard
 from scoring.settings import ScoringSettings
 from scoring.votes import Votes
 
-__all__ = ["HumanLeaderboard", "KeyShares", "key_shares", "power_tuning", "rank_human_preference"]
+__all__ = [
+    "CHANCE_FLOOR", "HumanLeaderboard", "KeyShares", "key_shares", "labelling_chances", "labelling_order",
+    "power_tuning", "rank_human_preference",
+]
 
 
 @dataclass(frozen=True, eq=False)
 class KeyShares:
     """Verdicts per key (item, pair of models, lower model index first): the win share
-    of the first model of the pair over every vote on the key (ties half), and the
-    votes behind it."""
+    of the first model of the pair over every vote on the key (ties half), the votes
+    behind it, and (for labels) how likely the key was to be chosen for labelling."""
 
     item: np.ndarray
     first: np.ndarray
     second: np.ndarray
     share: np.ndarray
     n_votes: np.ndarray
+    selection: np.ndarray  # each key's chance of being labelled relative to a uniform draw (1: uniform)
 
     def codes(self, n_models: int) -> np.ndarray:
         """One integer per key (item-major: keys of one item are consecutive)."""
         return (self.item.astype(np.int64) * n_models + self.first) * n_models + self.second
 
     def take(self, rows: np.ndarray) -> KeyShares:
-        return KeyShares(self.item[rows], self.first[rows], self.second[rows], self.share[rows], self.n_votes[rows])
+        return KeyShares(self.item[rows], self.first[rows], self.second[rows], self.share[rows], self.n_votes[rows],
+                         self.selection[rows])
 
 
-def key_shares(votes: Votes, settings: ScoringSettings) -> KeyShares:
+def key_shares(votes: Votes, settings: ScoringSettings, selection: np.ndarray | None = None) -> KeyShares:
     """The votes ``settings`` select (scored, self-judgments and inconsistent couplets as
     they say; `scoring.leaderboard.select_votes`), pooled per key into win shares, with
-    strong and tie weights as the leaderboard counts them."""
+    strong and tie weights as the leaderboard counts them. ``selection`` (per vote):
+    how likely its key was to be chosen for labelling relative to a uniform choice; a
+    key takes the mean over its votes (default 1)."""
     selected, _, _ = select_votes(votes, settings)
     n = len(votes.models)
     rows, cells, weights = vote_cells(selected, strong_weight=settings.strong_weight, tie_weight=settings.tie_weight)
@@ -91,14 +98,24 @@ def key_shares(votes: Votes, settings: ScoringSettings) -> KeyShares:
     votes_per_key = np.bincount(key_of[np.unique(rows, return_index=True)[1]], minlength=len(keys))
     with np.errstate(invalid="ignore", divide="ignore"):
         share = credit / total
-    return KeyShares(keys // (n * n), (keys // n) % n, keys % n, share, votes_per_key)
+    chance = np.ones(len(keys))
+    if selection is not None:
+        every = _vote_codes(votes, n)
+        found = np.isin(every, keys)
+        where = np.searchsorted(keys, every[found])
+        chance = np.bincount(where, np.asarray(selection, dtype=float)[found], len(keys)) / np.maximum(
+            np.bincount(where, minlength=len(keys)), 1)
+    return KeyShares(keys // (n * n), (keys // n) % n, keys % n, share, votes_per_key, chance)
 
 
-def _contributions(shares: KeyShares, n: int, n_items: int) -> csr_matrix:
-    """One row per item: its keys' shares as wins, over the n × n win matrix."""
+def _contributions(shares: KeyShares, n: int, n_items: int, weight: np.ndarray | None = None) -> csr_matrix:
+    """One row per item: its keys' shares as wins (times ``weight`` per key), over the
+    n × n win matrix."""
+    weight = np.ones(len(shares.share)) if weight is None else weight
     rows = np.concatenate([shares.item, shares.item])
     cells = np.concatenate([shares.first * n + shares.second, shares.second * n + shares.first])
-    return csr_matrix((np.concatenate([shares.share, 1.0 - shares.share]), (rows, cells)), shape=(n_items, n * n))
+    wins = np.concatenate([weight * shares.share, weight * (1.0 - shares.share)])
+    return csr_matrix((wins, (rows, cells)), shape=(n_items, n * n))
 
 
 def _usable(wins: np.ndarray) -> np.ndarray:
@@ -144,7 +161,10 @@ class _Design:
 def _design(jury: KeyShares, human: KeyShares, n: int, n_items: int, settings: ScoringSettings) -> _Design:
     """The per-item pieces of W(λ); every human key must be one the jury judged."""
     jury_on_labels = jury.take(np.searchsorted(jury.codes(n), human.codes(n)))
-    labelled_keys = np.bincount(human.item, minlength=n_items).astype(float)
+    # Labels chosen with unequal chances count inversely to them (Horvitz–Thompson), and
+    # the key count of the labels is the weighted one (Hájek), so uniform labels weigh 1.
+    weight = 1.0 / human.selection
+    labelled_keys = np.bincount(human.item, weight, minlength=n_items)
     pseudo = np.zeros((0, n * n))
     if settings.prior_items > 0:
         # One pseudo-item won by each side of every labelled pair, as large as an
@@ -154,7 +174,8 @@ def _design(jury: KeyShares, human: KeyShares, n: int, n_items: int, settings: S
         pseudo[np.arange(len(i)), i * n + j] = volume
         pseudo[len(i) + np.arange(len(i)), j * n + i] = volume
     return _Design(
-        human=_contributions(human, n, n_items), jury_labelled=_contributions(jury_on_labels, n, n_items),
+        human=_contributions(human, n, n_items, weight),
+        jury_labelled=_contributions(jury_on_labels, n, n_items, weight),
         jury=_contributions(jury, n, n_items), labelled_keys=labelled_keys,
         keys=np.bincount(jury.item, minlength=n_items).astype(float),
         labelled_items=np.flatnonzero(labelled_keys > 0), pseudo=pseudo, n=n,
@@ -277,7 +298,7 @@ _CHUNK = 250
 def _compact(shares: KeyShares, remap: np.ndarray) -> KeyShares:
     first, second = remap[shares.first], remap[shares.second]
     return KeyShares(shares.item, np.minimum(first, second), np.maximum(first, second),
-                     np.where(first <= second, shares.share, 1.0 - shares.share), shares.n_votes)
+                     np.where(first <= second, shares.share, 1.0 - shares.share), shares.n_votes, shares.selection)
 
 
 def _draws(design: _Design, tuning: float, point: np.ndarray, settings: ScoringSettings,
@@ -321,7 +342,7 @@ def _board(design: _Design, tuning: float, prepared: PreparedVotes, settings: Sc
 
 
 def rank_human_preference(votes: Votes, human: Votes, settings: ScoringSettings | None = None, *,
-                          tuning: float | None = None) -> HumanLeaderboard:
+                          tuning: float | None = None, selection: np.ndarray | None = None) -> HumanLeaderboard:
     """Rank the models by **human** preference: Bradley–Terry on every jury verdict,
     rectified by the human labels (prediction-powered, PPI++; see the module).
 
@@ -337,6 +358,10 @@ def rank_human_preference(votes: Votes, human: Votes, settings: ScoringSettings 
         humans' votes are never "self-judgments".
     tuning : float, optional
         λ in [0, 1] instead of PPI++'s estimate (0: labels alone; 1: plain PPI).
+    selection : numpy.ndarray, optional
+        Per human vote, how likely its comparison was to be chosen for labelling
+        relative to a uniform choice (what a labelling page that favours split juries
+        records); labels count inversely to it. Default: uniform.
 
     Returns
     -------
@@ -354,7 +379,7 @@ def rank_human_preference(votes: Votes, human: Votes, settings: ScoringSettings 
     votes, human = _on_shared_names(votes, human)
     n_all = len(votes.models)
     jury = key_shares(votes, settings)
-    people = key_shares(human, settings.replace(include_self=True, consistency=None))
+    people = key_shares(human, settings.replace(include_self=True, consistency=None), selection)
     matched = np.isin(people.codes(n_all), jury.codes(n_all))
     if not matched.any():
         raise ScoringError("no human label is on a comparison the jury judged (same item and pair of models)")
@@ -397,3 +422,30 @@ def _vote_codes(votes: Votes, n: int) -> np.ndarray:
     low = np.minimum(votes.model_a, votes.model_b).astype(np.int64)
     high = np.maximum(votes.model_a, votes.model_b).astype(np.int64)
     return (votes.item.astype(np.int64) * n + low) * n + high
+
+
+#: What every comparison's chance of being labelled starts from, next to a split jury's
+#: ½: where the jury is unanimous, people may still disagree with it (that is the bias
+#: the labels are for), and the inverse weighting needs every chance well above 0.
+CHANCE_FLOOR = 0.2
+
+
+def labelling_chances(share: np.ndarray) -> np.ndarray:
+    """How much likelier than a uniform choice each comparison should be labelled
+    (mean 1): proportional to the spread of its label's term in the estimate. A key's
+    rectifier gradient is ``(1 − λ)σ(d) − Y + λf`` for the person's verdict Y and the
+    jury's share f; where the fit follows the jury and people side with it as often,
+    its spread is √(f(1 − f)) — the variance-minimising chances of active inference
+    (Zrnic & Candès, 2024) — plus `CHANCE_FLOOR`: a split jury gets 3.5 times the
+    chance of a unanimous one."""
+    f = np.clip(np.nan_to_num(np.asarray(share, dtype=float), nan=0.5), 0.0, 1.0)
+    spread = np.sqrt(f * (1.0 - f)) + CHANCE_FLOOR
+    return spread / spread.mean()
+
+
+def labelling_order(chances: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
+    """The order to label comparisons in: sequential Poisson sampling (Ohlsson, 1998),
+    ascending ``uniforms / chances``, so the first n of the order are a sample of n
+    with inclusion chances nearly proportional to ``chances``, for any n — a labeller
+    may stop anywhere. ``uniforms``: one fixed uniform(0, 1) draw per comparison."""
+    return np.argsort(np.asarray(uniforms) / np.asarray(chances), kind="stable")

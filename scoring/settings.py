@@ -7,8 +7,8 @@ from typing import Literal, get_args
 
 from scoring.bradley_terry import DEFAULT_ALPHA
 
-__all__ = ["MAX_AUTO_ROUNDS", "SCORES_VERSION", "AdaptiveChoice", "Aggregation", "Consistency", "CountTie", "Mode",
-           "Resample", "ScoringSettings", "scoring_settings"]
+__all__ = ["MAX_AUTO_ROUNDS", "SCORES_VERSION", "AdaptiveChoice", "Aggregation", "Consistency", "CountTie",
+           "LabelChoice", "Mode", "Resample", "ScoringSettings", "scoring_settings"]
 
 # Each vocabulary once: the settings check against these, and the CLI's choices are them.
 Mode = Literal["recommended", "reference"]
@@ -24,6 +24,9 @@ MAX_AUTO_ROUNDS = 32_000
 SCORES_VERSION = 2
 #: How adaptive judging chooses its next slots (`scoring.adaptive.adaptive_step`).
 AdaptiveChoice = Literal["doubt", "random"]
+#: Which comparison a labelling page offers next: uniformly at random, or likelier where
+#: the jury splits (`scoring.ppi.labelling_chances`).
+LabelChoice = Literal["random", "split"]
 
 
 @dataclass(frozen=True)

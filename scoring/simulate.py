@@ -213,6 +213,7 @@ def simulate_labelled_council(
     item_sd: float = 1.0,
     judge_sd: float = 0.5,
     position_bias: float = 0.3,
+    person_noise: float = 1.0,
     seed: int | None = 0,
 ) -> LabelledCouncil:
     """A council whose jury prefers some models more than people do (by length, say).
@@ -232,6 +233,8 @@ def simulate_labelled_council(
     jury_bias : sequence of float, optional
         What the jury adds to each model (default: +0.8 to the last two models).
     item_sd, judge_sd, position_bias : float
+    person_noise : float
+        Scale of the person's logistic noise (1: as a judge's; smaller: an expert).
     seed : int or None
     """
     rng = np.random.default_rng(seed)
@@ -244,7 +247,7 @@ def simulate_labelled_council(
     pairs = pairs[pairs[:, 0] < pairs[:, 1]]
     item = np.repeat(np.arange(n_items), len(pairs))
     a, b = np.tile(pairs[:, 0], n_items), np.tile(pairs[:, 1], n_items)
-    person = quality[item, a] - quality[item, b] + rng.logistic(0.0, 1.0, len(item))
+    person = quality[item, a] - quality[item, b] + rng.logistic(0.0, person_noise, len(item))
     swap = rng.random(len(item)) < 0.5
     human_a, human_b = np.where(swap, b, a), np.where(swap, a, b)
     human_outcome = np.where((person > 0) != swap, 1, -1).astype(np.int8)
@@ -264,7 +267,7 @@ def simulate_labelled_council(
                   outcome=human_outcome, items=items, judges=("person",), models=names)
     # People's population leaderboard: the fit on one item's expected wins.
     d = (truth[pairs[:, 0]] - truth[pairs[:, 1]])[:, None] + np.sqrt(2.0) * item_sd * _NODES
-    p = expit(d) @ _WEIGHTS
+    p = expit(d / person_noise) @ _WEIGHTS
     wins = np.zeros((n_models, n_models))
     wins[pairs[:, 0], pairs[:, 1]] = p
     wins[pairs[:, 1], pairs[:, 0]] = 1.0 - p

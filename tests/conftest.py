@@ -9,6 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT.parent / "shared" / "reference" / "lmc"
+LLMBAR = ROOT.parent / "shared" / "reference" / "llmbar"
 
 
 @pytest.fixture(scope="session")
@@ -29,3 +30,11 @@ def lmc_votes():
     from council.inputs.votes import read_votes
 
     return read_votes(ROOT / "examples" / "lmc-sample" / "votes.csv").votes
+
+
+@pytest.fixture(scope="session")
+def llmbar_dir() -> Path:
+    """LLMBar's human-labelled pairs with LLM judges' verdicts (public; not ours to ship)."""
+    if not (LLMBAR / "natural" / "gold.jsonl").exists():
+        pytest.skip(f"the LLMBar reference data is not beside this clone ({LLMBAR} is absent)")
+    return LLMBAR

@@ -10,10 +10,10 @@ import numpy as np
 from scoring import Leaderboard
 
 __all__ = [
-    "GROUPS_NOTE", "JUDGE_COLUMNS", "ablation_table", "estimate_text", "estimand_line", "human_leaderboard_table",
-    "human_summary", "interval_source", "judge_column_groups", "judge_metrics_table", "judge_rows", "judge_table",
-    "leaderboard_header", "leaderboard_rows", "leaderboard_table", "readable_time", "separability_source",
-    "weighting_summary",
+    "GROUPS_NOTE", "JUDGE_COLUMNS", "JURY_ESTIMAND", "ablation_table", "estimate_text", "estimand_line",
+    "human_leaderboard_table", "human_summary", "interval_source", "judge_column_groups", "judge_metrics_table",
+    "judge_rows", "judge_table", "leaderboard_header", "leaderboard_rows", "leaderboard_table", "readable_time",
+    "separability_source", "weighting_summary",
 ]
 
 
@@ -134,6 +134,11 @@ def text_table(header: Sequence[str], rows: Sequence[Sequence[str]], *, right: s
                fold: int | None = None) -> str:
     """Rows under ``header`` as an aligned table fitted to the terminal (`_aligned`)."""
     return "\n".join(_aligned([header, *rows], right=set(right), fold=fold))
+
+
+#: What a leaderboard without human labels estimates, wherever one is shown.
+JURY_ESTIMAND = ("estimand: the jury's preference (what this council's judges prefer; human labels correct it: "
+                 "council label)")
 
 
 def weighting_summary(weighting) -> str:

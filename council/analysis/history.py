@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from council.analysis.display import readable_time
+from council.analysis.display import JURY_ESTIMAND, readable_time
 from council.engine.rounds import round_snapshots
 from council.errors import BadInput
 from council.store.frames import open_run
@@ -106,7 +106,7 @@ def alarms_in_newest(history: dict) -> list[str]:
 
 def history_text(history: dict) -> list[str]:
     """The history as lines for a terminal."""
-    lines = [f"series {history['series']}: {len(history['rounds'])} completed round(s)"]
+    lines = [f"series {history['series']}: {len(history['rounds'])} completed round(s); {JURY_ESTIMAND}"]
     for entry in history["rounds"]:
         lines.append(f"round {entry['round']} (completed {readable_time(entry['completed_at'])}, "
                      f"{entry['n_votes']} votes, "

@@ -14,6 +14,8 @@ import numpy as np
 from council.analysis import figures
 from council.analysis.display import (
     GROUPS_NOTE,
+    JURY_ESTIMAND,
+    estimand_line,
     estimate_text,
     human_summary,
     interval_source,
@@ -76,6 +78,7 @@ def _facts_section(source: VoteSource, settings) -> str:
 def _leaderboard_section(board) -> str:
     rows = leaderboard_rows(board)
     note = (
+        f"{JURY_ESTIMAND[0].upper()}{JURY_ESTIMAND[1:]}. "
         f"{board.n_votes} votes fitted ({board.n_unscored} unscored, {board.n_self_excluded} self-judgments, "
         f"{board.n_inconsistent_excluded} position-inconsistent left out). {interval_source(board)}. {GROUPS_NOTE}"
     )
@@ -183,12 +186,33 @@ def _human_section(human, weighting=None) -> str:
     return section
 
 
-def build_report(source: VoteSource, settings, *, human=None, weighting=None, judge_rounds: int = 200,
-                 trials: int = 10, separability_draws: int = 0, board=None) -> str:
+def _human_leaderboard_section(result) -> str:
+    """The leaderboard of human preference, beside the labels alone and the jury alone."""
+    board = result.leaderboard
+    digits = 2 if board.settings.reference is not None else 0
+
+    def cell(other, model: str) -> str:
+        if model not in other.models:
+            return "—"
+        i = other.models.index(model)
+        return estimate_text(other.score[i], other.score_lower[i], other.score_upper[i], 1, digits)
+
+    rows = [[model, cell(board, model), cell(result.human_only, model), cell(result.jury_only, model)]
+            for model in board.models]
+    return ("<h2 id='human-leaderboard'>Leaderboard of human preference</h2>"
+            + _figure(figures.forest_figure(board), "Human preference: point scores and intervals.")
+            + _table(leaderboard_header(board), leaderboard_rows(board))
+            + _table(["model", "human preference", "labels alone", "jury alone"], rows)
+            + f"<p class='note'>{_e(estimand_line(result))}. {interval_source(board)}.</p>")
+
+
+def build_report(source: VoteSource, settings, *, human=None, weighting=None, human_board=None,
+                 judge_rounds: int = 200, trials: int = 10, separability_draws: int = 0, board=None) -> str:
     """The whole report as one HTML string.
 
     ``human`` is a `scoring.HumanAgreement` (from `scoring.human_agreement`) to add the
-    agreement with people, and ``weighting`` a `scoring.JudgeWeighting` beside it;
+    agreement with people, ``weighting`` a `scoring.JudgeWeighting` beside it, and
+    ``human_board`` a `scoring.HumanLeaderboard` (the leaderboard of human preference);
     ``board``, the leaderboard of ``source`` under ``settings``
     when the caller has it already; the rest is computed here from ``source`` and
     ``settings``.
@@ -202,6 +226,8 @@ def build_report(source: VoteSource, settings, *, human=None, weighting=None, ju
     sections = [_facts_section(source, settings), _leaderboard_section(board),
                 _judges_section(metrics, source.lengths is not None),
                 _length_section(source, metrics, board, settings), _ablation_section(ablation)]
+    if human_board is not None:
+        sections.insert(2, _human_leaderboard_section(human_board))
     if human is not None:
         sections.append(_human_section(human, weighting))
     stamp = readable_time(datetime.now(timezone.utc))

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from council.analysis import figures
-from council.analysis.display import readable_time
+from council.analysis.display import JURY_ESTIMAND, readable_time
 from council.analysis.history import series_history
 from council.analysis.report import _STYLE, _e, _figure, _table, build_report
 from council.analysis.source import open_source
@@ -44,7 +44,7 @@ def _index(history: dict) -> str:
         f"<p class='note'>Round {newest['round']}, completed {_e(readable_time(newest['completed_at']))}: "
         f"{newest['n_votes']} votes, "
         f"separability {newest['separability']:.0f}%. A model beats another only when their intervals separate; "
-        "a tier holds models the data cannot order.</p>"
+        f"a tier holds models the data cannot order. {_e(JURY_ESTIMAND)}.</p>"
         f"<h2 id='leaderboard'>Leaderboard</h2>{board}"
         "<h2 id='over-rounds'>Over rounds</h2>"
         + _figure(figures.history_figure(history, "score"), "Score of each model in each round, 95% interval.")

@@ -37,6 +37,7 @@ class VoteSource:
     n_self_pairs_dropped: int = 0
     missing_answers: dict = field(default_factory=dict)  # runs: model -> items it has no answer for
     human: Votes | None = None  # runs: the human labels stored in it (`council label`)
+    human_selection: np.ndarray | None = None  # and how likelier than uniform each was offered for labelling
 
     def missing_note(self) -> str | None:
         """A line saying whose answers are missing, so pairs were left out (None: none)."""
@@ -94,8 +95,9 @@ def open_source(path: str | Path, read: ReadOptions | None = None, *, facts: boo
         with open_run(path) as store:
             votes = store.scoring_votes()
             lengths = _aligned_lengths(votes, store.word_counts())
+            human, selection = store.human_votes()
             return VoteSource(str(path), "run", votes, lengths, run_facts(store) if facts else {},
-                              missing_answers=store.missing_answers(), human=store.human_votes())
+                              missing_answers=store.missing_answers(), human=human, human_selection=selection)
     found = read_votes(path, unknown_verdicts=read.unknown_verdicts, duplicates=read.duplicates,
                        self_pairs=read.self_pairs)
     votes = found.votes

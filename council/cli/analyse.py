@@ -9,7 +9,7 @@ import click
 
 from council.cli.options import (
     human_agreement_of,
-    human_votes_of,
+    human_labels_of,
     judge_metric_options,
     read_options_of,
     scoring_options,
@@ -38,7 +38,7 @@ def score(path, human_path, estimand, as_json, **options) -> None:
     settings = settings_of(options)
     read = read_options_of(options)
     source = source_of(path, read)
-    human = human_votes_of(human_path, source, read) if estimand != "jury" else None
+    human, selection = human_labels_of(human_path, source, read) if estimand != "jury" else (None, None)
     if estimand == "human" and human is None:
         raise BadInput("no human labels to rank human preference: import some with `council label RUN --import "
                        "FILE`, or give --human FILE")
@@ -46,7 +46,7 @@ def score(path, human_path, estimand, as_json, **options) -> None:
         board = rank_models(source.votes, settings)
         data, text = board.to_dict, lambda: leaderboard_table(board)
     else:
-        result = rank_human_preference(source.votes, human, settings)
+        result = rank_human_preference(source.votes, human, settings, selection=selection)
         data, text = result.to_dict, lambda: human_leaderboard_table(result)
     if as_json:
         out = data()
@@ -153,8 +153,14 @@ def report(path, out, human_path, judge_rounds, separability_draws, trials, **op
     source = source_of(path, read_options_of(options), facts=True)
     human = human_agreement_of(human_path, source, settings, read_options_of(options), judge_rounds)
     agreement, weighting = human if human is not None else (None, None)
-    html = build_report(source, settings, human=agreement, weighting=weighting, judge_rounds=judge_rounds,
-                        trials=trials, separability_draws=separability_draws)
+    human_board = None
+    labels, selection = human_labels_of(human_path, source, read_options_of(options))
+    if labels is not None:
+        from scoring import rank_human_preference
+
+        human_board = rank_human_preference(source.votes, labels, settings, selection=selection)
+    html = build_report(source, settings, human=agreement, weighting=weighting, human_board=human_board,
+                        judge_rounds=judge_rounds, trials=trials, separability_draws=separability_draws)
     write_atomically(out, html)
     click.echo(f"wrote {out}")
 

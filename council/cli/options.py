@@ -12,8 +12,8 @@ from council.inputs.votes import Duplicates, ReadOptions, SelfPairs, UnknownVerd
 from scoring.settings import Aggregation, Consistency, Mode, Resample
 
 __all__ = [
-    "human_agreement_of", "human_votes_of", "judge_metric_options", "read_options_of", "scoring_options", "settings_of",
-    "source_of",
+    "human_agreement_of", "human_labels_of", "human_votes_of", "judge_metric_options", "read_options_of",
+    "scoring_options", "settings_of", "source_of",
 ]
 
 class _Rounds(click.ParamType):
@@ -143,11 +143,17 @@ def human_votes_of(human_path: str | None, source, read: ReadOptions):
     """The human labels to use beside ``source``: the votes file ``human_path`` if
     given, else those stored in the run (`council label`), else None. Scoring errors
     from here on name where the labels came from."""
+    return human_labels_of(human_path, source, read)[0]
+
+
+def human_labels_of(human_path: str | None, source, read: ReadOptions):
+    """`human_votes_of` and, for a run's own labels, how likelier than uniform each
+    one's comparison was offered for labelling (None: uniform)."""
     if human_path:
-        return source_of(human_path, read).votes
+        return source_of(human_path, read).votes, None
     if source.human is not None:
         blame(source.path)
-    return source.human
+    return source.human, source.human_selection
 
 
 def human_agreement_of(human_path: str | None, source, settings, read: ReadOptions, rounds: int):

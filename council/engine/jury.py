@@ -62,6 +62,7 @@ class RankResult:
     status: dict
     left_out: dict
     run_dir: str | None  # None: the run lived in a temporary directory, now gone
+    estimand: str = "jury"  # what the leaderboard estimates: the jury's preference
 
 
 @dataclass(frozen=True)

@@ -100,12 +100,18 @@ class RunStore:
         return make_votes(*zip(*rows))
 
     def human_votes(self):
-        """The human labels as `scoring.Votes` (``judge`` = the labeller), or None
-        without any."""
+        """The human labels as `scoring.Votes` (``judge`` = the labeller) and each one's
+        selection weight (how likelier than uniform its comparison was to be offered),
+        or (None, None) without any."""
+        import numpy as np
+
         from scoring import make_votes
 
         rows = labels.label_rows(self.conn)
-        return make_votes(*zip(*rows)) if rows else None
+        if not rows:
+            return None, None
+        *columns, weights = zip(*rows)
+        return make_votes(*columns), np.array(weights, dtype=float)
 
     def word_counts(self) -> dict[tuple[str, str], int]:
         """Words of each stored answer, by (item, respondent)."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from council.store.sqlite import has_table, transaction, utc_now
 
-__all__ = ["Label", "LabelExists", "add_labels", "existing_pairs", "label_rows"]
+__all__ = ["Label", "LabelExists", "add_labels", "existing_pairs", "label_rows", "remove_latest"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,7 @@ class Label:
     labeller: str
     verdict: str
     source: str  # "page", or the file it was imported from
+    selection_weight: float | None = None  # chance of this comparison being offered, relative to uniform
 
 
 class LabelExists(Exception):
@@ -49,19 +50,34 @@ def add_labels(conn: sqlite3.Connection, labels: Iterable[Label]) -> int:
         One of them repeats a stored (labeller, item, pair); nothing is written.
     """
     now = utc_now()
-    rows = [(label.item, label.model_a, label.model_b, label.labeller, label.verdict, label.source, now)
-            for label in labels]
+    rows = [(label.item, label.model_a, label.model_b, label.labeller, label.verdict, label.source,
+             label.selection_weight, now) for label in labels]
     try:
         with transaction(conn):
-            conn.executemany("INSERT INTO human_labels (item, model_a, model_b, labeller, verdict, source, created_at) "
-                             "VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+            conn.executemany("INSERT INTO human_labels (item, model_a, model_b, labeller, verdict, source, "
+                             "selection_weight, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
     except sqlite3.IntegrityError as error:
         raise LabelExists(str(error)) from None
     return len(rows)
 
 
-def label_rows(conn: sqlite3.Connection) -> list[tuple[str, str, str, str, str]]:
-    """Every stored label as (item, labeller, model_a, model_b, verdict), oldest first."""
+def label_rows(conn: sqlite3.Connection) -> list[tuple[str, str, str, str, str, float]]:
+    """Every stored label as (item, labeller, model_a, model_b, verdict, selection
+    weight — 1 where the comparison was not chosen by chance weights), oldest first."""
     if not has_table(conn, "human_labels"):
         return []
-    return conn.execute("SELECT item, labeller, model_a, model_b, verdict FROM human_labels ORDER BY id").fetchall()
+    return conn.execute("SELECT item, labeller, model_a, model_b, verdict, coalesce(selection_weight, 1.0) "
+                        "FROM human_labels ORDER BY id").fetchall()
+
+
+def remove_latest(conn: sqlite3.Connection, labeller: str, source: str) -> Label | None:
+    """Undo: remove the labeller's latest label from ``source`` and return it (None
+    when there is none)."""
+    with transaction(conn):
+        row = conn.execute("SELECT id, item, model_a, model_b, labeller, verdict, source, selection_weight "
+                           "FROM human_labels WHERE labeller = ? AND source = ? ORDER BY id DESC LIMIT 1",
+                           (labeller, source)).fetchone()
+        if row is None:
+            return None
+        conn.execute("DELETE FROM human_labels WHERE id = ?", (row[0],))
+    return Label(*row[1:])

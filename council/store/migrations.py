@@ -216,6 +216,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             labeller TEXT NOT NULL,
             verdict TEXT NOT NULL CHECK (verdict IN ('A>>B', 'A>B', 'A=B', 'B>A', 'B>>A')),
             source TEXT NOT NULL,
+            selection_weight REAL CHECK (selection_weight > 0),
             created_at TEXT NOT NULL
         );
         CREATE UNIQUE INDEX human_labels_once

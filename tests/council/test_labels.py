@@ -55,6 +55,13 @@ def test_imported_labels_turn_the_leaderboard_into_one_of_human_preference(cli, 
     assert set(weighting["held_out_agreement"]) == {"weighted", "mean_pooling", "best_judge"}
     assert "judges weighed by people" in cli("judges", run_dir, "--judge-rounds", "20").stdout
 
+    report = tmp_path / "report.html"
+    made = cli("report", run_dir, "--out", report, "--trials", "2", "--judge-rounds", "20", "--rounds", "100")
+    assert made.exit_code == 0, made.output
+    html = report.read_text()
+    assert "id='human-leaderboard'" in html and "Judges weighed by people" in html
+    assert "estimand: human preference" in html and "Estimand: the jury&#x27;s preference" in html
+
     out = tmp_path / "export"
     assert cli("export", run_dir, "--out", out).exit_code == 0
     exported = [json.loads(line) for line in (out / "human_labels.jsonl").read_text().splitlines()]

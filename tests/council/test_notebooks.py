@@ -70,3 +70,26 @@ def test_rank_your_own_notebook_runs_on_the_test_provider(provider, tmp_path):
 
     with open_run(tmp_path / "run") as store:
         assert store.votes.height == 8 * 6 * 2 * 2
+
+
+def test_human_calibration_notebook_runs_on_a_simulated_council():
+    notebook = _execute("human_calibration", **QUICK)
+    assert _images(notebook) >= 1
+    printed = "".join(output.get("text", "") for cell in notebook.cells if cell.cell_type == "code"
+                      for output in cell.get("outputs", []))
+    assert "people (truth)" in printed and "held-out agreement, weighted" in printed
+
+
+def test_human_calibration_notebook_runs_on_a_run_with_labels(cli, council_file, tmp_path, write_votes):
+    import json
+
+    run_dir = tmp_path / "run"
+    assert cli("run", council_file(), "--run-dir", run_dir).exit_code == 0
+    assert cli("export", run_dir, "--out", tmp_path / "export").exit_code == 0
+    votes = [json.loads(line) for line in (tmp_path / "export" / "votes.jsonl").read_text().splitlines()]
+    first_judge = votes[0]["judge"]
+    labels = {(v["item"], *sorted((v["model_a"], v["model_b"]))): {**v, "judge": "ann"}
+              for v in votes if v["judge"] == first_judge and v["verdict"]}
+    assert cli("label", run_dir, "--import", write_votes(list(labels.values()), name="labels")).exit_code == 0
+    notebook = _execute("human_calibration", COUNCIL_SOURCE=str(run_dir), **QUICK)
+    assert _images(notebook) >= 1

@@ -107,3 +107,26 @@ def test_the_human_leaderboard_covers_peoples_strengths_where_the_jury_alone_doe
         assert row["coverage"]["jury_only"] < 0.5, row
     ten = next(row for row in summary["shares"] if row["labelled_share"] == 0.10)
     assert ten["ppi_width_over_human_only"] <= 0.85, ten
+
+
+@pytest.mark.slow
+def test_labels_chosen_where_the_jury_splits_are_weighted_back_and_still_cover():
+    from scoring import simulate_labelled_council
+    from scoring.ppi import _vote_codes, key_shares, labelling_chances, labelling_order
+
+    covered = []
+    for seed in range(20):
+        council = simulate_labelled_council(seed=seed)
+        n = len(council.jury.models)
+        jury = key_shares(council.jury, ScoringSettings())
+        codes, chances = jury.codes(n), labelling_chances(jury.share)
+        chosen = np.sort(labelling_order(chances, np.random.default_rng(seed).random(len(codes)))[: len(codes) // 10])
+        human = council.human.select(np.isin(_vote_codes(council.human, n), codes[chosen]))
+        selection = chances[chosen][np.searchsorted(codes[chosen], _vote_codes(human, n))]
+        board = rank_human_preference(council.jury, human, ScoringSettings(rounds=300, seed=seed),
+                                      selection=selection).leaderboard
+        index = [board.models.index(m) for m in council.jury.models]
+        truth = council.human_strengths
+        covered.extend((board.strength_lower[index] <= truth) & (truth <= board.strength_upper[index]))
+    assert chances.max() / chances.min() > 2, "the order does favour split juries"
+    assert np.mean(covered) >= 0.90

@@ -59,3 +59,18 @@ def test_weights_are_a_penalised_logistic_regression_without_intercept():
 
     expected = scipy_optimize.minimize(loss, np.zeros(4), method="BFGS", options={"gtol": 1e-10}).x
     np.testing.assert_allclose(weigh_judges(sides, human), expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("subset", ["natural", "mt-bench", "llmeval2", "faireval"])
+def test_on_llmbars_expert_labels_the_weighted_jury_matches_the_best_judge(llmbar_dir, subset):
+    """Data nobody here wrote: each set's judge configurations against its experts."""
+    from council.inputs.votes import read_votes
+
+    jury = read_votes(llmbar_dir / subset / "judges.jsonl").votes
+    gold = read_votes(llmbar_dir / subset / "gold.jsonl").votes
+    result = judge_weighting(jury, gold, folds=5, rounds=500)
+    print(subset, result.to_dict()["held_out_agreement"])
+    assert result.matches_best_judge
+    assert result.weighted.estimate >= result.mean_pooling.estimate - 0.01
+    if subset == "natural":  # GPT-4's published accuracy there is 95.5%
+        assert result.best_judge.estimate >= 0.95

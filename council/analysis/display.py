@@ -10,10 +10,10 @@ import numpy as np
 from scoring import Leaderboard
 
 __all__ = [
-    "GROUPS_NOTE", "JUDGE_COLUMNS", "JURY_ESTIMAND", "ablation_table", "estimate_text", "estimand_line",
-    "human_leaderboard_table", "human_summary", "interval_source", "judge_column_groups", "judge_metrics_table",
-    "judge_rows", "judge_table", "leaderboard_header", "leaderboard_rows", "leaderboard_table", "readable_time",
-    "separability_source", "weighting_summary",
+    "GROUPS_NOTE", "HUMAN_COMPARISON_HEADER", "JUDGE_COLUMNS", "JURY_ESTIMAND", "ablation_table", "estimand_line",
+    "estimate_text", "human_comparison_rows", "human_leaderboard_table", "human_summary", "interval_source",
+    "judge_column_groups", "judge_metrics_table", "judge_rows", "judge_table", "leaderboard_header",
+    "leaderboard_rows", "leaderboard_table", "readable_time", "separability_source", "weighting_summary",
 ]
 
 
@@ -165,12 +165,15 @@ def estimand_line(result) -> str:
     return line
 
 
-def human_leaderboard_table(result, width: int | None = None) -> str:
-    """A human-preference leaderboard: what it estimates, its table, and beside it the
-    labels alone and the jury alone (the two it combines)."""
+#: The columns of `human_comparison_rows`.
+HUMAN_COMPARISON_HEADER = ("model", "human preference", "labels alone", "jury alone")
+
+
+def human_comparison_rows(result) -> list[list[str]]:
+    """Per model of a `scoring.HumanLeaderboard`: its score and interval, and those of
+    the labels alone and of the jury alone."""
     board = result.leaderboard
     digits = 2 if board.settings.reference is not None else 0
-    jury, alone = result.jury_only, result.human_only
 
     def cell(other, model: str) -> str:
         if model not in other.models:
@@ -178,9 +181,15 @@ def human_leaderboard_table(result, width: int | None = None) -> str:
         i = other.models.index(model)
         return estimate_text(other.score[i], other.score_lower[i], other.score_upper[i], 1, digits)
 
-    rows = [["model", "human (this table)", "labels alone", "jury alone"]]
-    rows += [[model, cell(board, model), cell(alone, model), cell(jury, model)] for model in board.models]
-    return "\n".join([estimand_line(result), leaderboard_table(board, width), "",
+    return [[model, cell(board, model), cell(result.human_only, model), cell(result.jury_only, model)]
+            for model in board.models]
+
+
+def human_leaderboard_table(result, width: int | None = None) -> str:
+    """A human-preference leaderboard: what it estimates, its table, and beside it the
+    labels alone and the jury alone (the two it combines)."""
+    rows = [list(HUMAN_COMPARISON_HEADER), *human_comparison_rows(result)]
+    return "\n".join([estimand_line(result), leaderboard_table(result.leaderboard, width), "",
                       "the same scores, beside the two it combines:", *_aligned(rows, right=set(), width=width)])
 
 

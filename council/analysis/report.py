@@ -14,9 +14,11 @@ import numpy as np
 from council.analysis import figures
 from council.analysis.display import (
     GROUPS_NOTE,
+    HUMAN_COMPARISON_HEADER,
     JURY_ESTIMAND,
     estimand_line,
     estimate_text,
+    human_comparison_rows,
     human_summary,
     interval_source,
     judge_column_groups,
@@ -189,20 +191,10 @@ def _human_section(human, weighting=None) -> str:
 def _human_leaderboard_section(result) -> str:
     """The leaderboard of human preference, beside the labels alone and the jury alone."""
     board = result.leaderboard
-    digits = 2 if board.settings.reference is not None else 0
-
-    def cell(other, model: str) -> str:
-        if model not in other.models:
-            return "—"
-        i = other.models.index(model)
-        return estimate_text(other.score[i], other.score_lower[i], other.score_upper[i], 1, digits)
-
-    rows = [[model, cell(board, model), cell(result.human_only, model), cell(result.jury_only, model)]
-            for model in board.models]
     return ("<h2 id='human-leaderboard'>Leaderboard of human preference</h2>"
             + _figure(figures.forest_figure(board), "Human preference: point scores and intervals.")
             + _table(leaderboard_header(board), leaderboard_rows(board))
-            + _table(["model", "human preference", "labels alone", "jury alone"], rows)
+            + _table(list(HUMAN_COMPARISON_HEADER), human_comparison_rows(result))
             + f"<p class='note'>{_e(estimand_line(result))}. {interval_source(board)}.</p>")
 
 

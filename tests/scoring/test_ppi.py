@@ -1,5 +1,8 @@
 """The prediction-powered leaderboard of human preference (`scoring.ppi`)."""
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -130,3 +133,20 @@ def test_labels_chosen_where_the_jury_splits_are_weighted_back_and_still_cover()
         covered.extend((board.strength_lower[index] <= truth) & (truth <= board.strength_upper[index]))
     assert chances.max() / chances.min() > 2, "the order does favour split juries"
     assert np.mean(covered) >= 0.90
+
+
+GOLDEN = sorted((Path(__file__).parent / "golden_ppi").glob("*.json"))
+
+
+@pytest.mark.parametrize("path", GOLDEN, ids=[p.stem for p in GOLDEN])
+def test_golden_case(path):
+    case = json.loads(path.read_text())
+    result = rank_human_preference(make_votes(*zip(*case["jury"])), make_votes(*zip(*case["human"])),
+                                   ScoringSettings(rounds=20, **case["settings"]), tuning=case["tuning"])
+    board = result.leaderboard
+    for model, value in case["expected"].items():
+        assert board.strength[board.models.index(model)] == pytest.approx(value, abs=1e-6), model
+
+
+def test_there_are_golden_cases():
+    assert len(GOLDEN) >= 3

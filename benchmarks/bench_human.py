@@ -16,7 +16,8 @@ coverage beside it), and with an informative jury and 10% labelled, intervals â‰
 narrower than the human-only fit on the same labels.
 
 ``--labelling``: which comparisons to label. The target width is the human-only fit's
-with every comparison of a random 20% of the items labelled; the labelling page's
+with every comparison of a random 20% of the items labelled (``--baseline comparisons``:
+a random 20% of the comparisons); the labelling page's
 order (`scoring.ppi.labelling_order`: comparisons where the jury splits first, by
 sequential Poisson sampling, weighted back in the estimate) and a uniformly random
 order of comparisons, each with the prediction-powered leaderboard, are grown until
@@ -109,7 +110,8 @@ def _width(council, codes_to_label, selection=None, rounds: int = 300, seed: int
         np.mean(result.human_only.strength_upper - result.human_only.strength_lower))
 
 
-def labelling(councils: int, rounds: int, n_items: int = 200, bias: float = 0.8, person_noise: float = 1.0) -> dict:
+def labelling(councils: int, rounds: int, n_items: int = 200, bias: float = 0.8, person_noise: float = 1.0,
+              baseline: str = "items") -> dict:
     """Labels each order needs to reach the human-only width of 20% random items."""
     from scoring.ppi import key_shares, labelling_chances, labelling_order
 
@@ -121,8 +123,11 @@ def labelling(councils: int, rounds: int, n_items: int = 200, bias: float = 0.8,
         jury = key_shares(council.jury, ScoringSettings())
         codes = jury.codes(n)
         rng = np.random.default_rng(500 + seed)
-        baseline_items = rng.choice(n_items, size=n_items // 5, replace=False)
-        baseline_codes = np.sort(codes[np.isin(jury.item, baseline_items)])
+        if baseline == "items":  # every comparison of a random 20% of the items
+            baseline_items = rng.choice(n_items, size=n_items // 5, replace=False)
+            baseline_codes = np.sort(codes[np.isin(jury.item, baseline_items)])
+        else:  # a random 20% of the comparisons
+            baseline_codes = np.sort(rng.choice(codes, size=len(codes) // 5, replace=False))
         _, target = _width(council, baseline_codes, rounds=rounds, seed=seed)
         chances = labelling_chances(jury.share)
         orders = {"page": labelling_order(chances, rng.random(len(codes))), "random": rng.permutation(len(codes))}
@@ -187,11 +192,14 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--speed", action="store_true", help="time council score with 5,000 labels instead")
     parser.add_argument("--labelling", action="store_true", help="labels the page's order needs instead")
+    parser.add_argument("--baseline", choices=("items", "comparisons"), default="items",
+                        help="--labelling's baseline: every comparison of 20%% of the items, or 20%% of the "
+                             "comparisons")
     parser.add_argument("--person-noise", type=float, default=1.0,
                         help="scale of a person's logistic noise (1: as noisy as a judge; 0.3: an expert)")
     args = parser.parse_args()
     if args.labelling:
-        result = labelling(args.councils, args.rounds, person_noise=args.person_noise)
+        result = labelling(args.councils, args.rounds, person_noise=args.person_noise, baseline=args.baseline)
         if args.json:
             print(json.dumps(result, indent=1))
             return

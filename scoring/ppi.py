@@ -205,18 +205,30 @@ def _key_hessian(design: _Design, strength: np.ndarray) -> np.ndarray:
     return np.diag(curvature.sum(axis=1)) - curvature
 
 
+def _covariance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The (biased) cross-covariance of two sets of rows, as ppi-python's."""
+    return (a - a.mean(axis=0)).T @ (b - b.mean(axis=0)) / len(a)
+
+
 def power_tuning(design: _Design, strength: np.ndarray, anchor: int | None = None) -> float:
-    """PPI++'s variance-minimising λ (Angelopoulos, Duchi & Zrnic, 2023, §6; the
-    `_calc_lam_glm` of ppi-python), clipped to [0, 1], with items as the units (a
-    cluster's gradient is the sum over its keys):
+    """PPI++'s variance-minimising λ (Angelopoulos, Duchi & Zrnic, 2023, §6), for
+    labels that come in clusters (items), clipped to [0, 1].
 
-        λ = Tr(V (C_Yf + C_fY) V) / (2 (1 + n/N) Tr(V C_ff V)),
+    The estimate moves with ``V [(1/k) Σ_labelled items (G_Y − λ G_f) + (λ/K) Σ_items G_J]``:
+    ``G_Y`` and ``G_f`` the people's and the jury's gradients summed over an item's
+    labelled comparisons, ``G_J`` the jury's over all its comparisons, k and K the
+    labelled and all comparisons, V the inverse Hessian. Over m labelled items of N,
+    its variance is smallest at
 
-    ``C_Yf`` the cross-covariance of the labels' and the jury's gradients over the n
-    labelled items, ``C_ff`` the covariance of the jury's over labelled and all N items,
-    V the inverse Hessian over every key, evaluated at ``strength`` (the λ = 1 fit).
-    Strengths are identified up to a shift: with an ``anchor`` (the reference model)
-    its coordinate is left out, as in a regression without it; otherwise V is the
+        λ = (m/k²) Tr(V C_Yf V) / ((m/k²) Tr(V C_ff V) + (N/K²) Tr(V C_JJ V)),
+
+    with ``C`` the covariances over items, symmetrised. With one comparison per item
+    and every comparison judged this is ppi-python's ``_calc_lam_glm`` up to its pooling
+    of the two jury variances; with labels spread over many items' comparisons the
+    jury's item sums hold many more comparisons than the labels', which a per-comparison
+    formula would count as noise. Evaluated at ``strength`` (the λ = 1 fit). Strengths
+    are identified up to a shift: with an ``anchor`` (the reference model) its
+    coordinate is left out, as in a regression without it; otherwise V is the
     pseudo-inverse, the variance of centred strengths.
     """
     n = design.n
@@ -233,13 +245,18 @@ def power_tuning(design: _Design, strength: np.ndarray, anchor: int | None = Non
         inverse = np.linalg.inv(hessian[np.ix_(keep, keep)])
     else:
         inverse = np.linalg.pinv(hessian)
-    centred_y, centred_f = human_g - human_g.mean(axis=0), jury_labelled_g - jury_labelled_g.mean(axis=0)
-    cross = (centred_y.T @ centred_f + centred_f.T @ centred_y) / len(labelled)
-    spread = np.atleast_2d(np.cov(np.concatenate([jury_labelled_g, jury_g]).T))
-    denominator = 2.0 * (1.0 + len(labelled) / len(jury_g)) * np.trace(inverse @ spread @ inverse)
+
+    def spread(covariance: np.ndarray) -> float:
+        return float(np.trace(inverse @ covariance @ inverse))
+
+    cross = _covariance(human_g, jury_labelled_g)
+    labels_weight = len(labelled) / design.labelled_keys.sum() ** 2
+    jury_weight = len(jury_g) / design.keys.sum() ** 2
+    denominator = labels_weight * spread(_covariance(jury_labelled_g, jury_labelled_g)) + jury_weight * spread(
+        _covariance(jury_g, jury_g))
     if not denominator > 0:
         return 0.0
-    return float(np.clip(np.trace(inverse @ cross @ inverse) / denominator, 0.0, 1.0))
+    return float(np.clip(labels_weight * spread((cross + cross.T) / 2.0) / denominator, 0.0, 1.0))
 
 
 @dataclass(frozen=True, eq=False)

@@ -111,14 +111,16 @@ def test_report_is_one_static_file_that_renders(cli, finished_run, tmp_path, wri
     for section in ("facts", "leaderboard", "win-probabilities", "judges", "position", "self-enhancement",
                     "agreement", "length", "ablation"):
         assert f"id='{section}'" in text, section
-    figures = 7 if source == "run" else 6  # a votes file has no answers, so no length figure
+    # A votes file has no answers, so no length figure; its human labels add the
+    # leaderboard of human preference.
+    figures = 7
     assert text.count("<svg") == figures
     # Static and self-contained: no script, no external resource.
     assert "<script" not in text and not re.search(r"(src|href)=['\"]?https?:", text)
     if source == "run":
         assert "config hash" in text and "Length effect" in text
     else:
-        assert "id='human'" in text and "Spearman" in text
+        assert "id='human'" in text and "Spearman" in text and "id='human-leaderboard'" in text
     if _chromium() is None:
         pytest.skip("Debian's chromium is not installed: the report was checked as text only")
     dom = _render(out, tmp_path / "shot.png")

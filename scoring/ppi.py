@@ -399,7 +399,8 @@ def rank_human_preference(votes: Votes, human: Votes, settings: ScoringSettings 
     people = key_shares(human, settings.replace(include_self=True, consistency=None), selection)
     matched = np.isin(people.codes(n_all), jury.codes(n_all))
     if not matched.any():
-        raise ScoringError("no human label is on a comparison the jury judged (same item and pair of models)")
+        raise ScoringError("no human label is on a comparison the jury judged (same item and pair of models): "
+                           "nothing to correct the jury with; rank the jury's own preference instead")
     used = np.union1d(jury.first, jury.second)
     remap = np.full(n_all, -1, dtype=np.int64)
     remap[used] = np.arange(len(used))

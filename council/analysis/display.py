@@ -145,14 +145,14 @@ def weighting_summary(weighting) -> str:
     """The weighted jury against mean pooling and the best single judge, held out."""
 
     def agreement(name: str) -> str:
-        estimate = getattr(weighting, name)
-        return estimate_text(estimate.estimate, estimate.lower, estimate.upper, 100, 1)
+        estimate, lower, upper = getattr(weighting, name)
+        return f"{100 * estimate:.1f}% [{100 * lower:.1f}, {100 * upper:.1f}]"
 
     verdict = ("at least matches" if weighting.matches_best_judge else "does NOT match")
     return (f"judges weighed by people ({weighting.folds}-fold cross-validation over {weighting.n_items} items, "
             f"{weighting.n_comparisons} labelled comparisons): held-out agreement weighted jury "
-            f"{agreement('weighted')}%, mean pooling {agreement('mean_pooling')}%, best single judge "
-            f"{agreement('best_judge')}% — the weighted jury {verdict} the best judge")
+            f"{agreement('weighted')}, mean pooling {agreement('mean_pooling')}, best single judge "
+            f"{agreement('best_judge')} — the weighted jury {verdict} the best judge")
 
 
 def estimand_line(result) -> str:

@@ -23,9 +23,9 @@ __all__ = ["COMMANDS"]
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Where the page listens: only this machine unless you give another address.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="0: any free port.")
-@click.option("--choose", type=click.Choice(get_args(LabelChoice)), default="random", show_default=True,
-              help="Which comparison comes next: uniformly at random, or likelier where the jury splits "
-                   "(weighted back in the human leaderboard).")
+@click.option("--choose", type=click.Choice(get_args(LabelChoice)), default="split", show_default=True,
+              help="Which comparison comes next: likelier where the jury splits (weighted back in the human "
+                   "leaderboard), or uniformly at random.")
 @click.option("--no-browser", is_flag=True, help="Print the links only; open no browser.")
 def label_command(run_dir, import_path, labellers, host, port, choose, no_browser) -> None:
     """Store human labels in a run: `council score RUN` then ranks human preference,

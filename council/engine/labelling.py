@@ -60,7 +60,7 @@ class Comparison:
 class LabellingQueue:
     """A run's comparisons in labelling order, and the labels given on them."""
 
-    def __init__(self, run_dir: str | Path, choose: LabelChoice = "random"):
+    def __init__(self, run_dir: str | Path, choose: LabelChoice = "split"):
         self.run_dir = Path(run_dir)
         with open_run(self.run_dir) as store:
             config = store.config()

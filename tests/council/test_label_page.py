@@ -45,7 +45,7 @@ def run_dir(cli, council_file, tmp_path):
 class _Server:
     """`council label RUN --labeller …` in its own process, as a user starts it."""
 
-    def __init__(self, run_dir: Path, *labellers: str, choose: str = "random"):
+    def __init__(self, run_dir: Path, *labellers: str, choose: str = "split"):
         names = [arg for name in labellers for arg in ("--labeller", name)]
         self.process = subprocess.Popen(
             [sys.executable, "-m", "council", "label", str(run_dir), *names, "--port", "0", "--no-browser",
@@ -137,12 +137,17 @@ def test_labels_by_keys_and_clicks_survive_a_kill_and_nothing_is_asked_twice(bro
         pairs = [(item, *sorted((a, b))) for _, item, a, b, _, _ in rows]
         assert len(rows) == total and len(set(pairs)) == total, "nothing asked twice, nothing lost"
         assert labelled <= set(pairs) and {source for *_, source in rows} == {"page"}
+        import sqlite3
+
+        with sqlite3.connect(run_dir / DB_NAME) as conn:
+            weights = [row[0] for row in conn.execute("SELECT selection_weight FROM human_labels")]
+        assert all(w is not None and w > 0 for w in weights), "each label keeps the chance it was offered with"
     finally:
         server.kill()
 
 
 def test_two_labellers_label_at_once_each_under_their_own_name(browser, run_dir):
-    server = _Server(run_dir, "ann", "bob", choose="split")
+    server = _Server(run_dir, "ann", "bob", choose="random")
     try:
         pages = {name: browser.new_page() for name in ("ann", "bob")}
         for name, page in pages.items():

@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from council.store.sqlite import has_table, transaction, utc_now
+from council.store.sqlite import has_column, has_table, transaction, utc_now
 
 __all__ = ["Label", "LabelExists", "add_labels", "existing_pairs", "label_rows", "remove_latest"]
 
@@ -66,7 +66,9 @@ def label_rows(conn: sqlite3.Connection) -> list[tuple[str, str, str, str, str, 
     weight — 1 where the comparison was not chosen by chance weights), oldest first."""
     if not has_table(conn, "human_labels"):
         return []
-    return conn.execute("SELECT item, labeller, model_a, model_b, verdict, coalesce(selection_weight, 1.0) "
+    # A reader never migrates: a store of schema 8 has no selection weights (all uniform).
+    weight = "coalesce(selection_weight, 1.0)" if has_column(conn, "human_labels", "selection_weight") else "1.0"
+    return conn.execute(f"SELECT item, labeller, model_a, model_b, verdict, {weight} "
                         "FROM human_labels ORDER BY id").fetchall()
 
 

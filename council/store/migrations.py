@@ -216,11 +216,17 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             labeller TEXT NOT NULL,
             verdict TEXT NOT NULL CHECK (verdict IN ('A>>B', 'A>B', 'A=B', 'B>A', 'B>>A')),
             source TEXT NOT NULL,
-            selection_weight REAL CHECK (selection_weight > 0),
             created_at TEXT NOT NULL
         );
         CREATE UNIQUE INDEX human_labels_once
             ON human_labels (labeller, item, min(model_a, model_b), max(model_a, model_b))
+        """,
+    ),
+    (
+        9,
+        "human labels: how likelier than uniform the page offered each comparison (null: uniform)",
+        """
+        ALTER TABLE human_labels ADD COLUMN selection_weight REAL CHECK (selection_weight > 0)
         """,
     ),
 ]

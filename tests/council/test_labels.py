@@ -114,3 +114,21 @@ def test_labels_on_pairs_the_jury_never_judged_are_kept_and_said_to_be_unused(cl
     rows = _labels_from(votes) + [{"item": item, "judge": "ann", "model_a": a, "model_b": b, "verdict": "A>B"}]
     result = cli("label", run, "--import", write_votes(rows, name="labels"))
     assert result.exit_code == 0 and "1 are on pairs the jury never judged" in result.output
+
+
+def test_labels_stored_by_schema_8_are_read_as_uniform_and_the_store_upgrades(cli, run_dir, write_votes, tmp_path):
+    import sqlite3
+
+    from council.store.db import DB_NAME
+
+    labels = _labels_from(_votes(cli, run_dir, tmp_path))
+    assert cli("label", run_dir, "--import", write_votes(labels[:3], name="first")).exit_code == 0
+    with sqlite3.connect(run_dir / DB_NAME) as conn:  # what migration 8 alone left
+        conn.execute("ALTER TABLE human_labels DROP COLUMN selection_weight")
+        conn.execute("DELETE FROM schema_migrations WHERE version = 9")
+    human = json.loads(cli("score", run_dir, "--json", "--rounds", "50").stdout)
+    assert human["estimand"] == "human" and human["n_human_votes"] == 3
+    assert cli("label", run_dir, "--import", write_votes(labels[3:], name="rest")).exit_code == 0
+    with sqlite3.connect(run_dir / DB_NAME) as conn:
+        assert conn.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] >= 9
+        assert conn.execute("SELECT count(*) FROM human_labels").fetchone()[0] == len(labels)

@@ -22,9 +22,9 @@ matrix
 where ``H`` holds the humans' shares on the labelled keys, ``J`` the jury's on every key
 and ``J_H`` the jury's on the labelled keys (the per-key means of PPI++'s losses, times
 ``k``, so λ = 0 is the fit of the labels alone on their own scale). The estimand is the
-strengths a Bradley–Terry fit of *human* labels on every key would give. A pair's
-corrected wins may come out negative on one side; its loss stays convex (see
-`_usable`), and the ridge keeps the fit finite.
+strengths a Bradley–Terry fit of *human* labels on every key would give. A pair whose
+corrected wins come out negative on one side is projected back onto possible wins
+(`_usable`).
 
 Intervals come from a bootstrap of items, labelled and unlabelled items drawn apart so
 each draw keeps its number of labels, with λ held at its estimate; as every leaderboard
@@ -119,14 +119,18 @@ def _contributions(shares: KeyShares, n: int, n_items: int, weight: np.ndarray |
 
 
 def _usable(wins: np.ndarray) -> np.ndarray:
-    """The wins with any pair whose corrected total is not positive left out.
+    """Each pair's corrected wins projected onto what wins can be: a side that came out
+    negative (the rectifier took the jury's labelled verdicts away) is set to zero and
+    the other to the pair's total, and a pair with no positive total is left out.
 
-    One side of a pair may come out negative (the rectifier takes the jury's labelled
-    verdicts away): the pair's loss stays convex — its curvature is the total times
-    σ(1 − σ), whatever the split — so the fit is PPI++'s own, and the ridge keeps it
-    finite. A pair with no positive total has no curvature to fit."""
+    The corrected share of a pair estimates a probability, so moving it into [0, 1]
+    can only bring it nearer the truth; left negative, one side's loss falls without
+    bound and the fit runs off to where the ridge stops it (a resample of the paper's
+    sample drew −5,000 Elo). PPI++'s own fit (ppi-python) keeps such terms: where no
+    pair needs the projection the two agree (`tests/scoring/test_ppi.py`)."""
     total = wins + np.swapaxes(wins, -1, -2)
-    return np.where(total > 0, wins, 0.0)
+    positive = np.maximum(total, 0.0)
+    return np.where(total > 0, np.clip(wins, 0.0, positive), 0.0)
 
 
 @dataclass(frozen=True, eq=False)

@@ -56,7 +56,7 @@ def _oracle(jury_votes, human_votes, lam):
 
 
 @pytest.mark.filterwarnings("ignore::FutureWarning")  # scikit-learn's, inside ppi-python
-@pytest.mark.parametrize("lam", [0.0, 0.4, 1.0, None])
+@pytest.mark.parametrize("lam", [0.0, 0.4, None])
 def test_the_point_is_ppi_pythons_ppi_plus_plus_logistic_regression(lam):
     jury_votes, human_votes = _one_pair_per_item(seed=1)
     settings = ScoringSettings(reference="m0", alpha=0.0, prior_items=0, rounds=20)
@@ -67,7 +67,8 @@ def test_the_point_is_ppi_pythons_ppi_plus_plus_logistic_regression(lam):
         assert board.strength[board.models.index(model)] == pytest.approx(expected[model], abs=2e-4), (model, lam)
     if lam is None:
         # ppi-python's own λ pools the jury's variance over labelled and unlabelled
-        # samples; ours keeps them apart (they differ once labels cluster in items).
+        # samples, ours keeps them apart (they differ once labels cluster in items), and
+        # ours takes the gradients at the projected λ = 1 fit (`_usable`).
         import ppi_py.ppi as reference
 
         chosen = {}
@@ -82,7 +83,7 @@ def test_the_point_is_ppi_pythons_ppi_plus_plus_logistic_regression(lam):
             _oracle(jury_votes, human_votes, None)
         finally:
             reference._calc_lam_glm = original
-        assert 0.0 < result.tuning < 1.0 and result.tuning == pytest.approx(chosen["lam"], abs=0.03)
+        assert 0.0 < result.tuning < 1.0 and result.tuning == pytest.approx(chosen["lam"], abs=0.06)
 
 
 def test_labels_correct_a_biased_jury_and_say_what_they_are():
@@ -166,3 +167,16 @@ def test_golden_case(path):
 
 def test_there_are_golden_cases():
     assert len(GOLDEN) >= 3
+
+
+def test_a_pair_corrected_below_zero_is_projected_onto_possible_wins():
+    """At λ = 1 on this sample the rectifier leaves negative wins on some pairs: the fit
+    and its intervals stay finite and of the data's size instead of running off."""
+    from scoring.ppi import _usable
+
+    wins = np.array([[0.0, -0.5], [2.0, 0.0]])
+    np.testing.assert_allclose(_usable(wins), [[0.0, 0.0], [1.5, 0.0]])
+    jury_votes, human_votes = _one_pair_per_item(seed=1)
+    result = rank_human_preference(jury_votes, human_votes, ScoringSettings(reference="m0", rounds=200), tuning=1.0)
+    board = result.leaderboard
+    assert np.all(np.abs(board.strength) < 3) and np.all(board.strength_upper - board.strength_lower < 3)

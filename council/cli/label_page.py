@@ -22,12 +22,22 @@ from urllib.parse import urlsplit
 from council.engine.labelling import Comparison, LabellingQueue
 from council.store.labels import LabelExists
 
-__all__ = ["LabelServer"]
+__all__ = ["LabelServer", "link_host"]
 
 #: The most a request body may hold: a ticket and a verdict are a few dozen bytes.
 MAX_BODY = 4096
 _POLICY = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; "
            "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+
+
+def link_host(bound: str) -> str:
+    """The host to put in a link: the address the page listens on, or this machine's
+    name when it listens on every address (a link to 0.0.0.0 leads nowhere)."""
+    if bound in ("0.0.0.0", "::", ""):
+        import socket
+
+        return socket.gethostname()
+    return f"[{bound}]" if ":" in bound else bound
 
 
 class LabelServer:
@@ -46,7 +56,7 @@ class LabelServer:
     def links(self) -> dict[str, str]:
         """Each labeller's link."""
         host, port = self.httpd.server_address[:2]
-        host = host.decode() if isinstance(host, bytes) else host
+        host = link_host(host.decode() if isinstance(host, (bytes, bytearray)) else str(host))
         return {name: f"http://{host}:{port}/l/{token}" for token, name in self.labellers.items()}
 
     def serve_forever(self) -> None:

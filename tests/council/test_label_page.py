@@ -206,3 +206,13 @@ def test_the_page_loads_nothing_from_elsewhere():
     page = (Path(__file__).resolve().parents[2] / "council" / "cli" / "label_page.html").read_text()
     assert not re.search(r"(src|href)\s*=\s*['\"]?(https?:)?//", page)
     assert "innerHTML" not in page, "texts go in as textContent"
+
+
+def test_a_link_names_a_reachable_host():
+    import socket
+
+    from council.cli.label_page import link_host
+
+    assert link_host("127.0.0.1") == "127.0.0.1"
+    assert link_host("0.0.0.0") == link_host("::") == socket.gethostname()
+    assert link_host("::1") == "[::1]"

@@ -24,6 +24,15 @@ class StrEnum(str, enum.Enum):
     __hash__ = str.__hash__  # found in dicts keyed by the strings the store holds
 
 
+class Role(StrEnum):
+    """What a member does in a council (`council.config.ROLES` are these words; a test
+    checks the two agree): authors compose items, respondents answer them, judges judge."""
+
+    AUTHOR = "author"
+    RESPONDENT = "respondent"
+    JUDGE = "judge"
+
+
 class StageName(StrEnum):
     """The stages of a run, in the order they run."""
 

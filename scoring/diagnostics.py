@@ -25,6 +25,7 @@ import numpy as np
 from scoring._json import Estimate, with_interval
 from scoring.agreement import MIN_KAPPA_KEYS, JudgeAgreement, contrarianism, judge_agreement
 from scoring.bootstrap import resample_items
+from scoring.display import JUDGE_COLUMNS, ShowsTable, judge_rows
 from scoring.judges import judge_affinities, judge_affinity, judge_profiles, polarization
 from scoring.length import length_bias
 from scoring.ranking import percentile_intervals
@@ -52,7 +53,7 @@ JUDGE_METRICS = {
 
 
 @dataclass(frozen=True, eq=False)
-class JudgeMetrics:
+class JudgeMetrics(ShowsTable):
     """Judge diagnostics with intervals from an item bootstrap, widened at the boundary
     (with ``settings.prior_items`` > 0) as the leaderboard's are.
 
@@ -102,6 +103,15 @@ class JudgeMetrics:
     separability_rounds: int
     separability_draws: int
     settings: ScoringSettings
+
+    def _table(self) -> tuple[list[str], list[list[str]], str]:
+        columns = [c for c in JUDGE_COLUMNS if c[0] in self.metrics]
+        return (["judge", "votes", *(header for _, header, _, _ in columns)], judge_rows(self, columns),
+                f"{len(self.judges)} judges; {100 * self.settings.level:g}% intervals from {self.rounds} "
+                "item-bootstrap rounds")
+
+    def __repr__(self) -> str:
+        return f"JudgeMetrics(judges={self.judges!r}, models={self.models!r}, rounds={self.rounds})"
 
     def metric(self, name: str) -> Estimate:
         """One metric's `Estimate`: arrays with one entry per judge."""

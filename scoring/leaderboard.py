@@ -16,6 +16,7 @@ from scoring._json import HasEstimates
 from scoring.aggregation import aggregate_votes, consistent_votes, drop_self_judgments, scored_votes
 from scoring.bootstrap import bootstrap_ratings, point_win_matrix
 from scoring.bradley_terry import check_connected, fit_bradley_terry, win_matrix, win_probabilities
+from scoring.display import ShowsTable, leaderboard_header, leaderboard_rows
 from scoring.errors import ScoringError
 from scoring.ranking import (
     implied_rank_intervals,
@@ -49,7 +50,7 @@ def win_rate_percent(strength: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class Leaderboard(HasEstimates):
+class Leaderboard(HasEstimates, ShowsTable):
     """A ranking with its uncertainty. Arrays run best model first; ``estimate(name)``
     gives ``strength``, ``score``, ``elo`` or ``rank`` with its interval as a `scoring.Estimate`.
 
@@ -139,6 +140,15 @@ class Leaderboard(HasEstimates):
         """The largest Monte Carlo standard error of any interval end, in Elo points."""
         ends = np.concatenate([self.elo_lower_mcse, self.elo_upper_mcse])
         return float(ends.max()) if len(ends) else 0.0
+
+    def _table(self) -> tuple[list[str], list[list[str]], str]:
+        what = f"against {self.settings.reference}" if self.settings.reference is not None else "Elo"
+        return (leaderboard_header(self), leaderboard_rows(self),
+                f"{len(self.models)} models ranked from {self.n_votes} votes ({what}; {100 * self.settings.level:g}% "
+                f"intervals; separability {self.separability:.1f}%)")
+
+    def __repr__(self) -> str:
+        return f"Leaderboard(models={self.models!r}, n_votes={self.n_votes}, separability={self.separability:.1f})"
 
     def win_probabilities(self) -> np.ndarray:
         """``P[i, j]``: fitted probability that model ``i`` beats model ``j``."""

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-import numpy as np
-
 from scoring import Leaderboard
+from scoring.display import JUDGE_COLUMNS, estimate_text, judge_rows, leaderboard_header, leaderboard_rows
 
 __all__ = [
     "GROUPS_NOTE", "HUMAN_COMPARISON_HEADER", "JUDGE_COLUMNS", "JURY_ESTIMAND", "ablation_table", "estimand_line",
@@ -30,21 +29,11 @@ def readable_time(stamp: str | datetime | None) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M %Z").strip()
 
 
-def _interval(low: float, high: float, digits: int) -> str:
-    return f"[{low:.{digits}f}, {high:.{digits}f}]"
-
-
 #: What the leaderboard's groups and bounds mean, under every table of it.
 GROUPS_NOTE = (
     "rank ub: 1 + the models whose interval lies entirely above. Group: the model's interval lies below the\n"
     "leader (first model) of every higher group. Tier (stricter): below every model of every higher tier."
 )
-
-
-def leaderboard_header(board: Leaderboard) -> list[str]:
-    """Column names of `leaderboard_rows` (what the scores are is said above the table)."""
-    score_name = "win %" if board.settings.reference is not None else "Elo"
-    return ["rank", "ranks", "rank ub", "group", "tier", "model", score_name, "interval", "votes"]
 
 
 def interval_source(board: Leaderboard) -> str:
@@ -61,28 +50,6 @@ def interval_source(board: Leaderboard) -> str:
 def score_meaning(board: Leaderboard) -> str:
     reference = board.settings.reference
     return f"win % against {reference}" if reference is not None else "Elo scale (1000 = the average model)"
-
-
-def leaderboard_rows(board: Leaderboard) -> list[list[str]]:
-    """One row per model, best first: rank, rank interval, rank upper bound, group,
-    tier, model, score, score interval, votes (2 decimals for win rates, none on the
-    Elo scale)."""
-    digits = 2 if board.settings.reference is not None else 0
-    rows = []
-    for i, model in enumerate(board.models):
-        low, high = int(board.rank_lower[i]), int(board.rank_upper[i])
-        rows.append([
-            str(int(board.rank[i])),
-            f"{low}-{high}" if low != high else str(low),
-            str(int(board.rank_ub[i])),
-            str(int(board.group[i])),
-            str(int(board.tier[i])),
-            model,
-            f"{board.score[i]:.{digits}f}",
-            _interval(board.score_lower[i], board.score_upper[i], digits),
-            str(int(board.n_votes_per_model[i])),
-        ])
-    return rows
 
 
 def human_summary(human) -> str:
@@ -226,43 +193,12 @@ def _aligned(rows: Sequence[Sequence[str]], right: set[int], fold: int | None = 
     return [line.rstrip() for line in out.getvalue().splitlines()]
 
 
-#: Judge-metric columns of the terminal and HTML tables: metric, header, scale, digits.
-JUDGE_COLUMNS = (
-    ("position_consistency", "consistent %", 100, 0), ("position_consistency_strict", "strict %", 100, 0),
-    ("position_bias_first", "bias 1st %", 100, 0), ("position_bias_second", "bias 2nd %", 100, 0),
-    ("conviction", "strong %", 100, 0), ("agreement", "mean κ", 1, 2), ("contrarianism", "contrarian", 1, 2),
-    ("polarization", "polarization", 1, 1), ("self_enhancement_bias", "self-bias", 1, 1),
-    ("length_bias_r2", "length R²", 1, 2), ("separability", "separability %", 1, 0),
-)
-
-
 def judge_column_groups(has_lengths: bool) -> tuple[list, list]:
     """The columns in two tables of a screen's width each: how a judge votes (position,
     conviction), then what its votes do (agreement, scores, length, separability)."""
     columns = [c for c in JUDGE_COLUMNS if has_lengths or not c[0].startswith("length")]
     voting = [c for c in columns if c[0].startswith("position") or c[0] == "conviction"]
     return voting, [c for c in columns if c not in voting]
-
-
-def estimate_text(estimate: float, lower: float, upper: float, scale: float = 1.0, digits: int = 2) -> str:
-    """``estimate [lower, upper]`` scaled and rounded; — where the estimate is undefined."""
-    if not np.isfinite(estimate):
-        return "—"
-    text = f"{scale * estimate:.{digits}f}"
-    if np.isfinite(lower) and np.isfinite(upper):
-        text += f" [{scale * lower:.{digits}f}, {scale * upper:.{digits}f}]"
-    return text
-
-
-def judge_rows(metrics, columns) -> list[list[str]]:
-    """One row per judge: name, scored votes, then each column's estimate and interval."""
-    estimates = {name: metrics.metric(name) for name, *_ in columns}
-    return [
-        [judge, str(int(metrics.n_votes[j]))]
-        + [estimate_text(estimates[name].estimate[j], estimates[name].lower[j], estimates[name].upper[j], scale, digits)
-           for name, _, scale, digits in columns]
-        for j, judge in enumerate(metrics.judges)
-    ]
 
 
 def separability_source(metrics) -> str:

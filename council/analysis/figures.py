@@ -84,8 +84,8 @@ def forest_figure(board):
     return figure
 
 
-def _heatmap(axes, values, labels_x, labels_y, *, vmin, vmax, cmap, digits=2):
-    image = axes.imshow(values, vmin=vmin, vmax=vmax, cmap=cmap)
+def _heatmap(axes, values, labels_x, labels_y, *, limits, cmap, digits=2):
+    image = axes.imshow(values, vmin=limits[0], vmax=limits[1], cmap=cmap)
     axes.set_xticks(range(len(labels_x)), labels_x, rotation=60, ha="right")
     axes.set_yticks(range(len(labels_y)), labels_y)
     if values.shape[0] <= 14:
@@ -102,7 +102,7 @@ def win_probability_figure(board):
     figure, axes = _new_figure(_square(n))
     probabilities = board.win_probabilities()
     np.fill_diagonal(probabilities, np.nan)
-    image = _heatmap(axes, probabilities, board.models, board.models, vmin=0, vmax=1, cmap="RdBu_r")
+    image = _heatmap(axes, probabilities, board.models, board.models, limits=(0, 1), cmap="RdBu_r")
     figure.colorbar(image, ax=axes, shrink=0.8, label="P(row beats column)")
     axes.set_title("Win probabilities", loc="left")
     return figure
@@ -158,7 +158,7 @@ def agreement_figure(metrics):
     figure, axes = _new_figure(_square(n))
     agreement = metrics.agreement
     kappa = np.where(agreement.n_decided >= MIN_KAPPA_KEYS, agreement.kappa, np.nan)
-    image = _heatmap(axes, kappa, metrics.judges, metrics.judges, vmin=-1, vmax=1, cmap="PuOr")
+    image = _heatmap(axes, kappa, metrics.judges, metrics.judges, limits=(-1, 1), cmap="PuOr")
     figure.colorbar(image, ax=axes, shrink=0.8, label="Cohen's κ (sides)")
     axes.set_title("Agreement between judges", loc="left")
     return figure

@@ -7,7 +7,9 @@ other reader reads a run.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -17,7 +19,7 @@ from council.errors import BadInput
 from council.store.frames import open_run
 from scoring import ScoringError, ScoringSettings, Votes, score_changes
 
-__all__ = ["ROUND_FIELDS", "alarms_in_newest", "history_text", "series_history"]
+__all__ = ["ROUND_FIELDS", "SeriesHistory", "alarms_in_newest", "history_text", "series_history"]
 
 #: A round's entry in ``history --json``, in order.
 ROUND_FIELDS = ("round", "started_at", "completed_at", "config_hash", "n_votes", "separability", "models")
@@ -65,11 +67,28 @@ def _drift(before: dict, after: dict) -> list[dict]:
     return alarms
 
 
+@dataclass(frozen=True)
+class SeriesHistory:
+    """A series over its completed rounds: each round's leaderboard, the changes between
+    rounds and the drift alarms; ``to_dict`` is `council history --json`."""
+
+    series: str
+    rounds: list[dict[str, Any]]
+    changes: list[dict[str, Any]]
+    drift: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"series": self.series, "rounds": self.rounds, "changes": self.changes, "drift": self.drift}
+
+    def __str__(self) -> str:
+        return "\n".join(history_text(self))
+
+
 def series_history(series_dir: str | Path, settings: ScoringSettings | None = None, *,
-                   snapshots: list[tuple[int, Path, dict | None]] | None = None) -> dict:
-    """``{"series", "rounds", "changes", "drift"}`` over the completed rounds of a series
-    (`BadInput` when the directory holds no round). ``snapshots``: the series' rounds as
-    `round_snapshots` read them, when the caller has them already."""
+                   snapshots: list[tuple[int, Path, dict | None]] | None = None) -> SeriesHistory:
+    """The completed rounds of a series (`BadInput` when the directory holds no round).
+    ``snapshots``: the series' rounds as `round_snapshots` read them, when the caller
+    has them already."""
     settings = settings or ScoringSettings()
     rounds = round_snapshots(series_dir) if snapshots is None else snapshots
     if not rounds:
@@ -87,27 +106,27 @@ def series_history(series_dir: str | Path, settings: ScoringSettings | None = No
             changes += _changes(before, (number, path), settings)
             drift += _drift(before_snapshot, snapshot)
     series = completed[0][1]["series"] if completed else Path(series_dir).name
-    return {"series": series, "rounds": entries, "changes": changes, "drift": drift}
+    return SeriesHistory(series, entries, changes, drift)
 
 
-def alarms_in_newest(history: dict) -> list[str]:
+def alarms_in_newest(history: SeriesHistory) -> list[str]:
     """What ``--fail-on-change`` fails on: significant changes and drift alarms of the
     newest completed round, one line each."""
-    if not history["rounds"]:
+    if not history.rounds:
         return []
-    newest = history["rounds"][-1]["round"]
+    newest = history.rounds[-1]["round"]
     lines = [f"change: {c['model']} {c['score_delta']:+.1f} [{c['delta_lower']:+.1f}, {c['delta_upper']:+.1f}] "
              f"from round {c['from_round']} to {c['to_round']}"
-             for c in history["changes"] if c["to_round"] == newest and c["significant"]]
+             for c in history.changes if c["to_round"] == newest and c["significant"]]
     lines += [f"drift: {d['member']} ({d['kind']}) in round {d['round']}: {d['detail']}"
-              for d in history["drift"] if d["round"] == newest]
+              for d in history.drift if d["round"] == newest]
     return lines
 
 
-def history_text(history: dict) -> list[str]:
+def history_text(history: SeriesHistory) -> list[str]:
     """The history as lines for a terminal."""
-    lines = [f"series {history['series']}: {len(history['rounds'])} completed round(s); {JURY_ESTIMAND}"]
-    for entry in history["rounds"]:
+    lines = [f"series {history.series}: {len(history.rounds)} completed round(s); {JURY_ESTIMAND}"]
+    for entry in history.rounds:
         lines.append(f"round {entry['round']} (completed {readable_time(entry['completed_at'])}, "
                      f"{entry['n_votes']} votes, "
                      f"separability {entry['separability']:.0f}%)")
@@ -118,12 +137,12 @@ def history_text(history: dict) -> list[str]:
             interval = f"[{m['score_lower']:.0f}, {m['score_upper']:.0f}]"
             lines.append(f"  {m['rank']:>4} {ranks:>7} {m['tier']:>4}  {m['model']:<24} {m['score']:>7.0f} "
                          f"{interval:>17}  {m['provider_model'] or '-'}")
-    if history["changes"]:
+    if history.changes:
         lines.append("changes (paired item bootstrap over the items both rounds share; against the median model):")
-        for c in history["changes"]:
+        for c in history.changes:
             flag = "  significant" if c["significant"] else ""
             lines.append(f"  {c['model']:<24} round {c['from_round']}→{c['to_round']}: {c['score_delta']:+7.1f} "
                          f"[{c['delta_lower']:+.1f}, {c['delta_upper']:+.1f}]{flag}")
-    for d in history["drift"]:
+    for d in history.drift:
         lines.append(f"alarm: {d['member']} in round {d['round']} ({d['kind']}): {d['detail']}")
     return lines

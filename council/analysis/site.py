@@ -13,7 +13,7 @@ from pathlib import Path
 
 from council.analysis import figures
 from council.analysis.display import JURY_ESTIMAND, readable_time
-from council.analysis.history import series_history
+from council.analysis.history import SeriesHistory, series_history
 from council.analysis.report import _STYLE, _e, _figure, _table, build_report
 from council.analysis.source import open_source
 from council.engine.rounds import round_snapshots
@@ -24,20 +24,20 @@ from scoring import ScoringSettings, rank_models
 __all__ = ["write_site"]
 
 
-def _index(history: dict) -> str:
-    newest = history["rounds"][-1]
+def _index(history: SeriesHistory) -> str:
+    newest = history.rounds[-1]
     rows = [[m["rank"], f"{m['rank_lower']}–{m['rank_upper']}", m["tier"], m["model"], f"{m['score']:.0f}",
              f"[{m['score_lower']:.0f}, {m['score_upper']:.0f}]", m["provider_model"] or "–"]
             for m in newest["models"]]
     board = _table(["rank", "ranks", "tier", "model", "score", "interval", "provider model"], rows)
     changes = [[c["model"], f"{c['from_round']} → {c['to_round']}", f"{c['score_delta']:+.1f}",
                 f"[{c['delta_lower']:+.1f}, {c['delta_upper']:+.1f}]", "yes" if c["significant"] else "no"]
-               for c in history["changes"]]
-    alarms = [[d["round"], d["member"], d["kind"], d["detail"]] for d in history["drift"]]
+               for c in history.changes]
+    alarms = [[d["round"], d["member"], d["kind"], d["detail"]] for d in history.drift]
     links = "".join(f"<li><a href='rounds/{e['round']:04d}/index.html'>round {e['round']}</a> — completed "
                     f"{_e(readable_time(e['completed_at']))}, {e['n_votes']} votes (<a href='rounds/{e['round']:04d}/"
-                    f"leaderboard.json'>leaderboard.json</a>)</li>" for e in reversed(history["rounds"]))
-    title = f"Council leaderboard — {history['series']}"
+                    f"leaderboard.json'>leaderboard.json</a>)</li>" for e in reversed(history.rounds))
+    title = f"Council leaderboard — {history.series}"
     return (
         f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{_e(title)}</title>"
         f"<style>{_STYLE}</style></head><body><h1>{_e(title)}</h1>"
@@ -67,7 +67,7 @@ def write_site(series_dir: str | Path, out: str | Path, settings: ScoringSetting
     settings = settings or ScoringSettings()
     snapshots = round_snapshots(series_dir)
     history = series_history(series_dir, settings, snapshots=snapshots)
-    if not history["rounds"]:
+    if not history.rounds:
         raise BadInput("no round of this series is complete yet: run `council round` to the end first",
                        path=str(series_dir))
     out = Path(out)
@@ -89,6 +89,6 @@ def write_site(series_dir: str | Path, out: str | Path, settings: ScoringSetting
         board = rank_models(source.votes, settings)
         write(f"rounds/{number:04d}/index.html", build_report(source, settings, board=board, trials=trials))
         write(f"rounds/{number:04d}/leaderboard.json", json.dumps(board.to_dict(), indent=2))
-    write("history.json", json.dumps(history, indent=2))
+    write("history.json", json.dumps(history.to_dict(), indent=2))
     write("index.html", _index(history))
     return written

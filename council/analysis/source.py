@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -15,7 +15,7 @@ from scoring import Votes
 if TYPE_CHECKING:
     from council.store.frames import RunStore
 
-__all__ = ["VoteSource", "open_source", "run_facts"]
+__all__ = ["RunFacts", "VoteSource", "open_source", "run_facts"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,25 +59,35 @@ def _aligned_lengths(votes: Votes, words: dict[tuple[str, str], int]) -> np.ndar
     return lengths
 
 
-def run_facts(store: RunStore) -> dict:
+@dataclass(frozen=True)
+class RunFacts:
     """What a report says about a run: config hash, members, counts, spend."""
+
+    run_dir: str
+    config_hash: str | None
+    package_version: str | None
+    last_run_started: str | None
+    members: list[dict[str, Any]]
+    counts: dict[str, int]  # items, responses, judgments, unscored
+    cost_usd: float
+    complete: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        facts = {name: getattr(self, name) for name in ("run_dir", "config_hash", "package_version",
+                                                          "last_run_started", "members")}
+        return {**facts, **self.counts, "cost_usd": self.cost_usd, "complete": self.complete}
+
+
+def run_facts(store: RunStore) -> RunFacts:
+    """What a report says about a run (`RunFacts`)."""
     from council.engine.status import run_status  # a run's completeness is the engine's rule
 
     invocation = store.latest_invocation() or {}
     config = store.config()
-    status = run_status(store.conn, config)
-    return {
-        "run_dir": str(store.path),
-        "config_hash": invocation.get("config_hash"),
-        "package_version": invocation.get("package_version"),
-        "last_run_started": invocation.get("started_at"),
-        "members": [
-            {"name": m.name, "model": m.model, "roles": list(m.roles)} for m in (config.members if config else [])
-        ],
-        **store.counts(),
-        "cost_usd": status["cost_usd"],
-        "complete": status["complete"],
-    }
+    status = run_status(store.ledger, config)
+    members = [{"name": m.name, "model": m.model, "roles": list(m.roles)} for m in (config.members if config else [])]
+    return RunFacts(str(store.path), invocation.get("config_hash"), invocation.get("package_version"),
+                    invocation.get("started_at"), members, store.counts(), status.cost_usd, status.complete)
 
 
 def open_source(path: str | Path, read: ReadOptions | None = None, *, facts: bool = True, **options) -> VoteSource:
@@ -96,7 +106,7 @@ def open_source(path: str | Path, read: ReadOptions | None = None, *, facts: boo
             votes = store.scoring_votes()
             lengths = _aligned_lengths(votes, store.word_counts())
             human, selection = store.human_votes()
-            return VoteSource(str(path), "run", votes, lengths, run_facts(store) if facts else {},
+            return VoteSource(str(path), "run", votes, lengths, run_facts(store).to_dict() if facts else {},
                               missing_answers=store.missing_answers(), human=human, human_selection=selection)
     found = read_votes(path, unknown_verdicts=read.unknown_verdicts, duplicates=read.duplicates,
                        self_pairs=read.self_pairs)

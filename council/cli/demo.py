@@ -36,7 +36,7 @@ def demo_command(run_dir, members, items_per_author, progress, as_json) -> None:
         board = store.leaderboard()
     bias = position_preference(votes)
     if as_json:
-        click.echo(json.dumps(demo_summary(report.status, board, bias), indent=2))
+        click.echo(json.dumps(demo_summary(report.status, board, bias).to_dict(), indent=2))
     else:
         click.echo(leaderboard_table(board))
         click.echo("")

@@ -27,7 +27,7 @@ __all__ = ["COMMANDS"]
               help="Which comparison comes next: likelier where the jury splits (weighted back in the human "
                    "leaderboard), or uniformly at random.")
 @click.option("--no-browser", is_flag=True, help="Print the links only; open no browser.")
-def label_command(run_dir, import_path, labellers, host, port, choose, no_browser) -> None:
+def label_command(run_dir, import_path, labellers, **page) -> None:
     """Store human labels in a run: `council score RUN` then ranks human preference,
     and `council judges RUN` measures each judge against people. Labels come from a
     file (--import) or from a local, blind labelling page (--labeller NAME)."""
@@ -39,10 +39,10 @@ def label_command(run_dir, import_path, labellers, host, port, choose, no_browse
         blame(import_path)
         click.echo(import_labels(run_dir, import_path).summary(import_path))
         return
-    _serve(run_dir, list(dict.fromkeys(labellers)), host, port, choose, no_browser)
+    _serve(run_dir, list(dict.fromkeys(labellers)), **page)
 
 
-def _serve(run_dir, labellers: list[str], host: str, port: int, choose: str, no_browser: bool) -> None:
+def _serve(run_dir, labellers: list[str], *, host: str, port: int, choose: str, no_browser: bool) -> None:
     from council.cli.label_page import LabelServer
     from council.engine.labelling import LabellingQueue
 

@@ -7,7 +7,7 @@ import json
 import click
 
 from council.cli.exits import EXIT_CHANGED, EXIT_WORK_REMAINS, blame
-from council.cli.runs import _load, _stage_lines, cache_options
+from council.cli.runs import _load, cache_options
 
 __all__ = ["COMMANDS"]
 
@@ -32,9 +32,9 @@ def round_command(config_path, series_dir, progress, cache_path, no_cache) -> No
                        series_cache=not no_cache)
     verb = "resumed" if report.resumed else "started"
     click.echo(f"round {report.round} ({verb}) in {report.round_dir}")
-    for line in _stage_lines(report.run.status, pending=False):
+    for line in report.run.status.lines(pending=False):
         click.echo(line)
-    click.echo(f"spent ${report.run.status['cost_usd']:.4f}")
+    click.echo(f"spent ${report.run.status.cost_usd:.4f}")
     for error in report.run.errors:
         click.echo(f"error: {error}", err=True)
     if report.snapshot is None:
@@ -63,7 +63,7 @@ def history_command(series_dir, as_json, fail_on_change, rounds, seed) -> None:
     snapshots = round_snapshots(series_dir)
     history = series_history(series_dir, ScoringSettings(rounds=rounds, seed=seed), snapshots=snapshots)
     if as_json:
-        click.echo(json.dumps(history, indent=2))
+        click.echo(json.dumps(history.to_dict(), indent=2))
     else:
         for line in history_text(history):
             click.echo(line)

@@ -12,18 +12,17 @@ a killed run never sends a live key again and ingests each batch once.
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import sys
 from collections.abc import Callable
 
-from council.engine.budget import Budget, batch_cost_estimate
+from council.engine.budget import batch_cost_estimate
+from council.engine.execution import SessionState
 from council.providers import batch as provider_batch
 from council.providers.client import CallFailed, MemberClient
 from council.providers.retry import ProviderError
-from council.stages.base import Stage, StageContext, WorkUnit
-from council.store import batches as stored
-from council.store import ledger
-from council.store.ledger import CallRecord
+from council.records import CallRecord
+from council.stages.base import Stage, WorkUnit
+from council.store.batches import BatchLine, BatchRow
 from council.usage import Usage
 from council.vocab import CallStatus, ErrorKind, StageName
 
@@ -36,13 +35,14 @@ BATCH_STAGES = (StageName.RESPOND, StageName.JUDGE)
 class StageBatches:
     """One stage's provider batches in one run."""
 
-    def __init__(self, stage: Stage, ctx: StageContext, conn: sqlite3.Connection, clients: dict[str, MemberClient],
-                 budget: Budget, broken: dict[str, str], units: list[WorkUnit], *, show: bool):
-        self.stage, self.ctx, self.conn, self.clients = stage, ctx, conn, clients
-        self.budget, self.broken = budget, broken
+    def __init__(self, session: SessionState, stage: Stage, units: list[WorkUnit]):
+        self.stage, self.ctx, self.clients, self.budget = stage, session.ctx, session.clients, session.budget
+        self.batches = session.ledger.batches
+        self.paused = session.paused
         self.units = {unit.key: unit for unit in units}
-        self.fingerprints = ledger.fingerprints(conn, stage.name)
-        self.show = show
+        self.fingerprints = session.ledger.calls(stage.name).fingerprints()
+        # A batch's states are lines, not a bar: a cron log wants them too, unless told not to.
+        self.show = session.progress is not False
         self._seen: dict[int, str] = {}
 
     # -- submitting -----------------------------------------------------------------
@@ -50,8 +50,8 @@ class StageBatches:
         """(to batch, to call directly): a batch member's unit goes in a batch unless the
         call cache holds its call or a batch already asked it as it is now (what a batch
         did not answer is asked directly); a key in a live batch is in neither."""
-        live = stored.live_keys(self.conn)
-        asked = stored.asked_before(self.conn)
+        live = self.batches.live_keys()
+        asked = self.batches.asked_before()
         batched, direct = [], []
         for unit in todo:
             if unit.key in live:
@@ -64,7 +64,7 @@ class StageBatches:
         return batched, direct
 
     def not_live(self, todo: list[WorkUnit]) -> list[WorkUnit]:
-        live = stored.live_keys(self.conn)
+        live = self.batches.live_keys()
         return [unit for unit in todo if unit.key not in live]
 
     async def submit(self, units: list[WorkUnit], max_lines: int) -> str | None:
@@ -86,8 +86,8 @@ class StageBatches:
                     chunk.append(unit)
                     reserved += estimate
                 if chunk:
-                    batch = stored.open_batch(
-                        self.conn, member=member, stage=self.stage.name, reserved_usd=reserved,
+                    batch = self.batches.open_batch(
+                        member=member, stage=self.stage.name, reserved_usd=reserved,
                         provider=provider_batch.batch_provider(client.member) or "?",
                         lines=[(unit.key, self.fingerprints[unit.key]) for unit in chunk],
                     )
@@ -104,40 +104,40 @@ class StageBatches:
     async def _send(self, batch: int) -> None:
         """Take a recorded batch as far as the provider: upload its file, create it. A batch
         whose file was uploaded by a process that died is first looked for at the provider."""
-        row = next(r for r in stored.live_batches(self.conn, self.stage.name) if r.id == batch)
+        row = next(r for r in self.batches.live_batches(self.stage.name) if r.id == batch)
         client = self.clients[row.member]
         try:
             if row.input_file_id is not None:
                 found = await provider_batch.find(client.member, row.input_file_id)
                 if found is not None:
-                    stored.set_submitted(self.conn, batch, found.batch_id, found.status)
+                    self.batches.set_submitted(batch, found.batch_id, found.status)
                     return
-            lines = stored.batch_lines(self.conn, batch)
+            lines = self.batches.batch_lines(batch)
             if not all(map(self._current, lines)):
                 self._abandon(row, "its units changed before it was sent")
                 return
             requests = [self._request_line(client, self.units[line.key], line.custom_id) for line in lines]
             input_file_id = await provider_batch.upload(client.member, requests)
-            stored.set_uploaded(self.conn, batch, input_file_id)
+            self.batches.set_uploaded(batch, input_file_id)
             created = await provider_batch.create(client.member, input_file_id, {"council_batch": str(batch)})
-            stored.set_submitted(self.conn, batch, created.batch_id, created.status)
+            self.batches.set_submitted(batch, created.batch_id, created.status)
             self._say(row, created.status, 0, 0)
         except ProviderError as failure:
             self._provider_failed(row, failure)
 
-    def _current(self, line: stored.BatchLine) -> bool:
+    def _current(self, line: BatchLine) -> bool:
         """Whether the line asks what its unit asks now."""
         return line.key in self.units and self.fingerprints.get(line.key) == line.fingerprint
 
-    def _abandon(self, row: stored.BatchRow, why: str) -> None:
-        stored.ingest(self.conn, row.id, [])
+    def _abandon(self, row: BatchRow, why: str) -> None:
+        self.batches.ingest(row.id, [])
         self.budget.settle(row.reserved_usd, 0.0)
         self._print(f"batch {row.id} ({row.stage}, {row.member}): not sent, {why}")
 
-    def _provider_failed(self, row: stored.BatchRow, failure: ProviderError) -> None:
+    def _provider_failed(self, row: BatchRow, failure: ProviderError) -> None:
         message = f"member {row.member!r}: batch {row.id}: {failure}"
         if failure.kind == ErrorKind.FATAL:
-            self.broken.setdefault(row.member, message)
+            self.paused.setdefault(row.member, message)
         self._print(f"{message} (looked at again on the next poll or run)")
 
     # -- looking and ingesting ------------------------------------------------------
@@ -145,28 +145,28 @@ class StageBatches:
         """Look at this stage's live batches, ingesting those that ended; with ``wait``,
         until none is live. Returns how many are still live."""
         while True:
-            live = stored.live_batches(self.conn, self.stage.name)
+            live = self.batches.live_batches(self.stage.name)
             for row in live:
-                if row.member in self.broken:
+                if row.member in self.paused:
                     continue
                 if row.provider_batch_id is None:
                     await self._send(row.id)
                     continue
                 await self._look(row)
-            remaining = [row for row in stored.live_batches(self.conn, self.stage.name)
-                         if row.member not in self.broken]
+            remaining = [row for row in self.batches.live_batches(self.stage.name)
+                         if row.member not in self.paused]
             if not wait or not remaining:
                 return len(remaining)
             await asyncio.sleep(poll_s)
 
-    async def _look(self, row: stored.BatchRow) -> None:
+    async def _look(self, row: BatchRow) -> None:
         client = self.clients[row.member]
         try:
             state = await provider_batch.retrieve(client.member, row.provider_batch_id or "")
         except ProviderError as failure:
             self._provider_failed(row, failure)
             return
-        stored.set_state(self.conn, row.id, status=state.status, output_file_id=state.output_file_id,
+        self.batches.set_state(row.id, status=state.status, output_file_id=state.output_file_id,
                          error_file_id=state.error_file_id, completed=state.completed, failed=state.failed)
         self._say(row, state.status, state.completed + state.failed, row.lines)
         if state.done:
@@ -175,7 +175,7 @@ class StageBatches:
             except ProviderError as failure:
                 self._provider_failed(row, failure)
 
-    async def _ingest(self, row: stored.BatchRow, state: provider_batch.BatchState) -> None:
+    async def _ingest(self, row: BatchRow, state: provider_batch.BatchState) -> None:
         """Turn every line into its unit's outcome, then write them all at once."""
         client = self.clients[row.member]
         answered: dict[str, dict] = {}
@@ -183,7 +183,7 @@ class StageBatches:
             if file_id:
                 for line in await provider_batch.read_lines(client.member, file_id):
                     answered[str(line.get("custom_id"))] = line
-        lines = stored.batch_lines(self.conn, row.id)
+        lines = self.batches.batch_lines(row.id)
         orphans = [line for line in lines if not self._current(line) and line.custom_id in answered]
         orphans_usd = sum(provider_batch.line_result(client.member, answered[line.custom_id]).usage.cost_usd
                           for line in orphans)
@@ -208,13 +208,13 @@ class StageBatches:
                 return CallRecord(key, status, failure.usage, error=str(failure), error_kind=failure.kind)
 
         outcomes = await asyncio.gather(*(outcome(line.custom_id, line.key) for line in lines))
-        written = stored.ingest(self.conn, row.id, list(outcomes), orphans_usd)
+        written = self.batches.ingest(row.id, list(outcomes), orphans_usd)
         self.budget.settle(row.reserved_usd, orphans_usd + sum(o.usage.cost_usd for o in outcomes))
         self._print(f"batch {row.id} ({row.stage}, {row.member}): {state.status}, {written} of {row.lines} "
                     "lines taken in")
 
     # -- progress ------------------------------------------------------------------------
-    def _say(self, row: stored.BatchRow, status: str, answered: int, total: int) -> None:
+    def _say(self, row: BatchRow, status: str, answered: int, total: int) -> None:
         if self._seen.get(row.id) != status:
             self._seen[row.id] = status
             counts = f" ({answered}/{total} lines)" if total else ""

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import sqlite3
 from collections.abc import Awaitable, Callable
 
+from council.engine.execution import SessionState
 from council.errors import BadInput
-from council.stages.base import StageContext, work_key
+from council.stages.base import StageContext
 from council.stages.respond import FUNCTION_FINGERPRINT, RESPOND
-from council.store import ledger
-from council.vocab import StageName
 
 __all__ = ["Answerer", "CandidateFailed", "answer_by_functions"]
 
@@ -49,24 +47,24 @@ async def _answer(function: Answerer, text: str) -> str:
     return answer
 
 
-async def answer_by_functions(conn: sqlite3.Connection, ctx: StageContext, answerers: dict[str, Answerer],
-                              say: Callable[[str], None]) -> None:
+async def answer_by_functions(session: SessionState, answerers: dict[str, Answerer]) -> None:
     """Ask every function candidate for the items it has not answered in this run."""
+    ctx, ledger = session.ctx, session.ledger
     names = _check(ctx, answerers)
     if not names:
         return
-    fingerprints = ledger.fingerprints(conn, StageName.RESPOND)
-    done = ledger.final_keys(conn, StageName.RESPOND)
+    stored = ledger.calls(RESPOND.name)
+    fingerprints, done = stored.fingerprints(), stored.final_keys()
     todo = []
     for name in names:
         for given in ctx.item_set or ():
-            key = work_key(StageName.RESPOND, given.id, name)
+            key = RESPOND.key(given.id, name)
             if key not in done or fingerprints.get(key) != FUNCTION_FINGERPRINT:
                 todo.append((name, given.id, given.text, key))
     replaced = {key: f"{name}: now answered by a function" for name, _, _, key in todo if key in done}
     if replaced:
-        ledger.supersede(conn, replaced)
-        say(f"changed: {len(replaced)} answer(s) given in files are now asked of a function: set aside")
+        ledger.supersede(replaced)
+        session.say(f"changed: {len(replaced)} answer(s) given in files are now asked of a function: set aside")
     gate = asyncio.Semaphore(CONCURRENCY)
 
     async def one(name: str, item: str, text: str) -> None:
@@ -74,7 +72,7 @@ async def answer_by_functions(conn: sqlite3.Connection, ctx: StageContext, answe
             answer = await _answer(answerers[name], text)
         if not isinstance(answer, str) or not answer.strip():
             raise ValueError(f"it returned {type(answer).__name__} {answer!r}, not an answer's text")
-        ledger.import_records(conn, [RESPOND.given_answer(ctx, name, item, answer, "function")])
+        ledger.import_records([RESPOND.given_answer(ctx, name, item, answer, "function")])
 
     outcomes = await asyncio.gather(*(one(name, item, text) for name, item, text, _ in todo), return_exceptions=True)
     for (name, item, _, _), outcome in zip(todo, outcomes):

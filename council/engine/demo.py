@@ -8,12 +8,16 @@ learn which persona is best.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from council.config import CouncilConfig, parse_config
+from council.engine.status import RunStatus
 from council.inputs.items import bundled_seeds
+from scoring import Leaderboard, PositionPreference
 
-__all__ = ["DEMO_NOTE", "PERSONAS", "demo_config", "demo_summary"]
+__all__ = ["DEMO_NOTE", "PERSONAS", "DemoSummary", "demo_config", "demo_summary"]
 
 PERSONAS = {
     "ada": ("You are Ada, a calm and practical counsellor who gives concrete next steps.", 0.2),
@@ -53,13 +57,25 @@ To run a real council, point members at providers: see examples/openai-anthropic
 examples/ollama.yaml and examples/vllm.yaml, then `council run FILE --run-dir DIR`."""
 
 
-def demo_summary(status: dict, board, bias) -> dict:
-    """The demo's JSON: the run's status, its leaderboard and each judge's position bias
-    (a `scoring.Leaderboard` and `scoring.PositionPreference`)."""
+@dataclass(frozen=True)
+class DemoSummary:
+    """What the demo shows: the run's status, its leaderboard and each judge's position
+    bias; ``to_dict`` is `council demo --json`."""
+
+    status: RunStatus
+    leaderboard: Leaderboard
+    judges: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"status": self.status.to_dict(), "leaderboard": self.leaderboard.to_dict(), "judges": self.judges}
+
+
+def demo_summary(status: RunStatus, board: Leaderboard, bias: PositionPreference) -> DemoSummary:
+    """The demo's summary from its run's status, leaderboard and position bias."""
     judges = [
         {"judge": j, "n_decided": int(bias.n_decided[i]), "n_unscored": int(bias.n_unscored[i]),
          "position_bias_first": float(bias.first_share[i]), "lower": float(bias.lower[i]),
          "upper": float(bias.upper[i])}
         for i, j in enumerate(bias.judges)
     ]
-    return {"status": status, "leaderboard": board.to_dict(), "judges": judges}
+    return DemoSummary(status, board, judges)

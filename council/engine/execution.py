@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import sys
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from council.config import CouncilConfig
 from council.engine.budget import Budget, call_cost_estimate
 from council.providers.cached import call_key, serves
 from council.providers.client import CallFailed, MemberClient
+from council.records import CallRecord
 from council.stages import stage_named
 from council.stages.base import RunState, Stage, StageContext, WorkUnit
-from council.store import adaptive, ledger
 from council.store.cache import CallCache
-from council.store.ledger import CallRecord, record
+from council.store.ledger import Ledger
 from council.vocab import CallStatus, ErrorKind, StageName
 
-__all__ = ["Progress", "Quiet", "StageExecution", "call_cache", "held_by_cache", "read_state"]
+__all__ = ["Progress", "Quiet", "SessionState", "StageExecution", "call_cache", "held_by_cache", "read_state"]
 
 
 def call_cache(config: CouncilConfig) -> CallCache | None:
@@ -46,14 +47,14 @@ def held_by_cache(cache: CallCache | None, ctx: StageContext) -> Callable[[WorkU
     return held
 
 
-def read_state(conn: sqlite3.Connection) -> RunState:
+def read_state(ledger: Ledger) -> RunState:
     """What the stages plan from: the ledger's compose keys, items, answers and
     adaptive judging's chosen slots."""
     return RunState(
-        compose_keys=tuple(ledger.keys(conn, StageName.COMPOSE)),
-        items=tuple(ledger.items(conn)),
-        answers=ledger.answers(conn),
-        chosen=adaptive.chosen_slots(conn),
+        compose_keys=tuple(ledger.calls(StageName.COMPOSE).keys()),
+        items=tuple(ledger.items()),
+        answers=ledger.answers(),
+        chosen=ledger.adaptive.chosen_slots(),
     )
 
 
@@ -96,21 +97,55 @@ class Quiet:
         pass
 
 
+@dataclass
+class SessionState:
+    """What a run carries: its test set and council (``ctx``), ledger, members' clients,
+    budget and call cache, how it shows progress, and the members paused for the rest
+    of the run (a bad key, an exhausted quota: an error is paid for once, not per unit).
+    `council.engine.session.RunSession` adds how it steps; the executors below it take
+    this part, so they never import the session."""
+
+    ctx: StageContext
+    ledger: Ledger
+    clients: dict[str, MemberClient]
+    budget: Budget
+    run_dir: Path
+    cache: CallCache | None = None
+    progress: bool | None = None  # progress bars: None on a terminal only
+    wait: bool = True  # wait for provider batches to end
+    paused: dict[str, str] = field(default_factory=dict)  # member -> why
+    on_change: Callable[[str], None] | None = None
+    changes: list[str] = field(default_factory=list)
+
+    def say(self, line: str) -> None:
+        """Report what will be redone because what shaped it changed."""
+        self.changes.append(line)
+        if self.on_change is not None:
+            self.on_change(line)
+
+    def done_keys(self, stage: Stage) -> set[str]:
+        return self.ledger.calls(stage.name).done(self.ctx.config.retry.max_rejections)
+
+    def todo(self, stage: Stage, units: list[WorkUnit]) -> list[WorkUnit]:
+        done = self.done_keys(stage)
+        return [unit for unit in units if unit.key not in done]
+
+
 class StageExecution:
     """Executes one stage's units with a worker pool per member."""
 
-    def __init__(self, stage: Stage, ctx: StageContext, conn: sqlite3.Connection, clients: dict[str, MemberClient],
-                 budget: Budget, broken: dict[str, str]):
-        self.stage, self.ctx, self.conn, self.clients, self.budget = stage, ctx, conn, clients, budget
+    def __init__(self, session: SessionState, stage: Stage):
+        self.stage, self.ctx, self.ledger = stage, session.ctx, session.ledger
+        self.clients, self.budget = session.clients, session.budget
         self.stopped: str | None = None
         # Members that failed fatally (bad key, bad request): skipped for the rest of
         # the run, in every stage, so an error is paid for once, not per unit.
-        self.broken = broken
+        self.paused = session.paused
 
     async def _worker(self, queue: deque, progress: Progress | Quiet) -> None:
         while queue and self.stopped is None:
             unit = queue[0]
-            if unit.member in self.broken:
+            if unit.member in self.paused:
                 return
             estimate = call_cost_estimate(self.clients[unit.member].member, unit)
             if not self.budget.reserve(estimate):
@@ -131,12 +166,12 @@ class StageExecution:
                 # A bad key benches the member, and so does a quota that outlasted its
                 # patience; a request the provider refused fails only its own unit.
                 if fatal or self.clients[unit.member].quota_exhausted is not None:
-                    self.broken.setdefault(unit.member, str(failure))
+                    self.paused.setdefault(unit.member, str(failure))
             except BaseException:
                 self.budget.settle(estimate, 0.0)
                 raise
             self.budget.settle(estimate, outcome.usage.cost_usd)
-            record(self.conn, outcome)
+            self.ledger.record(outcome)
             progress.advance()
 
     async def execute(self, units: list[WorkUnit], progress: Progress | Quiet) -> None:

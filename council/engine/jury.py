@@ -29,11 +29,14 @@ from council.config import (
     parse_config,
 )
 from council.engine.candidates import Answerer
+from council.engine.plan import LeftOut
 from council.engine.runner import RunReport, run_async, run_coroutine
+from council.engine.status import RunStatus
 from council.errors import BadInput
 from council.inputs.files import write_atomically
 from council.inputs.items import ID_RULE, SEED_ID
 from council.store.frames import open_run
+from scoring.display import html_table
 
 if TYPE_CHECKING:
     import polars as pl
@@ -59,10 +62,25 @@ class RankResult:
     leaderboard: Leaderboard
     votes: pl.DataFrame
     complete: bool
-    status: dict
-    left_out: dict
+    status: RunStatus
+    left_out: LeftOut
     run_dir: str | None  # None: the run lived in a temporary directory, now gone
     estimand: str = "jury"  # what the leaderboard estimates: the jury's preference
+
+    def __str__(self) -> str:
+        return f"{self.leaderboard}\n\nrun: {'complete' if self.complete else 'not complete'}" + (
+            f"; {self.left_out.line()}" if self.left_out.judgments else "")
+
+    def __repr__(self) -> str:
+        return (f"RankResult({len(self.leaderboard.models)} models, {len(self.votes)} votes, "
+                f"complete={self.complete}, run_dir={self.run_dir!r})")
+
+    def _repr_html_(self) -> str:
+        return self.leaderboard._repr_html_()
+
+    def to_polars(self) -> pl.DataFrame:
+        """The leaderboard, one row per model."""
+        return self.leaderboard.to_polars()
 
 
 @dataclass(frozen=True)
@@ -94,6 +112,32 @@ class Comparison:
     votes: tuple[JudgeVote, ...]
     agreement: float | None
     position_consistency: float | None
+
+    def _rows(self) -> list[list[object]]:
+        return [[v.judge, v.order, v.label or "—", v.corrected or "—"] for v in self.votes]
+
+    def _summary(self) -> str:
+        def share(x: float | None) -> str:
+            return "—" if x is None else f"{100 * x:.0f}%"
+
+        mean = "—" if self.mean is None else f"{self.mean:+.2f}"
+        return (f"verdict {self.verdict or '— (no readable verdict)'} (mean {mean}; judges on its side "
+                f"{share(self.agreement)}, consistent across orders {share(self.position_consistency)})")
+
+    def __str__(self) -> str:
+        width = max([len(v.judge) for v in self.votes] + [5])
+        lines = [self._summary(), f"{'judge':<{width}}  order  label  corrected"]
+        lines += [f"{j:<{width}}  {o:<5}  {lab:<5}  {c}" for j, o, lab, c in map(tuple, self._rows())]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        return html_table(["judge", "order", "label", "corrected"], self._rows(), caption=self._summary())
+
+    def to_polars(self) -> pl.DataFrame:
+        """One row per judge and order."""
+        import polars as pl
+
+        return pl.DataFrame(self._rows(), schema=["judge", "order", "label", "corrected"], orient="row")
 
 
 def _side(value: float) -> int:
@@ -245,7 +289,7 @@ class Jury:
         with open_run(folder) as store:
             leaderboard = store.leaderboard(settings)
             votes = store.votes.select(VOTE_COLUMNS)
-        return RankResult(leaderboard, votes, report.complete, report.status, report.status["left_out"],
+        return RankResult(leaderboard, votes, report.complete, report.status, report.status.left_out,
                           str(folder) if kept else None)
 
     # -- comparing --------------------------------------------------------------------------

@@ -22,9 +22,10 @@ import numpy as np
 from council.errors import BadInput
 from council.stages.base import task_of
 from council.stages.verdicts import labels as verdict_labels
-from council.store import labels as label_store
-from council.store.db import DB_NAME, connect
+from council.store.db import DB_NAME
 from council.store.frames import open_run
+from council.store.labels import Label
+from council.store.ledger import Ledger
 from scoring import ScoringSettings
 from scoring.ppi import key_shares, labelling_chances, labelling_order
 from scoring.settings import LabelChoice
@@ -91,11 +92,8 @@ class LabellingQueue:
         self._lock = threading.Lock()
 
     def _done(self, labeller: str) -> set[tuple[str, str, str]]:
-        conn = connect(self.run_dir / DB_NAME)
-        try:
-            return {(item, a, b) for who, item, a, b in label_store.existing_pairs(conn) if who == labeller}
-        finally:
-            conn.close()
+        with Ledger.open(self.run_dir / DB_NAME) as ledger:
+            return {(item, a, b) for who, item, a, b in ledger.labels.existing_pairs() if who == labeller}
 
     def progress(self, labeller: str) -> tuple[int, int]:
         """Comparisons the labeller has labelled (of those offered), and how many there are."""
@@ -118,23 +116,15 @@ class LabellingQueue:
         return self.answers[(item, model)]
 
     def record(self, labeller: str, comparison: Comparison, verdict: str) -> None:
-        """Store a label now. `label_store.LabelExists` when the labeller has one on it."""
+        """Store a label now. `LabelExists` when the labeller has one on it."""
         if verdict not in self.verdicts:
             raise ValueError(f"verdict must be one of {', '.join(self.verdicts)}")
-        label = label_store.Label(comparison.item, comparison.first, comparison.second, labeller, verdict,
+        label = Label(comparison.item, comparison.first, comparison.second, labeller, verdict,
                                   PAGE_SOURCE, comparison.selection_weight)
-        with self._lock:
-            conn = connect(self.run_dir / DB_NAME)
-            try:
-                label_store.add_labels(conn, [label])
-            finally:
-                conn.close()
+        with self._lock, Ledger.open(self.run_dir / DB_NAME) as ledger:
+            ledger.labels.add_labels([label])
 
-    def undo(self, labeller: str) -> label_store.Label | None:
+    def undo(self, labeller: str) -> Label | None:
         """Remove the labeller's latest label given on the page, and return it."""
-        with self._lock:
-            conn = connect(self.run_dir / DB_NAME)
-            try:
-                return label_store.remove_latest(conn, labeller, PAGE_SOURCE)
-            finally:
-                conn.close()
+        with self._lock, Ledger.open(self.run_dir / DB_NAME) as ledger:
+            return ledger.labels.remove_latest(labeller, PAGE_SOURCE)

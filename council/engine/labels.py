@@ -9,9 +9,10 @@ import numpy as np
 
 from council.errors import BadInput
 from council.inputs.votes import line_of_row, read_votes
-from council.store import labels as label_store
-from council.store.db import DB_NAME, connect
+from council.store.db import DB_NAME
 from council.store.frames import open_run
+from council.store.labels import Label, LabelExists
+from council.store.ledger import Ledger
 from scoring import UNSCORED, label_of
 
 __all__ = ["LabelImport", "import_labels"]
@@ -60,9 +61,8 @@ def import_labels(run_dir: str | Path, path: str | Path) -> LabelImport:
             refuse(int(bad), f"{named[bad]!r} answered nothing in the run {run_dir}", column)
     for bad in np.flatnonzero(votes.outcome == UNSCORED):
         refuse(int(bad), "a label needs a verdict (A>>B, A>B, A=B, B>A or B>>A)", "verdict")
-    conn = connect(Path(run_dir) / DB_NAME)
-    try:
-        stored = label_store.existing_pairs(conn)
+    with Ledger.open(Path(run_dir) / DB_NAME) as ledger:
+        stored = ledger.labels.existing_pairs()
         seen: dict[tuple[str, str, str, str], int] = {}
         labels = []
         for row in range(len(votes)):
@@ -75,13 +75,11 @@ def import_labels(run_dir: str | Path, path: str | Path) -> LabelImport:
                 refuse(row, f"{labeller} labels {a} and {b} on {item} twice (also line {line_of_row(path, seen[key])})")
             seen[key] = row
             verdict = str(label_of(int(votes.outcome[row])))
-            labels.append(label_store.Label(item, a, b, labeller, verdict, Path(path).name))
+            labels.append(Label(item, a, b, labeller, verdict, Path(path).name))
         try:
-            label_store.add_labels(conn, labels)
-        except label_store.LabelExists:
+            ledger.labels.add_labels(labels)
+        except LabelExists:
             raise BadInput("another labeller stored one of these labels meanwhile; nothing was stored, import "
                            "again", path=path) from None
-    finally:
-        conn.close()
     unjudged = sum((label.item, *sorted((label.model_a, label.model_b))) not in judged for label in labels)
     return LabelImport(len(labels), tuple(sorted({label.labeller for label in labels})), unjudged)

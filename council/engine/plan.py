@@ -10,28 +10,29 @@ tokens and dollars are what the budget reserves for those units.
 from __future__ import annotations
 
 import dataclasses
-import sqlite3
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
+from typing import Any
 
 from council.config import CouncilConfig, MemberConfig
-from council.engine.adaptive import design_room
+from council.engine.adaptive_design import design_room
 from council.engine.batching import BATCH_STAGES
 from council.engine.budget import batch_cost_estimate
 from council.engine.execution import call_cache, held_by_cache, read_state
 from council.providers.cached import serves
 from council.stages import STAGES
-from council.stages.base import RunState, StageContext, WorkUnit, what_changed, work_key
-from council.stages.compose import COMPOSE, assignments, item_id
-from council.stages.judge import JUDGE, drift_checks, drift_key
-from council.stages.pairing import all_pairs_calls, judge_pairs
+from council.stages.base import RunState, StageContext, WorkUnit, what_changed
+from council.stages.compose import COMPOSE, current_items
+from council.stages.judge import JUDGE
+from council.stages.pairing import all_pairs_calls, grows_by_refits, judge_pairs
 from council.stages.respond import RESPOND
-from council.store import adaptive, ledger
-from council.vocab import StageName
+from council.store.ledger import Ledger
+from council.vocab import Role, StageName
+from scoring.display import html_table
 
 __all__ = [
-    "EXPECTED_ITEM_TOKENS", "PlannedCalls", "current_keys", "left_out", "plan_calls", "planned_units", "price_plan",
-    "rerun_units",
+    "EXPECTED_ITEM_TOKENS", "CacheNote", "LeftOut", "Plan", "PlanTotal", "PlannedCalls", "current_keys", "left_out",
+    "plan_calls", "planned_units", "price_plan", "rerun_units",
 ]
 
 #: Tokens a composed item is expected to take (the compose prompt asks for 120–200 words).
@@ -58,8 +59,107 @@ class PlannedCalls:
     cost_usd_up_to: float | None = None
     batch_cost_usd_up_to: float | None = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """Judgments not planned because a candidate's file does not answer an item."""
+
+    judgments: int
+    unanswered: dict[str, int]  # candidate -> items its file does not answer
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"judgments": self.judgments, "unanswered": self.unanswered}
+
+    def line(self) -> str:
+        why = "; ".join(f"{name} has no answer for {n} item(s)" for name, n in sorted(self.unanswered.items()))
+        return f"left out: {self.judgments} judgment(s) of pairs that cannot be formed — {why}"
+
+
+@dataclass(frozen=True)
+class CacheNote:
+    """The call cache a plan counted against: its file, size, and whose calls it serves."""
+
+    path: str
+    stored_calls: int
+    serves: list[str]
+
+
+@dataclass(frozen=True)
+class PlanTotal:
+    calls: int
+    cost_usd: float
+    unpriced_members: list[str]
+    cached: int
+    cost_usd_with_batch: float  # respond and judge calls in provider batches, compose directly
+    # Adaptive judging: the most its refits may add, priced as the calls above (None otherwise).
+    calls_up_to: int | None = None
+    cost_usd_up_to: float | None = None
+    cost_usd_with_batch_up_to: float | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a council will do (`price_plan`); ``to_dict`` is `council plan --json`."""
+
+    rows: tuple[PlannedCalls, ...]
+    total: PlanTotal
+    cache: CacheNote | None
+    changes: tuple[str, ...] | None = None  # given a run: what a re-run would redo, and why
+    budget_usd: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        total = {k: v for k, v in asdict(self.total).items() if v is not None or not k.endswith("_up_to")}
+        out: dict[str, Any] = {"rows": [row.to_dict() for row in self.rows], "total": total,
+                               "cache": asdict(self.cache) if self.cache is not None else None}
+        if self.changes is not None:
+            out["changes"] = list(self.changes)
+        return out
+
+    def lines(self) -> list[str]:
+        """The table `council plan` prints."""
+        total = self.total
+        lines = list(self.changes or ())
+        lines.append(f"{'stage':<8} {'member':<20} {'calls':>7} {'in tokens':>11} {'out tokens':>11} {'cost':>10} "
+                     f"{'in batches':>11}")
+        for r in self.rows:
+            cost = f"${r.cost_usd:.4f}" if r.cost_usd is not None else "unknown"
+            batched = f"${r.batch_cost_usd:.4f}" if r.batch_cost_usd is not None else "-"
+            lines.append(f"{r.stage:<8} {r.member:<20} {r.calls:>7} {r.input_tokens:>11} {r.output_tokens:>11} "
+                         f"{cost:>10} {batched:>11}")
+        unpriced = total.unpriced_members
+        held = f" ({total.cached} more held by the call cache: free)" if total.cached else ""
+        lines.append(f"total: {total.calls} calls{held}, about ${total.cost_usd:.2f}"
+                     + (f" plus unpriced members: {', '.join(unpriced)}" if unpriced else "")
+                     + f"; with respond and judge calls in provider batches (batch: true), about "
+                       f"${total.cost_usd_with_batch:.2f}")
+        if total.calls_up_to is not None:
+            judges = ", ".join(f"{r.member} {r.calls_up_to}" for r in self.rows if r.calls_up_to is not None)
+            lines.append(f"adaptive judging: the judge rows are its start design; its refits may add calls up to "
+                         f"{total.calls_up_to} in all ({judges}), about ${total.cost_usd_up_to:.2f} at most, "
+                         f"${total.cost_usd_with_batch_up_to:.2f} with batches")
+        if self.budget_usd is not None:
+            lines.append(f"budget: ${self.budget_usd:.2f}")
+        if self.cache is not None:
+            serves = ", ".join(self.cache.serves) or "no member (none has temperature 0)"
+            lines.append(f"call cache: {self.cache.path} ({self.cache.stored_calls} stored calls) serves the compose "
+                         f"and judge calls of {serves}")
+        return lines
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines())
+
+    def _repr_html_(self) -> str:
+        names = [f.name for f in fields(PlannedCalls)][:6]
+        return html_table(names, [[getattr(r, n) for n in names] for r in self.rows],
+                          caption=f"{self.total.calls} calls, about ${self.total.cost_usd:.2f}")
+
+    def to_polars(self):
+        import polars as pl
+
+        return pl.DataFrame([row.to_dict() for row in self.rows])
 
 
 def _stand_in(tokens: int) -> str:
@@ -85,7 +185,7 @@ def planned_units(config: CouncilConfig, test_set: StageContext | None = None, s
         items = kept + tuple((unit.fields["id"], _stand_in(EXPECTED_ITEM_TOKENS)) for unit in compose)
     respond = [unit for unit in RESPOND.plan(ctx, RunState(items=items)) if to_do(unit)]
     answer = _stand_in(int(config.respond.word_limit * TOKENS_PER_WORD))
-    respondents = [m.name for m in config.with_role("respondent")]
+    respondents = [m.name for m in config.with_role(Role.RESPONDENT)]
     stored_items = set(state.items)
     unchanged = {item for item, text in items if (item, text) in stored_items}
     answers = {item: {r: state.answers.get(item, {}).get(r, answer) if item in unchanged else answer
@@ -104,15 +204,14 @@ def planned_units(config: CouncilConfig, test_set: StageContext | None = None, s
     return {StageName.COMPOSE: compose, StageName.RESPOND: respond, StageName.JUDGE: judge}
 
 
-def rerun_units(config: CouncilConfig, conn: sqlite3.Connection, test_set: StageContext | None = None,
+def rerun_units(config: CouncilConfig, ledger: Ledger, test_set: StageContext | None = None,
                 ) -> tuple[dict[StageName, list[WorkUnit]], list[str]]:
-    """What `council run` would do now on the run behind ``conn`` (read only): the units
+    """What `council run` would do now on the run in ``ledger`` (read only): the units
     still to make — new, failed, or changed since they were done — and the changes it
     would report."""
-    stored_fingerprints = {stage.name: ledger.fingerprints(conn, stage.name) for stage in STAGES}
-    done = {stage.name: ledger.final_keys(conn, stage.name) | ledger.given_up_keys(conn, stage.name,
-                                                                                   config.retry.max_rejections)
-            for stage in STAGES}
+    calls = {stage.name: ledger.calls(stage.name) for stage in STAGES}
+    stored_fingerprints = {name: rows.fingerprints() for name, rows in calls.items()}
+    done = {name: rows.done(config.retry.max_rejections) for name, rows in calls.items()}
     changed: dict[tuple[str, str, str], int] = {}
 
     def still_to_do(unit: WorkUnit) -> bool:
@@ -122,7 +221,7 @@ def rerun_units(config: CouncilConfig, conn: sqlite3.Connection, test_set: Stage
             return True
         return unit.key not in done[unit.stage]
 
-    units = planned_units(config, test_set, stored=read_state(conn), still_to_do=still_to_do)
+    units = planned_units(config, test_set, stored=read_state(ledger), still_to_do=still_to_do)
     lines = [f"would redo: {stage}: {n} unit(s) of {member!r} — {why} changed since they were done"
              for (stage, member, why), n in sorted(changed.items())]
     return units, lines
@@ -141,8 +240,8 @@ def plan_calls(config: CouncilConfig, price: Price | None = None,
     """
     units = units if units is not None else planned_units(config)
     rows = []
-    for stage, role in ((COMPOSE, "author"), (RESPOND, "respondent"), (JUDGE, "judge")):
-        for member in config.with_role(role):
+    for stage in STAGES:
+        for member in config.with_role(stage.role):
             mine = [unit for unit in units[stage.name] if unit.member == member.name]
             held = [unit for unit in mine if cached(unit)] if cached is not None else []
             mine = [unit for unit in mine if unit not in held] if held else mine
@@ -159,58 +258,30 @@ def plan_calls(config: CouncilConfig, price: Price | None = None,
 def current_keys(config: CouncilConfig, state: RunState, given_up: frozenset[str] = frozenset(),
                  test_set: StageContext | None = None) -> dict[str, list[str]]:
     """The keys of every unit the council needs, stage by stage, given what the run has
-    stored — without rendering a prompt, so `council status` stays cheap.
-
-    Items are the stored ones and those still to be composed; answers and judgments
-    follow from them by the contestants and `judge_pairs`, as the stages plan. Work that
-    hangs on a unit given up is not needed: an item never written is not answered, an
-    answer never given is not judged; nor is a pair one of whose candidates' files does
-    not answer the item (`left_out` counts those). What the ledger holds beyond these
-    keys (a removed member's work) is a leftover, not work to do.
-    """
+    stored — each stage's key-only view (`Stage.keys`), so `council status` renders no
+    prompt. What the ledger holds beyond these keys (a removed member's work) is a
+    leftover, not work to do."""
     ctx = test_set or StageContext.open(config)
-    items = _current_items(config, state, given_up, ctx)
-    compose = ([COMPOSE.frozen_key(item) for item in ctx.item_set] if ctx.item_set is not None else
-               [work_key(StageName.COMPOSE, a, s, r) for a, s, r in assignments(ctx, state.compose_keys)])
-    respond = [work_key(StageName.RESPOND, item, name) for item in items for name in config.contestants
-               if ctx.answers(name, item)]
-    judge = []
-    for item in items:
-        silent = {r for r in config.contestants if work_key(StageName.RESPOND, item, r) in given_up}
-        for a, b, judges in judge_pairs(config, item, state.chosen.get(item, ()), items):
-            if not {a, b} & silent and ctx.answers(a, item) and ctx.answers(b, item):
-                judge += [work_key(StageName.JUDGE, item, j, a, b) for j in judges]
-    judge += [drift_key(check, j) for check in drift_checks(ctx, state.answers, set(items)) for j in check.judges]
-    return {StageName.COMPOSE.value: compose, StageName.RESPOND.value: respond, StageName.JUDGE.value: judge}
+    return {stage.name.value: stage.keys(ctx, state, given_up) for stage in STAGES}
 
 
-def _current_items(config: CouncilConfig, state: RunState, given_up: frozenset[str], ctx: StageContext) -> list[str]:
-    if ctx.item_set is not None:
-        planned = [item.id for item in ctx.item_set]
-    else:
-        planned = [item_id(seed, author, replicate) for author, seed, replicate in assignments(ctx, state.compose_keys)
-                   if work_key(StageName.COMPOSE, author, seed, replicate) not in given_up]
-    return list(dict.fromkeys([item for item, _ in state.items] + planned))
-
-
-def left_out(config: CouncilConfig, ctx: StageContext) -> dict:
-    """Judgments not planned because a candidate's file does not answer an item:
-    ``{"judgments": n, "unanswered": {candidate: items}}`` (empty counts when none)."""
+def left_out(config: CouncilConfig, ctx: StageContext) -> LeftOut:
+    """Judgments not planned because a candidate's file does not answer an item."""
     items = [item.id for item in ctx.item_set or ()]
     judgments = sum(len(judges) for item in items for a, b, judges in judge_pairs(config, item, (), items)
                     if not (ctx.answers(a, item) and ctx.answers(b, item)))
     unanswered = {name: sum(not ctx.answers(name, item) for item in items) for name in ctx.candidate_answers}
-    return {"judgments": judgments, "unanswered": {name: n for name, n in unanswered.items() if n}}
+    return LeftOut(judgments, {name: n for name, n in unanswered.items() if n})
 
 
 def _adaptive_range(config: CouncilConfig, rows: list[PlannedCalls], judge_units: list[WorkUnit], price: Price,
-                    conn: sqlite3.Connection | None, ctx: StageContext) -> list[PlannedCalls]:
+                    ledger: Ledger | None, ctx: StageContext) -> list[PlannedCalls]:
     """Judge rows with the most adaptive refits may add: the room left under
     `adaptive_cap` (none once the design stopped), shared among judges as the all-pairs
     design shares it, each added call as many tokens as a planned judge call."""
-    state = read_state(conn) if conn is not None else RunState()
-    items = _current_items(config, state, frozenset(), ctx)
-    history = adaptive.steps(conn) if conn is not None else []
+    state = read_state(ledger) if ledger is not None else RunState()
+    items = current_items(ctx, state)
+    history = ledger.adaptive.steps() if ledger is not None else []
     room = 0 if history and history[-1].stopped else design_room(config, items, state.chosen)[1]
     share = all_pairs_calls(config, len(items))
     everyone = sum(share.values()) or 1
@@ -234,11 +305,10 @@ def _adaptive_range(config: CouncilConfig, rows: list[PlannedCalls], judge_units
     return ranged
 
 
-def price_plan(config: CouncilConfig, conn: sqlite3.Connection | None = None) -> dict:
-    """`plan_calls` priced by the member's prices or litellm's, with totals:
-    ``{"rows": [...], "total": {"calls", "cost_usd", "unpriced_members", "cached"}, "cache"}``
-    (``cache``: the call cache's file, size and whose calls it serves, or None); given a
-    run's store, for what a re-run would still do, with ``"changes"``."""
+def price_plan(config: CouncilConfig, ledger: Ledger | None = None) -> Plan:
+    """`plan_calls` priced by the member's prices or litellm's, with totals and the call
+    cache counted against; given a run's ledger, for what a re-run would still do, with
+    the changes it would report."""
     from council.providers.litellm_adapter import configure, estimate_cost
 
     configure(config.members, offline=True)  # a plan calls nobody: it never fetches litellm's online price list
@@ -251,38 +321,40 @@ def price_plan(config: CouncilConfig, conn: sqlite3.Connection | None = None) ->
         return cost if (known or cost > 0) else None
 
     test_set = StageContext.open(config)
-    units, changes = rerun_units(config, conn, test_set) if conn is not None else (planned_units(config, test_set), [])
+    units, changes = (rerun_units(config, ledger, test_set) if ledger is not None
+                      else (planned_units(config, test_set), None))
     cache = call_cache(config)
     try:
         rows = plan_calls(config, price, units, held_by_cache(cache, test_set) if cache is not None else None)
-        if config.judge.pairing == "adaptive":
-            rows = _adaptive_range(config, rows, units[StageName.JUDGE], price, conn, test_set)
-        note = None if cache is None else {"path": str(cache.path), "stored_calls": cache.size(),
-                                           "serves": [m.name for m in config.members
-                                                      if serves(m, cache.any_temperature)]}
+        refits = grows_by_refits(config)
+        if refits:
+            rows = _adaptive_range(config, rows, units[StageName.JUDGE], price, ledger, test_set)
+        note = None if cache is None else CacheNote(str(cache.path), cache.size(),
+                                                    [m.name for m in config.members
+                                                     if serves(m, cache.any_temperature)])
     finally:
         if cache is not None:
             cache.close()
-    total = {
-        "calls": sum(r.calls for r in rows),
-        "cost_usd": sum(r.cost_usd for r in rows if r.cost_usd is not None),
-        "unpriced_members": sorted({r.member for r in rows if r.cost_usd is None}),
-        "cached": sum(r.cached for r in rows),
-        # Respond and judge calls in provider batches, compose directly.
-        "cost_usd_with_batch": sum((r.cost_usd if r.batch_cost_usd is None else r.batch_cost_usd)
-                                   for r in rows if r.cost_usd is not None),
-    }
-    if config.judge.pairing == "adaptive":  # the most its refits may add, priced as the calls above
+    priced = [r for r in rows if r.cost_usd is not None]
+    total = PlanTotal(
+        calls=sum(r.calls for r in rows),
+        cost_usd=sum(r.cost_usd for r in priced),  # type: ignore[misc]
+        unpriced_members=sorted({r.member for r in rows if r.cost_usd is None}),
+        cached=sum(r.cached for r in rows),
+        cost_usd_with_batch=sum((r.cost_usd if r.batch_cost_usd is None else r.batch_cost_usd)  # type: ignore[misc]
+                                for r in priced),
+    )
+    if refits:  # the most its refits may add, priced as the calls above
         def up_to(row: PlannedCalls, field: str, base: str) -> float:
             value = getattr(row, field)
             return value if value is not None else (getattr(row, base) or 0.0)
 
-        total["calls_up_to"] = sum(r.calls_up_to if r.calls_up_to is not None else r.calls for r in rows)
-        total["cost_usd_up_to"] = sum(up_to(r, "cost_usd_up_to", "cost_usd") for r in rows if r.cost_usd is not None)
-        total["cost_usd_with_batch_up_to"] = sum(
-            up_to(r, "batch_cost_usd_up_to", "batch_cost_usd") if r.batch_cost_usd is not None else r.cost_usd
-            for r in rows if r.cost_usd is not None)
-    plan: dict = {"rows": [r.to_dict() for r in rows], "total": total, "cache": note}
-    if conn is not None:
-        plan["changes"] = changes
-    return plan
+        total = dataclasses.replace(
+            total,
+            calls_up_to=sum(r.calls_up_to if r.calls_up_to is not None else r.calls for r in rows),
+            cost_usd_up_to=sum(up_to(r, "cost_usd_up_to", "cost_usd") for r in priced),
+            cost_usd_with_batch_up_to=sum(
+                up_to(r, "batch_cost_usd_up_to", "batch_cost_usd") if r.batch_cost_usd is not None
+                else (r.cost_usd or 0.0) for r in priced),
+        )
+    return Plan(tuple(rows), total, note, tuple(changes) if changes is not None else None, config.budget.max_usd)

@@ -24,14 +24,14 @@ from council.config import CouncilConfig
 from council.engine.runner import RunReport, run_async, run_coroutine, run_lock
 from council.errors import BadInput
 from council.inputs.files import write_atomically
+from council.records import CallRecord
 from council.stages.base import GivenRecord, StageContext
-from council.store import ledger
-from council.store.db import DB_NAME, connect
+from council.store.db import DB_NAME
 from council.store.frames import open_run
-from council.store.ledger import CallRecord
+from council.store.ledger import Ledger
 from council.store.sqlite import utc_now
 from council.usage import Usage
-from council.vocab import CallStatus, StageName
+from council.vocab import CallStatus, Role, StageName
 from scoring import SCORES_VERSION, UNSCORED, preference_shift
 from scoring.votes import OUTCOME_OF_LABEL
 
@@ -144,8 +144,8 @@ def _baseline(config: CouncilConfig, number: int, previous: Path, items: list[st
         return config
     sample = sorted(items, key=lambda item: _order(config.seed, number, "drift", item))[: config.rounds.drift_checks]
     with open_run(previous) as store:
-        answers = ledger.answers(store.conn)
-    respondents = [m.name for m in config.with_role("respondent")]
+        answers = store.ledger.answers()
+    respondents = [m.name for m in config.with_role(Role.RESPONDENT)]
     rows = [{"member": member, "item": item, "answer": answers[item][member]}
             for member in respondents for item in sorted(sample) if member in answers.get(item, {})]
     if not rows:
@@ -220,20 +220,14 @@ async def run_round_async(config: CouncilConfig, series_dir: str | Path, *, prog
             round_config = _baseline(round_config, number, previous, shared, inputs)
         if carried:
             round_dir.mkdir(parents=True, exist_ok=True)
-            conn = connect(round_dir / DB_NAME)
-            try:
-                ledger.import_records(conn, carried)
-            finally:
-                conn.close()
+            with Ledger.open(round_dir / DB_NAME) as ledger:
+                ledger.import_records(carried)
         report = await run_async(round_config, round_dir, progress=progress, on_change=say)
         snapshot = None
         if report.complete:
             snapshot = _snapshot(round_config, number, round_dir)
-            conn = connect(round_dir / DB_NAME)
-            try:
-                ledger.save_snapshot(conn, number, config.name, snapshot)
-            finally:
-                conn.close()
+            with Ledger.open(round_dir / DB_NAME) as ledger:
+                ledger.save_snapshot(number, config.name, snapshot)
     return RoundReport(str(series), number, str(round_dir), resumed, report, snapshot, tuple(notes))
 
 

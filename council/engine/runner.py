@@ -12,20 +12,18 @@ import asyncio
 import dataclasses
 import fcntl
 import os
-import sqlite3
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from council.config import CouncilConfig, check_local_models, config_hash
-from council.engine.adaptive import next_step
-from council.engine.batching import BATCH_STAGES, StageBatches
+from council.engine.adaptive_design import next_step
 from council.engine.budget import Budget, check_priced
 from council.engine.candidates import Answerer, answer_by_functions
-from council.engine.execution import Progress, StageExecution, call_cache, held_by_cache, read_state
-from council.engine.status import run_status
+from council.engine.execution import call_cache, read_state
+from council.engine.session import RunSession
+from council.engine.status import RunStatus, run_status
 from council.errors import BadInput
 from council.providers.batch import check_batchable
 from council.providers.client import MemberClient
@@ -34,10 +32,10 @@ from council.stages import STAGES
 from council.stages.base import GivenRecord, Stage, StageContext, WorkUnit, what_changed
 from council.stages.compose import COMPOSE
 from council.stages.judge import JUDGE
+from council.stages.pairing import grows_by_refits
 from council.stages.respond import RESPOND
-from council.store import batches, ledger
-from council.store.cache import CallCache
-from council.store.db import DB_NAME, connect
+from council.store.db import DB_NAME
+from council.store.ledger import Ledger
 
 __all__ = ["LOCK_NAME", "RunReport", "run", "run_async", "run_lock"]
 
@@ -52,7 +50,7 @@ class RunReport:
     complete: bool
     stopped: str | None
     errors: tuple[str, ...]
-    status: dict = field(default_factory=dict)
+    status: RunStatus
     changes: tuple[str, ...] = ()  # what was redone because what shaped it changed
 
 
@@ -83,29 +81,12 @@ def run_lock(run_dir: Path) -> Iterator[None]:
         handle.close()
 
 
-async def _execute_stage(stage: Stage, ctx: StageContext, conn: sqlite3.Connection, todo: list[WorkUnit],
-                         clients: dict[str, MemberClient], budget: Budget, broken: dict[str, str], bar: Progress,
-                         run_dir: Path) -> str | None:
-    """Run a stage's missing units here, or in worker processes when it is large."""
-    from council.engine.workers import run_in_workers, worker_count
-
-    todo = [unit for unit in todo if unit.member not in broken]
-    count = worker_count(ctx.config, todo)
-    if count <= 1:
-        execution = StageExecution(stage, ctx, conn, clients, budget, broken)
-        await execution.execute(todo, bar)
-        return execution.stopped
-    lost, stopped = await run_in_workers(stage, ctx, conn, todo, count, budget, clients, bar, run_dir)
-    broken.update(lost)
-    return stopped
-
-
-def _set_aside_changed(conn: sqlite3.Connection, config: CouncilConfig, stage: Stage, units: list[WorkUnit],
-                       say: Callable[[str], None]) -> list[tuple[str, str, str, str, str]]:
-    """Compare each planned unit's fingerprint with the stored one; set aside results
-    whose model, prompt or inputs changed, saying what will be redone. Returns the rows
-    to enter as pending."""
-    stored = ledger.fingerprints(conn, stage.name)
+def _set_aside_changed(session: RunSession, stage: Stage, units: list[WorkUnit]) -> None:
+    """Enter the planned units as pending, comparing each one's fingerprint with the
+    stored one first; results whose model, prompt or inputs changed are set aside and
+    redone, and the session says what will be redone."""
+    config = session.ctx.config
+    stored = session.ledger.calls(stage.name).fingerprints()
     rows: list[tuple[str, str, str, str, str]] = []
     reasons: dict[str, str] = {}
     said: dict[tuple[str, str], int] = {}
@@ -116,68 +97,58 @@ def _set_aside_changed(conn: sqlite3.Connection, config: CouncilConfig, stage: S
             reasons[unit.key] = f"{unit.member}: {why} changed"
             said[(unit.member, why)] = said.get((unit.member, why), 0) + 1
     if reasons:
-        moved = ledger.supersede(conn, reasons)
+        moved = session.ledger.supersede(reasons)
         for (member, why), n in sorted(said.items()):
-            say(f"changed: {stage.name}: {n} unit(s) of {member!r} — {why} changed since they were done: redoing them")
-        say(f"changed: {moved} stored result(s) set aside as superseded (kept in the ledger, out of every leaderboard)")
-    return rows
+            session.say(f"changed: {stage.name}: {n} unit(s) of {member!r} — {why} changed since they were done: "
+                        "redoing them")
+        session.say(f"changed: {moved} stored result(s) set aside as superseded (kept in the ledger, out of every "
+                    "leaderboard)")
+    session.ledger.ensure_pending(rows)
 
 
-def _enter_given(conn: sqlite3.Connection, records: list[GivenRecord], say: Callable[[str], None]) -> None:
+def _enter_given(session: RunSession, records: list[GivenRecord]) -> None:
     """Enter given work (a fixed set's items, candidates' answers) as done; what was
     stored with other content — the file was edited — is set aside first, and what
     depends on it (answers of an item, judgments of an answer) is redone. What is stored
     as it is now is not written again."""
     if not records:
         return
-    stored = ledger.fingerprints(conn, records[0].stage)
+    stored = session.ledger.calls(records[0].stage).fingerprints()
     records = [r for r in records if stored.get(r.key) != r.fingerprint]
     changed = {r.key: f"{r.member}: its content changed in its file" for r in records
                if stored.get(r.key) not in (None, r.fingerprint)}
     if changed:
-        moved = ledger.supersede(conn, changed)
-        say(f"changed: {len(changed)} {records[0].stage} result(s) given in files changed since they were stored: "
-            f"{moved} stored result(s) set aside, their dependants redone")
-    ledger.import_records(conn, records)
+        moved = session.ledger.supersede(changed)
+        session.say(f"changed: {len(changed)} {records[0].stage} result(s) given in files changed since they were "
+                    f"stored: {moved} stored result(s) set aside, their dependants redone")
+    session.ledger.import_records(records)
 
 
-async def _do_stage(stage: Stage, ctx: StageContext, conn: sqlite3.Connection, units: list[WorkUnit],
-                    clients: dict[str, MemberClient], budget: Budget, broken: dict[str, str], progress: bool | None,
-                    run_dir: Path, *, wait: bool, cache: CallCache | None) -> str | None:
-    """Do a stage's missing units: batch members' in provider batches (waited for unless
-    not ``wait``), the rest directly, then directly what the batches did not answer."""
-    config = ctx.config
+async def _step(session: RunSession, stage: Stage) -> tuple[str | None, list[WorkUnit]]:
+    """Plan a stage from what is stored, enter its units, and do what is missing;
+    returns why the run stopped (or None) and the units planned."""
+    units = stage.plan(session.ctx, read_state(session.ledger))
+    _set_aside_changed(session, stage, units)
+    return await session.do(stage, units), units
 
-    def todo() -> list[WorkUnit]:
-        done = ledger.final_keys(conn, stage.name) | ledger.given_up_keys(conn, stage.name, config.retry.max_rejections)
-        return [unit for unit in units if unit.key not in done]
 
-    async def directly(work: list[WorkUnit], left: int) -> str | None:
-        bar = Progress(stage.name, len(units), len(units) - left, budget,
-                       sys.stderr.isatty() if progress is None else progress)
-        try:
-            return await _execute_stage(stage, ctx, conn, work, clients, budget, broken, bar, run_dir)
-        finally:
-            bar.close()
-
-    if stage.name not in BATCH_STAGES or not (any(m.batch for m in config.members)
-                                              or batches.live_batches(conn, stage.name)):
-        left = todo()
-        return await directly(left, len(left))
-    # A batch's states are lines, not a bar: a cron log wants them too, unless told not to.
-    batching = StageBatches(stage, ctx, conn, clients, budget, broken, units, show=progress is not False)
-    await batching.collect(wait=False, poll_s=config.batches.poll_s)
-    left = todo()
-    batched, direct = batching.split(left, held_by_cache(cache, ctx))
-    stopped = await batching.submit(batched, config.batches.max_lines)
-    stopped = (await directly(direct, len(left)) if direct else None) or stopped
-    if stopped:
-        return stopped
-    waiting = await batching.collect(wait=wait, poll_s=config.batches.poll_s)
-    if waiting:
-        return f"waiting for {waiting} provider batch(es)"
-    unanswered = batching.not_live(todo())
-    return await directly(unanswered, len(unanswered)) if unanswered else None
+async def _refits(session: RunSession, units: list[WorkUnit]) -> str | None:
+    """Adaptive judging after its start design: refit, ask the slots the step chose,
+    and again, until the design stops. Each step renders only its new slots; the
+    units before them stay in the step's work, so what failed is asked again."""
+    while True:
+        before = session.ledger.adaptive.chosen_slots()
+        step = next_step(session)
+        if step is None or step.stopped:
+            return None
+        new = {item: slots[len(before.get(item, ())):] for item, slots in session.ledger.adaptive.chosen_slots().items()
+               if len(slots) > len(before.get(item, ()))}
+        fresh = JUDGE.plan_slots(session.ctx, read_state(session.ledger), new)
+        _set_aside_changed(session, JUDGE, fresh)
+        units = units + fresh
+        stopped = await session.do(JUDGE, units)
+        if stopped:
+            return stopped
 
 
 async def run_async(config: CouncilConfig, run_dir: str | Path, *, progress: bool | None = None,
@@ -204,57 +175,37 @@ async def run_async(config: CouncilConfig, run_dir: str | Path, *, progress: boo
     check_batchable(config)
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    with run_lock(run_dir), serve_local_models(config, run_dir) as served:
-        conn = connect(run_dir / DB_NAME)
-        cache = None
+    with run_lock(run_dir), serve_local_models(config, run_dir) as served, Ledger.open(run_dir / DB_NAME) as ledger:
+        COMPOSE.check_test_set(test_set, ledger.calls(COMPOSE.name).prompt_hashes(), run_dir)
+        invocation = ledger.start_invocation(
+            command="run", config={**config.model_dump(mode="json"), "base_dir": config.base_dir},
+            config_hash=config_hash(config, test_set.task.digest), package_version=package_version(),
+        )
+        cache = call_cache(served)
         try:
-            COMPOSE.check_test_set(test_set, ledger.prompt_hashes(conn, COMPOSE.name), run_dir)
-            invocation = ledger.start_invocation(
-                conn, command="run", config={**config.model_dump(mode="json"), "base_dir": config.base_dir},
-                config_hash=config_hash(config, test_set.task.digest), package_version=package_version(),
-            )
-            cache = call_cache(served)
             clients = {m.name: MemberClient(m, served.retry, seed=served.seed, cache=cache,
                                             cache_as=config.member(m.name)) for m in served.members}
-            budget = Budget(served.budget.max_usd, ledger.spent_usd(conn))
-            budget.hold(batches.reserved_usd(conn))  # what live provider batches may still bill
-            ctx = dataclasses.replace(test_set, config=served)
+            budget = Budget(served.budget.max_usd, ledger.spent_usd())
+            budget.hold(ledger.batches.reserved_usd())  # what live provider batches may still bill
+            session = RunSession(dataclasses.replace(test_set, config=served), ledger, clients, budget, run_dir,
+                                 cache, progress=progress, wait=wait, on_change=on_change)
+            _enter_given(session, COMPOSE.frozen_records(session.ctx))
+            _enter_given(session, RESPOND.imported_records(session.ctx))
+            await answer_by_functions(session, answerers or {})
             stopped: str | None = None
-            broken: dict[str, str] = {}
-            changes: list[str] = []
-
-            def say(line: str) -> None:
-                changes.append(line)
-                if on_change is not None:
-                    on_change(line)
-
-            _enter_given(conn, COMPOSE.frozen_records(ctx), say)
-            _enter_given(conn, RESPOND.imported_records(ctx), say)
-            await answer_by_functions(conn, ctx, answerers or {}, say)
-
             for stage in STAGES:
-                units = stage.plan(ctx, read_state(conn))
-                ledger.ensure_pending(conn, _set_aside_changed(conn, config, stage, units, say))
-                stopped = await _do_stage(stage, ctx, conn, units, clients, budget, broken, progress, run_dir,
-                                          wait=wait, cache=cache)
-                while not stopped and stage is JUDGE and config.judge.pairing == "adaptive":
-                    step = next_step(conn, ctx, set(broken))
-                    if step is None or step.stopped:
-                        break
-                    units = stage.plan(ctx, read_state(conn))  # the start design and every step's slots
-                    ledger.ensure_pending(conn, _set_aside_changed(conn, config, stage, units, say))
-                    stopped = await _do_stage(stage, ctx, conn, units, clients, budget, broken, progress, run_dir,
-                                              wait=wait, cache=cache)
+                stopped, units = await _step(session, stage)
+                if not stopped and stage is JUDGE and grows_by_refits(config):
+                    stopped = await _refits(session, units)
                 if stopped:
                     break
-            status = run_status(conn, config)
-            outcome = "complete" if status["complete"] else (stopped or "incomplete")
-            ledger.finish_invocation(conn, invocation, outcome)
+            status = run_status(ledger, config)
+            ledger.finish_invocation(invocation, "complete" if status.complete else (stopped or "incomplete"))
         finally:
-            conn.close()
             if cache is not None:
                 cache.close()
-    return RunReport(str(run_dir), status["complete"], stopped, tuple(broken.values()), status, tuple(changes))
+    return RunReport(str(run_dir), status.complete, stopped, tuple(session.paused.values()), status,
+                     tuple(session.changes))
 
 
 def run(config: CouncilConfig, run_dir: str | Path, *, progress: bool | None = None,

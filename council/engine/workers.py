@@ -11,21 +11,23 @@ run never leaves calls going out behind its back.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import multiprocessing
 import os
 import signal
-import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from council.config import CouncilConfig, MemberConfig
 from council.engine.budget import Budget
-from council.engine.execution import Progress, Quiet, StageExecution, call_cache, read_state
+from council.engine.execution import Progress, Quiet, SessionState, StageExecution, call_cache, read_state
 from council.providers.client import MemberClient
 from council.providers.processes import die_with_parent
 from council.stages import stage_named
 from council.stages.base import Stage, StageContext, WorkUnit
-from council.store import ledger
-from council.store.db import DB_NAME, connect
+from council.store.db import DB_NAME
+from council.store.ledger import Ledger
 
 __all__ = ["AUTO_THRESHOLD", "run_in_workers", "worker_count"]
 
@@ -43,94 +45,104 @@ def worker_count(config: CouncilConfig, units: list[WorkUnit]) -> int:
     return max(1, min(config.workers, members))
 
 
-async def _take_members(stage: Stage, ctx: StageContext, conn: sqlite3.Connection, units: list[WorkUnit],
-                        order: list[str], cursor, clients: dict[str, MemberClient], budget: Budget,
-                        slots: int = 2) -> tuple[dict[str, str], str | None]:
+@dataclass
+class MemberQueue:
+    """Whole members to execute, largest first, taken from a cursor every process shares."""
+
+    order: list[str]
+    cursor: Any  # a multiprocessing Value("i"): the index of the next member to take
+
+
+@dataclass
+class WorkerJob:
+    """What a worker process needs to join a stage (pickled when the process starts,
+    shared memory and queue included)."""
+
+    parent: int
+    run_dir: str
+    config_data: dict
+    stage_name: str
+    members: MemberQueue
+    shared: Any  # a multiprocessing Array("d"): [spent, in flight] of the budget
+    results: Any  # a multiprocessing Queue of each worker's paused members and stop reason
+    cache_as: dict[str, dict]
+
+
+async def _take_members(session: SessionState, stage: Stage, units: list[WorkUnit], members: MemberQueue,
+                        slots: int = 2) -> str | None:
     """Execute whole members' work, taking the next member from the shared cursor
     whenever a slot is free, until none is left: processes that start late or run
-    slow simply take fewer members."""
+    slow simply take fewer members. Returns why it stopped, or None."""
     by_member: dict[str, list[WorkUnit]] = {}
     for unit in units:
         by_member.setdefault(unit.member, []).append(unit)
-    broken: dict[str, str] = {}
     stopped: list[str] = []
 
     async def slot() -> None:
         while not stopped:
-            with cursor.get_lock():
-                index = cursor.value
-                cursor.value += 1
-            if index >= len(order):
+            with members.cursor.get_lock():
+                index = members.cursor.value
+                members.cursor.value += 1
+            if index >= len(members.order):
                 return
-            member = order[index]
-            execution = StageExecution(stage, ctx, conn, {member: clients[member]}, budget, broken)
-            await execution.execute(by_member.get(member, []), Quiet())
+            execution = StageExecution(session, stage)
+            await execution.execute(by_member.get(members.order[index], []), Quiet())
             if execution.stopped:
                 stopped.append(execution.stopped)
 
     await asyncio.gather(*(slot() for _ in range(slots)))
-    return broken, (stopped[0] if stopped else None)
+    return stopped[0] if stopped else None
 
 
-def _worker(parent: int, run_dir: str, config_data: dict, stage_name: str, order: list[str], cursor, shared,
-            results, cache_as: dict[str, dict]) -> None:
-    die_with_parent(signal.SIGKILL, parent)
+def _worker(job: WorkerJob) -> None:
+    die_with_parent(signal.SIGKILL, job.parent)
     from council.providers.litellm_adapter import configure
 
-    config = CouncilConfig.model_validate(config_data)
-    conn = connect(Path(run_dir) / DB_NAME)
+    config = CouncilConfig.model_validate(job.config_data)
     configure(config.members)
-    stage = stage_named(stage_name)
-    ctx = StageContext.open(config)
-    done = ledger.final_keys(conn, stage_name) | ledger.given_up_keys(conn, stage_name, config.retry.max_rejections)
-    units = [u for u in stage.plan(ctx, read_state(conn)) if u.key not in done]
+    stage = stage_named(job.stage_name)
     cache = call_cache(config)
     clients = {m: MemberClient(config.member(m), config.retry, seed=config.seed, cache=cache,
-                               cache_as=MemberConfig.model_validate(cache_as[m])) for m in order}
-    budget = Budget(config.budget.max_usd, shared=shared)
-    broken, stopped = asyncio.run(_take_members(stage, ctx, conn, units, order, cursor, clients, budget))
-    conn.close()
+                               cache_as=MemberConfig.model_validate(job.cache_as[m])) for m in job.members.order}
+    with Ledger.open(Path(job.run_dir) / DB_NAME) as ledger:
+        session = SessionState(StageContext.open(config), ledger, clients, Budget(config.budget.max_usd,
+                                                                                   shared=job.shared),
+                               Path(job.run_dir), cache)
+        units = session.todo(stage, stage.plan(session.ctx, read_state(ledger)))
+        stopped = asyncio.run(_take_members(session, stage, units, job.members))
     if cache is not None:
         cache.close()
-    results.put({"broken": broken, "stopped": stopped})
+    job.results.put({"broken": session.paused, "stopped": stopped})
 
 
-async def run_in_workers(
-    stage: Stage, ctx: StageContext, conn: sqlite3.Connection, units: list[WorkUnit], count: int, budget: Budget,
-    clients: dict[str, MemberClient], progress: Progress, run_dir: Path,
-) -> tuple[dict[str, str], str | None]:
-    """Run ``units`` here and in ``count - 1`` more processes; returns (broken members, stop reason)."""
+async def run_in_workers(session: SessionState, stage: Stage, units: list[WorkUnit], count: int,
+                         progress: Progress) -> tuple[dict[str, str], str | None]:
+    """Run ``units`` here and in ``count - 1`` more processes; returns (paused members, stop reason)."""
     context = multiprocessing.get_context("spawn")
+    budget = session.budget
     shared = context.Array("d", [budget.spent_usd, 0.0])
-    cursor = context.Value("i", 0)
     results = context.Queue()
     load: dict[str, int] = {}
     for unit in units:
         load[unit.member] = load.get(unit.member, 0) + 1
-    order = sorted(load, key=lambda member: (-load[member], member))  # the largest first
-    config_data = {**ctx.config.model_dump(mode="json"), "base_dir": ctx.config.base_dir}
-    cache_as = {name: client.cache_member.model_dump(mode="json") for name, client in clients.items()}
-    processes = [
-        context.Process(
-            target=_worker,
-            args=(os.getpid(), str(run_dir), config_data, stage.name.value, order, cursor, shared, results, cache_as),
-            daemon=True,
-        )
-        for _ in range(count - 1)
-    ]
+    members = MemberQueue(sorted(load, key=lambda member: (-load[member], member)), context.Value("i", 0))
+    config = session.ctx.config
+    job = WorkerJob(os.getpid(), str(session.run_dir), {**config.model_dump(mode="json"), "base_dir": config.base_dir},
+                    stage.name.value, members, shared, results,
+                    {name: client.cache_member.model_dump(mode="json") for name, client in session.clients.items()})
+    processes = [context.Process(target=_worker, args=(job,), daemon=True) for _ in range(count - 1)]
     for process in processes:
         process.start()
-    here = asyncio.create_task(
-        _take_members(stage, ctx, conn, units, order, cursor, clients, Budget(budget.max_usd, shared=shared))
-    )
+    here_session = dataclasses.replace(session, budget=Budget(budget.max_usd, shared=shared), paused={})
+    here = asyncio.create_task(_take_members(here_session, stage, units, members))
     outcomes = []
     try:
         while not here.done() or any(p.is_alive() for p in processes):
             while not results.empty():
                 outcomes.append(results.get())
-            progress.advance_to(ledger.final_count(conn, stage.name), shared[0])
+            progress.advance_to(session.ledger.final_count(stage.name), shared[0])
             await asyncio.wait([here], timeout=0.25)
-        outcomes.append(dict(zip(("broken", "stopped"), here.result())))
+        outcomes.append({"broken": here_session.paused, "stopped": here.result()})
         while not results.empty():
             outcomes.append(results.get())
     finally:
@@ -138,12 +150,12 @@ async def run_in_workers(
             if process.is_alive():
                 process.kill()
             process.join()
-    broken: dict[str, str] = {}
+    paused: dict[str, str] = {}
     for outcome in outcomes:
-        broken.update(outcome["broken"])
+        paused.update(outcome["broken"])
     stopped = next((o["stopped"] for o in outcomes if o["stopped"]), None)
     failed = [p.exitcode for p in processes if p.exitcode not in (0, None)]
     if failed:
-        broken["(worker)"] = f"{len(failed)} worker process(es) died (exit codes {failed})"
+        paused["(worker)"] = f"{len(failed)} worker process(es) died (exit codes {failed})"
     budget.settle(0.0, shared[0] - budget.spent_usd)
-    return broken, stopped
+    return paused, stopped

@@ -17,6 +17,7 @@ import json
 from typing import Protocol
 
 from council.config import MemberConfig
+from council.records import CachedCompletion
 
 __all__ = ["CompletionCache", "call_key", "serves"]
 
@@ -26,10 +27,9 @@ class CompletionCache(Protocol):
 
     any_temperature: bool
 
-    def get(self, key: str) -> dict | None: ...
+    def get(self, key: str) -> CachedCompletion | None: ...
 
-    def put(self, key: str, *, model: str, text: str, input_tokens: int, output_tokens: int, cost_usd: float,
-            provider_model: str | None) -> None: ...
+    def put(self, key: str, completion: CachedCompletion) -> None: ...
 
 
 def serves(member: MemberConfig, any_temperature: bool) -> bool:

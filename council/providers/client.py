@@ -12,6 +12,7 @@ from council.providers.cached import CompletionCache, call_key, serves
 from council.providers.litellm_adapter import Completion, complete
 from council.providers.pacing import Pacer
 from council.providers.retry import ProviderError, backoff_delay, classify
+from council.records import CachedCompletion
 from council.secrets import redact
 from council.usage import Usage
 from council.vocab import ErrorKind
@@ -80,7 +81,7 @@ class MemberClient:
             cached_key = call_key(self.cache_member, messages, response_format, max_tokens)
             hit = self.cache.get(cached_key)
             if hit is not None:
-                return Completion(hit["text"], hit["input_tokens"], hit["output_tokens"], 0.0, 0.0), Usage(cache_hits=1)
+                return Completion(hit.text, hit.input_tokens, hit.output_tokens, 0.0, 0.0), Usage(cache_hits=1)
         completion, usage = await self._call(messages, response_format, key, expected_tokens, max_tokens)
         if cached_key is not None:
             self._remember(cached_key, completion)
@@ -88,9 +89,9 @@ class MemberClient:
 
     def _remember(self, cached_key: str, completion: Completion) -> None:
         if self.cache is not None:
-            self.cache.put(cached_key, model=self.member.model, text=completion.text,
-                           input_tokens=completion.input_tokens, output_tokens=completion.output_tokens,
-                           cost_usd=completion.cost_usd, provider_model=completion.provider_model)
+            self.cache.put(cached_key, CachedCompletion(self.member.model, completion.text, completion.input_tokens,
+                                                        completion.output_tokens, completion.cost_usd,
+                                                        completion.provider_model))
 
     async def _call(self, messages: list[dict], response_format: dict | None, key: str | None, expected_tokens: int,
                     max_tokens: int | None) -> tuple[Completion, Usage]:

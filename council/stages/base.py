@@ -17,11 +17,11 @@ from council.config import CouncilConfig, MemberConfig
 from council.inputs.answers import load_answers, load_baseline
 from council.inputs.items import FrozenItem, Seed, bundled_seeds, load_items, load_seeds
 from council.prompts.tasks import TaskPrompts, builtin_task, custom_task
-from council.vocab import StageName
+from council.vocab import Role, StageName
 
 if TYPE_CHECKING:
     from council.providers.client import MemberClient
-    from council.store.ledger import CallRecord
+    from council.records import CallRecord
 
 __all__ = [
     "CallRequest", "GivenRecord", "RunState", "Stage", "StageContext", "WorkUnit", "count_tokens", "fingerprint",
@@ -197,11 +197,17 @@ class Stage(Protocol):
     """A stage of a run: compose, respond or judge."""
 
     name: StageName
-    role: str  # the member role that makes this stage's calls
+    role: Role  # the member role that makes this stage's calls
     cacheable: bool  # whether the call cache may answer its calls
 
     def plan(self, ctx: StageContext, state: RunState) -> list[WorkUnit]:
         """Every unit the council needs in this stage, given what is stored; deterministic."""
+        ...
+
+    def keys(self, ctx: StageContext, state: RunState, given_up: frozenset[str] = frozenset()) -> list[str]:
+        """The keys of every unit the council needs in this stage, cheaply (no prompt is
+        rendered): the items still to be composed count, and work that hangs on a unit
+        ``given_up`` does not. What `council status` counts."""
         ...
 
     def output_tokens(self, config: CouncilConfig, member: MemberConfig) -> int:

@@ -14,6 +14,7 @@ from council.config import CouncilConfig, MemberConfig
 from council.errors import BadInput
 from council.inputs.items import FrozenItem
 from council.providers.client import MemberClient
+from council.records import CallRecord
 from council.stages.base import (
     CallRequest,
     GivenRecord,
@@ -25,11 +26,10 @@ from council.stages.base import (
     with_persona,
     work_key,
 )
-from council.store.ledger import CallRecord
 from council.usage import Usage
-from council.vocab import CallStatus, StageName
+from council.vocab import CallStatus, Role, StageName
 
-__all__ = ["COMPOSE", "ComposeStage", "item_id"]
+__all__ = ["COMPOSE", "ComposeStage", "current_items", "item_id"]
 
 #: The prompt hash of items that came from a frozen item set, not from a call.
 FROZEN_PREFIX = "item-set:"
@@ -55,7 +55,7 @@ def assignments(ctx: StageContext, compose_keys: tuple[str, ...]) -> list[tuple[
     random.Random(config.seed).shuffle(order)
     position = {seed_id: i for i, seed_id in enumerate(order)}
     wanted: list[tuple[str, str, int]] = []
-    for member in config.with_role("author"):
+    for member in config.with_role(Role.AUTHOR):
         mine = [s for s in planned.get(member.name, []) if s[0] in ctx.seeds][: config.test_set.items_per_author]
         while len(mine) < config.test_set.items_per_author:
             # Least-used seed first, in the seeded order: equal spread when seeds run out.
@@ -68,13 +68,30 @@ def assignments(ctx: StageContext, compose_keys: tuple[str, ...]) -> list[tuple[
     return wanted
 
 
+def current_items(ctx: StageContext, state: RunState, given_up: frozenset[str] = frozenset()) -> list[str]:
+    """Ids of the items the council has or will have: those stored, then those still to
+    be composed (an item whose compose unit was given up is never written)."""
+    if ctx.item_set is not None:
+        planned = [item.id for item in ctx.item_set]
+    else:
+        planned = [item_id(seed, author, replicate) for author, seed, replicate in assignments(ctx, state.compose_keys)
+                   if work_key(StageName.COMPOSE, author, seed, replicate) not in given_up]
+    return list(dict.fromkeys([item for item, _ in state.items] + planned))
+
+
 class ComposeStage:
     name = StageName.COMPOSE
-    role = "author"
+    role = Role.AUTHOR
     cacheable = True
 
     def output_tokens(self, config: CouncilConfig, member: MemberConfig) -> int:
         return member_cap(member, config.test_set.max_tokens)  # sent with every call: nothing longer is billed
+
+    def keys(self, ctx: StageContext, state: RunState, given_up: frozenset[str] = frozenset()) -> list[str]:
+        """The keys `plan` would give its units, without rendering a prompt."""
+        if ctx.item_set is not None:
+            return [self.frozen_key(item) for item in ctx.item_set]
+        return [work_key(self.name, a, s, r) for a, s, r in assignments(ctx, state.compose_keys)]
 
     def frozen_key(self, item: FrozenItem) -> str:
         """The key under which a frozen set's item enters the ledger."""

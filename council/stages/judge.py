@@ -12,17 +12,20 @@ vote.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
 from council.config import CouncilConfig, MemberConfig
 from council.providers.client import CallFailed, MemberClient
 from council.providers.litellm_adapter import supports_response_schema
+from council.records import CallRecord
 from council.stages.base import CallRequest, RunState, StageContext, WorkUnit, member_cap, work_key
-from council.stages.pairing import judge_pairs
+from council.stages.compose import current_items
+from council.stages.pairing import JudgedPair, chosen_pairs, judge_pairs
+from council.stages.respond import RESPOND
 from council.stages.verdicts import label_meanings, labels, parse_verdict, response_format
-from council.store.ledger import CallRecord
 from council.usage import Usage
-from council.vocab import CallStatus, StageName
+from council.vocab import CallStatus, Role, StageName
 
 __all__ = ["JUDGE", "DriftCheck", "JudgeStage", "drift_checks", "drift_key"]
 
@@ -41,7 +44,7 @@ def drift_checks(ctx: StageContext, answers: dict[str, dict[str, str]], items: s
     answer that is not written yet is checked later, and one identical to the previous
     round's needs no judge. The one rule the stage plans and `council status` counts by."""
     config = ctx.config
-    judges = [m.name for m in config.with_role("judge")]
+    judges = [m.name for m in config.with_role(Role.JUDGE)]
     checks = []
     for member, previous in sorted(ctx.baseline.items()):
         who = tuple(j for j in judges if config.judge.include_self or j != member)
@@ -59,42 +62,72 @@ def drift_key(check: DriftCheck, judge: str) -> str:
 
 class JudgeStage:
     name = StageName.JUDGE
-    role = "judge"
+    role = Role.JUDGE
     cacheable = True
 
     def output_tokens(self, config: CouncilConfig, member: MemberConfig) -> int:
         return member_cap(member, config.judge.max_tokens)  # sent with every ask: nothing longer is billed
 
-    def plan(self, ctx: StageContext, state: RunState) -> list[WorkUnit]:
+    def key(self, item: str, judge: str, model_a: str, model_b: str) -> str:
+        return work_key(self.name, item, judge, model_a, model_b)
+
+    def keys(self, ctx: StageContext, state: RunState, given_up: frozenset[str] = frozenset()) -> list[str]:
+        """The keys `plan` would give its units, without rendering: every pair of the
+        current items, but not a pair whose answer was given up or is missing from a
+        candidate's file (`council.engine.plan.left_out` counts those), and drift checks."""
         config = ctx.config
-        allow_tie = config.judge.allow_tie
-        task = ctx.task
-        digest = task.judge_hash
-        system = task.judge_system.render(labels=", ".join(labels(allow_tie)), label_meanings=label_meanings(allow_tie))
+        items = current_items(ctx, state, given_up)
+        keys = []
+        for item in items:
+            silent = {r for r in config.contestants if RESPOND.key(item, r) in given_up}
+            for a, b, judges in judge_pairs(config, item, state.chosen.get(item, ()), items):
+                if not {a, b} & silent and ctx.answers(a, item) and ctx.answers(b, item):
+                    keys += [self.key(item, j, a, b) for j in judges]
+        return keys + [drift_key(check, j) for check in drift_checks(ctx, state.answers, set(items))
+                       for j in check.judges]
+
+    def _system(self, ctx: StageContext) -> str:
+        allow_tie = ctx.config.judge.allow_tie
+        return ctx.task.judge_system.render(labels=", ".join(labels(allow_tie)),
+                                            label_meanings=label_meanings(allow_tie))
+
+    def _pair_units(self, ctx: StageContext, state: RunState, system: str,
+                    pairs_of: Callable[[str], list[JudgedPair]]) -> list[WorkUnit]:
+        """One unit per judge of every pair ``pairs_of(item)`` gives whose two answers exist."""
+        config, task = ctx.config, ctx.task
         output = {m.name: self.output_tokens(config, m) for m in config.with_role(self.role)}
         units = []
-        every_item = [item for item, _ in state.items]
         for item, item_text in state.items:
             have = state.answers.get(item, {})
-            for a, b, judges in judge_pairs(config, item, state.chosen.get(item, ()), every_item):
+            for a, b, judges in pairs_of(item):
                 if a not in have or b not in have:
                     continue  # planned on a later run, once both answers exist
                 user = task.judge_user.render(item=item_text, answer_a=have[a], answer_b=have[b])
                 messages = ({"role": "system", "content": system}, {"role": "user", "content": user})
-                for judge in judges:
-                    units.append(
-                        WorkUnit(
-                            key=work_key(self.name, item, judge, a, b),
-                            stage=self.name,
-                            member=judge,
-                            prompt_hash=digest,
-                            messages=messages,
-                            expected_output_tokens=output[judge],
-                            asks=config.judge.max_reasks + 1,
-                            fields={"item": item, "judge": judge, "model_a": a, "model_b": b},
-                        )
-                    )
-        return units + self._drift_units(ctx, state, system, digest, output)
+                units += [WorkUnit(key=self.key(item, judge, a, b), stage=self.name, member=judge,
+                                   prompt_hash=task.judge_hash, messages=messages, expected_output_tokens=output[judge],
+                                   asks=config.judge.max_reasks + 1,
+                                   fields={"item": item, "judge": judge, "model_a": a, "model_b": b})
+                          for judge in judges]
+        return units
+
+    def plan(self, ctx: StageContext, state: RunState) -> list[WorkUnit]:
+        every_item = [item for item, _ in state.items]
+        system = self._system(ctx)
+
+        def pairs_of(item: str) -> list[JudgedPair]:
+            return judge_pairs(ctx.config, item, state.chosen.get(item, ()), every_item)
+
+        output = {m.name: self.output_tokens(ctx.config, m) for m in ctx.config.with_role(self.role)}
+        return (self._pair_units(ctx, state, system, pairs_of)
+                + self._drift_units(ctx, state, system, ctx.task.judge_hash, output))
+
+    def plan_slots(self, ctx: StageContext, state: RunState,
+                   slots: Mapping[str, Sequence[tuple[str, str, str]]]) -> list[WorkUnit]:
+        """The units of adaptive slots just chosen (item -> (model_a, model_b, judge)),
+        both orders, exactly as `plan` makes them: a refit renders only its new slots."""
+        return self._pair_units(ctx, state, self._system(ctx),
+                                lambda item: chosen_pairs(ctx.config, slots.get(item, ())))
 
     def _drift_units(self, ctx: StageContext, state: RunState, system: str, digest: str,
                      output: dict[str, int]) -> list[WorkUnit]:

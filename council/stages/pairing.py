@@ -23,9 +23,12 @@ from itertools import combinations
 from typing import NamedTuple
 
 from council.config import CouncilConfig, JudgeConfig
+from council.vocab import Role
 from scoring.adaptive import start_design
 
-__all__ = ["JudgedPair", "all_pairs_calls", "every_pair", "item_pairs", "judge_pairs"]
+__all__ = [
+    "JudgedPair", "all_pairs_calls", "chosen_pairs", "every_pair", "grows_by_refits", "item_pairs", "judge_pairs",
+]
 
 
 def _rank(seed: int, item: str, a: str, b: str) -> str:
@@ -50,6 +53,12 @@ class JudgedPair(NamedTuple):
     judges: tuple[str, ...]
 
 
+def grows_by_refits(config: CouncilConfig) -> bool:
+    """Whether the judge design grows as votes come in (adaptive judging): refits add
+    slots, so a run is complete only once its design stopped."""
+    return config.judge.pairing == "adaptive"
+
+
 def judge_pairs(config: CouncilConfig, item: str, chosen: Sequence[tuple[str, str, str]] = (),
                 items: Sequence[str] = ()) -> list[JudgedPair]:
     """Every ordered pair judged on ``item``, both orders next to each other, with its
@@ -57,8 +66,8 @@ def judge_pairs(config: CouncilConfig, item: str, chosen: Sequence[tuple[str, st
     the run's refits added on this item, and ``items`` every item of the design (the
     start design deals its pairs out over them; ``item`` alone when empty)."""
     respondents = config.contestants
-    judges = [m.name for m in config.with_role("judge")]
-    if config.judge.pairing == "adaptive":
+    judges = [m.name for m in config.with_role(Role.JUDGE)]
+    if grows_by_refits(config):
         start = _start_design(tuple(respondents), tuple(judges), tuple(items) or (item,),
                               config.judge.adaptive.start_pairs_per_item, config.seed, config.judge.include_self)
         return _adaptive_pairs(config, respondents, judges, start.get(item, []), chosen)
@@ -96,6 +105,12 @@ def _adaptive_pairs(config: CouncilConfig, respondents: list[str], judges: list[
     return ordered
 
 
+def chosen_pairs(config: CouncilConfig, chosen: Sequence[tuple[str, str, str]]) -> list[JudgedPair]:
+    """The ordered pairs of adaptive slots alone (no start design), as `judge_pairs`
+    orders and filters them."""
+    return _adaptive_pairs(config, config.contestants, [m.name for m in config.with_role(Role.JUDGE)], [], chosen)
+
+
 def every_pair(config: CouncilConfig, item: str) -> list[JudgedPair]:
     """The all-pairs design's pairs on ``item`` (one order, the contestants'), each with
     every judge who may judge it: what an adaptive design may choose from."""
@@ -106,7 +121,7 @@ def every_pair(config: CouncilConfig, item: str) -> list[JudgedPair]:
 def all_pairs_calls(config: CouncilConfig, items: int) -> dict[str, int]:
     """Judge calls per judge of the all-pairs design over ``items`` items: the most an
     adaptive design can ask, and what its calls are measured against."""
-    calls = {m.name: 0 for m in config.with_role("judge")}
+    calls = {m.name: 0 for m in config.with_role(Role.JUDGE)}
     for _a, _b, judges in every_pair(config, ""):
         for judge in judges:
             calls[judge] += 2 * items  # both orders

@@ -11,6 +11,7 @@ import re
 
 from council.config import CouncilConfig, MemberConfig
 from council.providers.client import MemberClient
+from council.records import CallRecord
 from council.stages.base import (
     CallRequest,
     GivenRecord,
@@ -22,9 +23,9 @@ from council.stages.base import (
     with_persona,
     work_key,
 )
-from council.store.ledger import CallRecord
+from council.stages.compose import current_items
 from council.usage import Usage
-from council.vocab import CallStatus, StageName
+from council.vocab import CallStatus, Role, StageName
 from scoring import word_count
 
 __all__ = ["FUNCTION_FINGERPRINT", "IMPORTED_PREFIX", "RESPOND", "RespondStage", "output_cap", "truncate_at_sentence"]
@@ -61,7 +62,7 @@ def output_cap(word_limit: int) -> int:
 
 class RespondStage:
     name = StageName.RESPOND
-    role = "respondent"
+    role = Role.RESPONDENT
     # Never from the call cache: a round asks its respondents afresh, or a model swapped
     # behind its name would hide behind the replies stored before.
     cacheable = False
@@ -83,7 +84,7 @@ class RespondStage:
                 messages = ({"role": "system", "content": with_persona(member.persona, system)}, user)
                 units.append(
                     WorkUnit(
-                        key=work_key(self.name, item, member.name),
+                        key=self.key(item, member.name),
                         stage=self.name,
                         member=member.name,
                         prompt_hash=digest,
@@ -105,11 +106,20 @@ class RespondStage:
             return truncate_at_sentence(answer, ctx.config.respond.word_limit)
         return answer.strip(), False
 
+    def keys(self, ctx: StageContext, state: RunState, given_up: frozenset[str] = frozenset()) -> list[str]:
+        """The keys `plan` would give its units over the current items, without rendering."""
+        return [self.key(item, name) for item in current_items(ctx, state, given_up)
+                for name in ctx.config.contestants if ctx.answers(name, item)]
+
+    def key(self, item: str, respondent: str) -> str:
+        """The work key of ``respondent``'s answer to ``item``."""
+        return work_key(self.name, item, respondent)
+
     def given_answer(self, ctx: StageContext, candidate: str, item: str, answer: str, source: str) -> GivenRecord:
         """A candidate's answer as it enters the ledger: like a generated one, with its
         word count."""
         text, truncated = self.given_text(ctx, candidate, answer)
-        key = work_key(self.name, item, candidate)
+        key = self.key(item, candidate)
         product = {"item": item, "respondent": candidate, "call_key": key, "text": text, "raw_text": answer,
                    "word_count": word_count(text), "truncated": int(truncated)}
         outcome = CallRecord(key, CallStatus.OK, Usage(), product_table="responses", product=product)

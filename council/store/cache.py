@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from council.records import CachedCompletion
 from council.store.db import storage_errors
 from council.store.migrations import migrate
 from council.store.sqlite import open_connection, transaction, utc_now
@@ -55,17 +56,15 @@ class CallCache:
             self._conn = conn
         return self._conn
 
-    def get(self, key: str) -> dict | None:
-        """The stored completion for ``key`` (text, tokens, cost, provider model), or None."""
+    def get(self, key: str) -> CachedCompletion | None:
+        """The stored completion for ``key``, or None."""
         with storage_errors(self.path):
             conn = self._connection()
             row = conn.execute(
-                "SELECT text, input_tokens, output_tokens, cost_usd, provider_model FROM completions WHERE key = ?",
-                (key,),
+                "SELECT model, text, input_tokens, output_tokens, cost_usd, provider_model FROM completions "
+                "WHERE key = ?", (key,),
             ).fetchone()
-        if row is None:
-            return None
-        return dict(zip(("text", "input_tokens", "output_tokens", "cost_usd", "provider_model"), row))
+        return None if row is None else CachedCompletion(*row)
 
     def _absent(self) -> bool:
         """No file yet: a reader (a plan) does not create one."""
@@ -78,16 +77,16 @@ class CallCache:
         with storage_errors(self.path):
             return self._connection().execute("SELECT 1 FROM completions WHERE key = ?", (key,)).fetchone() is not None
 
-    def put(self, key: str, *, model: str, text: str, input_tokens: int, output_tokens: int, cost_usd: float,
-            provider_model: str | None) -> None:
+    def put(self, key: str, completion: CachedCompletion) -> None:
         """Store a completed call; the first completion stored under a key stays."""
+        c = completion
         with storage_errors(self.path):
             conn = self._connection()
             with transaction(conn):
                 conn.execute(
                     "INSERT OR IGNORE INTO completions (key, model, text, input_tokens, output_tokens, cost_usd, "
                     "provider_model, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (key, model, text, input_tokens, output_tokens, cost_usd, provider_model, utc_now()),
+                    (key, c.model, c.text, c.input_tokens, c.output_tokens, c.cost_usd, c.provider_model, utc_now()),
                 )
 
     def size(self) -> int:

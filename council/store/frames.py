@@ -11,9 +11,9 @@ from pathlib import Path
 from council.config import CouncilConfig
 from council.errors import BadInput
 from council.inputs.items import FrozenItem
-from council.store import labels, ledger
-from council.store.db import DB_NAME, open_reader
-from council.store.sqlite import has_column, has_table
+from council.store.db import DB_NAME
+from council.store.ledger import Ledger
+from council.store.sqlite import Schema
 from council.vocab import CallStatus
 
 __all__ = ["TABLES", "RunStore", "open_run"]
@@ -31,8 +31,8 @@ TABLES = {
 }
 
 
-def _select(conn, table: str) -> str:
-    present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+def _select(schema: Schema, table: str) -> str:
+    present = schema.tables.get(table, frozenset())
     columns = ", ".join(c if c in present else f"NULL AS {c}" for c in TABLES[table])
     if not present:  # a table newer than the store: no rows
         return f"SELECT {columns} WHERE 0"
@@ -47,10 +47,11 @@ class RunStore:
         db = self.path / DB_NAME
         if not db.is_file():
             raise BadInput(f"not a council run directory (no {DB_NAME})", path=str(self.path))
-        self.conn = open_reader(db)
+        self.ledger = Ledger.read(db)
+        self.conn = self.ledger.conn
 
     def close(self) -> None:
-        self.conn.close()
+        self.ledger.close()
 
     def __enter__(self) -> RunStore:
         return self
@@ -69,7 +70,7 @@ class RunStore:
     def frame(self, table: str):
         import polars as pl
 
-        cursor = self.conn.execute(_select(self.conn, table))
+        cursor = self.conn.execute(_select(self.ledger.schema, table))
         columns = [d[0] for d in cursor.description]
         rows = cursor.fetchall()
         return pl.DataFrame(rows, schema=columns, orient="row", infer_schema_length=None)
@@ -94,7 +95,7 @@ class RunStore:
         """The judgments as `scoring.Votes`; unparseable verdicts are unscored votes."""
         from scoring import make_votes
 
-        rows = ledger.vote_rows(self.conn)
+        rows = self.ledger.vote_rows()
         if not rows:
             raise BadInput("the run has no judgments yet", path=str(self.path))
         return make_votes(*zip(*rows))
@@ -107,7 +108,7 @@ class RunStore:
 
         from scoring import make_votes
 
-        rows = labels.label_rows(self.conn)
+        rows = self.ledger.labels.label_rows()
         if not rows:
             return None, None
         *columns, weights = zip(*rows)
@@ -152,7 +153,7 @@ class RunStore:
 
     def snapshot(self) -> dict | None:
         """The leaderboard snapshot `council round` stored when this round completed."""
-        if not has_table(self.conn, "round_snapshot"):
+        if not self.ledger.schema.has("round_snapshot"):
             return None
         row = self.conn.execute("SELECT snapshot_json FROM round_snapshot ORDER BY round DESC LIMIT 1").fetchone()
         return json.loads(row[0]) if row else None
@@ -168,7 +169,7 @@ class RunStore:
     def provider_models(self) -> dict[str, str]:
         """The model id each member's provider reported most often on the calls it
         answered in this run (cache hits say nothing and are left out)."""
-        if not has_column(self.conn, "calls", "provider_model"):  # stores before migration 5 recorded none
+        if not self.ledger.schema.has("calls", "provider_model"):  # stores before migration 5 recorded none
             return {}
         rows = self.conn.execute(
             "SELECT member, provider_model, count(*) AS n FROM calls WHERE provider_model IS NOT NULL "
@@ -181,7 +182,7 @@ class RunStore:
 
     def drift_votes(self) -> list[tuple[str, str, str, int, str | None]]:
         """(member, item, judge, new_first, verdict) of every drift check judged."""
-        if not has_table(self.conn, "drift_votes"):
+        if not self.ledger.schema.has("drift_votes"):
             return []
         return self.conn.execute(
             "SELECT member, item, judge, new_first, verdict FROM drift_votes ORDER BY rowid"

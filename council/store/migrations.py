@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 
 from council.errors import BadInput
-from council.store.sqlite import has_table, transaction, utc_now
+from council.store.sqlite import read_schema, transaction, utc_now
 
 __all__ = ["MIGRATIONS", "migrate", "schema_version"]
 
@@ -234,7 +234,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
 
 def schema_version(conn: sqlite3.Connection) -> int:
     """The newest migration applied to this store (0 for an empty file)."""
-    if not has_table(conn, "schema_migrations"):
+    if not read_schema(conn).has("schema_migrations"):
         return 0
     return int(conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0])
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-__all__ = ["has_column", "has_table", "open_connection", "transaction", "utc_now"]
+__all__ = ["Schema", "open_connection", "read_schema", "transaction", "utc_now"]
 
 
 def utc_now() -> str:
@@ -16,15 +17,30 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat()
 
 
-def has_table(conn: sqlite3.Connection, table: str) -> bool:
-    """Whether a store (perhaps older and unmigrated: readers never migrate) has ``table``."""
-    found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()
-    return found is not None
+@dataclass(frozen=True)
+class Schema:
+    """The tables and columns a store has, learnt once when it is opened.
+
+    Readers never migrate, so a store written by an older Council lacks what later
+    migrations add; every reader asks this instead of probing the file again.
+    """
+
+    tables: Mapping[str, frozenset[str]]
+
+    def has(self, table: str, column: str | None = None) -> bool:
+        columns = self.tables.get(table)
+        return columns is not None and (column is None or column in columns)
 
 
-def has_column(conn: sqlite3.Connection, table: str, column: str) -> bool:
-    """Whether a store (perhaps older and unmigrated) has ``column``."""
-    return any(row[1] == column for row in conn.execute(f"PRAGMA table_info({table})"))
+def read_schema(conn: sqlite3.Connection) -> Schema:
+    """Every table of the store and its columns, in one query."""
+    rows = conn.execute(
+        "SELECT m.name, p.name FROM sqlite_master AS m JOIN pragma_table_info(m.name) AS p WHERE m.type = 'table'"
+    ).fetchall()
+    tables: dict[str, set[str]] = {}
+    for table, column in rows:
+        tables.setdefault(table, set()).add(column)
+    return Schema({table: frozenset(columns) for table, columns in tables.items()})
 
 
 @contextmanager

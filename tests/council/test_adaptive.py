@@ -39,17 +39,17 @@ def _design(run_dir):
 def test_a_12_member_adaptive_council_stops_on_its_own_before_max_calls_and_status_says_why(
         council_file, provider, tmp_path, cli):
     path = _adaptive_file(council_file, provider, TWELVE, 0.8, batch_calls=200, max_calls=12_000)
-    plan = price_plan(load_config(path))
+    plan = price_plan(load_config(path)).to_dict()
     start_calls = sum(r["calls"] for r in plan["rows"] if r["stage"] == "judge")
 
     report = run(load_config(path), tmp_path / "run", progress=False)
 
     assert report.complete and report.stopped is None and not report.errors
-    design = report.status["adaptive"]
+    design = report.status.to_dict()["adaptive"]
     assert design["stopped"] == "settled"
     assert design["all_pairs_calls"] == 12 * 66 * 2 * 10  # 12 items, 66 pairs, both orders, 10 judges each
     assert design["max_calls"] == 12_000
-    judged = report.status["stages"]["judge"]
+    judged = report.status.to_dict()["stages"]["judge"]
     assert start_calls < judged["total"] == design["calls"] < 12_000, "it stopped on its own, before max_calls"
     assert judged["done"] == judged["total"]
     stored = _design(tmp_path / "run")
@@ -73,7 +73,7 @@ def test_a_12_member_adaptive_council_stops_on_its_own_before_max_calls_and_stat
 
 def test_council_plan_shows_the_start_design_and_the_range_adaptive_refits_may_add(council_file, provider, cli):
     path = _adaptive_file(council_file, provider, TWELVE[:6], 0.8, max_calls=400, start_pairs_per_item=2)
-    plan = price_plan(load_config(path))
+    plan = price_plan(load_config(path)).to_dict()
     judge = [r for r in plan["rows"] if r["stage"] == "judge"]
     assert sum(r["calls"] for r in judge) == 6 * 2 * 2  # 6 items, 2 pairs each, both orders, one judge
     assert all(r["calls_up_to"] >= r["calls"] for r in judge)
@@ -141,7 +141,7 @@ def test_adaptive_judging_with_batch_members_sends_each_step_as_one_provider_bat
     path = council_file(members=members, test_set={"seeds": "seeds.jsonl", "items_per_author": 1},
                         judge={"pairing": "adaptive", "adaptive": {"batch_calls": 60}}, batches={"poll_s": 0.05})
     report = run(load_config(path), tmp_path / "run", progress=False)
-    assert report.complete and report.status["adaptive"]["stopped"] is not None
+    assert report.complete and report.status.to_dict()["adaptive"]["stopped"] is not None
     with open_run(tmp_path / "run") as store:
         conn = store.conn
         steps = conn.execute("SELECT step FROM adaptive_steps WHERE chosen > 0").fetchall()
@@ -171,12 +171,12 @@ def test_a_judge_failing_this_run_does_not_stop_the_design_and_the_next_run_goes
                         judge={"pairing": "adaptive", "adaptive": {"batch_calls": 40}})
     first = run(load_config(path), tmp_path / "run", progress=False)
     assert not first.complete and first.errors
-    assert first.status["adaptive"]["stopped"] is None, "a provider's fault is no reason the design stopped"
+    assert first.status.to_dict()["adaptive"]["stopped"] is None, "a provider's fault is no reason the design stopped"
     assert _design(tmp_path / "run")["steps"] == []
 
     provider.faults.reject_models = set()
     second = run(load_config(path), tmp_path / "run", progress=False)
-    assert second.complete and second.status["adaptive"]["stopped"] in ("settled", "exhausted", "max_calls")
+    assert second.complete and second.status.to_dict()["adaptive"]["stopped"] in ("settled", "exhausted", "max_calls")
     assert "referee" in {judge for _, judge, *_ in _design(tmp_path / "run")["votes"]}
 
 
@@ -191,7 +191,29 @@ def test_a_20_member_council_on_20_items_completes_where_the_start_design_used_t
                         judge={"pairing": "adaptive", "adaptive": {"batch_calls": 400, "max_calls": 3000}})
     report = run(load_config(path), tmp_path / "run", progress=False)
     assert report.complete and not report.errors, report
-    design = report.status["adaptive"]
+    design = report.status.to_dict()["adaptive"]
     print(f"20 members, 20 items: {design}")
     assert design["stopped"] in ("settled", "exhausted", "max_calls") and design["steps"] >= 1
     assert design["calls"] <= 3000 + 400
+
+
+def test_a_refit_renders_only_its_new_slots_exactly_as_the_full_plan_would(council_file, provider, tmp_path):
+    """Each step plans the slots it chose alone (no start design, no earlier slot), and
+    those units are the full plan's units for the same keys, byte for byte."""
+    from council.engine.execution import read_state
+    from council.stages.base import StageContext
+    from council.stages.judge import JUDGE
+    from council.store.ledger import Ledger
+
+    path = _adaptive_file(council_file, provider, TWELVE[:6], 0.6, batch_calls=30)
+    config = load_config(path)
+    assert run(config, tmp_path / "run", progress=False).complete
+    with Ledger.read(tmp_path / "run" / "council.db") as ledger:
+        state = read_state(ledger)
+    assert state.chosen, "the design chose slots after its start design"
+    ctx = StageContext.open(config)
+    full = {unit.key: unit for unit in JUDGE.plan(ctx, state)}
+    slots = JUDGE.plan_slots(ctx, state, state.chosen)
+    assert len(slots) == 2 * sum(len(chosen) for chosen in state.chosen.values())  # both orders of each slot
+    assert all(full[unit.key] == unit for unit in slots)
+    assert len(slots) < len(full)

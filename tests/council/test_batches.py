@@ -205,7 +205,7 @@ def test_plan_prices_respond_and_judge_calls_in_batches(council_file, cli):
 def test_the_budget_caps_what_batches_may_bill(council_file, provider, tmp_path):
     from council.engine.plan import price_plan
 
-    plan = price_plan(load_config(council_file(members=_members(), batches=FAST)))
+    plan = price_plan(load_config(council_file(members=_members(), batches=FAST))).to_dict()
     by_stage = {stage: sum(r["batch_cost_usd"] or r["cost_usd"] for r in plan["rows"] if r["stage"] == stage)
                 for stage in ("compose", "respond", "judge")}
     cap = by_stage["compose"] + by_stage["respond"] + 0.4 * by_stage["judge"]
@@ -215,7 +215,7 @@ def test_the_budget_caps_what_batches_may_bill(council_file, provider, tmp_path)
     # Lines are sent only while the most they may bill fits: some judgments were not sent.
     sent = _read(tmp_path / "capped", "SELECT count(*) FROM batch_lines l JOIN calls c ON c.key = l.key "
                                       "WHERE c.stage = 'judge'")[0][0]
-    assert 0 < sent < report.status["stages"]["judge"]["total"]
+    assert 0 < sent < report.status.to_dict()["stages"]["judge"]["total"]
     # What the live batches may bill is held against the cap by the next run too: it
     # collects them and sends no more than fits.
     again = run(load_config(path), tmp_path / "capped", progress=False)

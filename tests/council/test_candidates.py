@@ -222,7 +222,7 @@ def test_a_council_built_in_python_runs_without_a_file(provider, tmp_path):
                     {"name": "bot-bad", "answers": "bot-bad.jsonl"}],
     )
     report = council.run(config, tmp_path / "run")
-    assert report.complete and report.status["stages"]["judge"]["done"] == 2 * 1 * 2 * 1
+    assert report.complete and report.status.to_dict()["stages"]["judge"]["done"] == 2 * 1 * 2 * 1
 
 
 def test_an_edited_item_is_judged_again_with_its_answers(cli, candidates_council, provider, tmp_path):

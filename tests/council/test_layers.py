@@ -25,6 +25,7 @@ RANKS = {
     "council.stages": 4,
     "council.providers": 3, "council.store": 3,
     "council.config": 2, "council.inputs": 2, "council.prompts": 2,
+    "council.records": 2,
     "council.errors": 1, "council.vocab": 1, "council.usage": 1, "council.secrets": 1,
     "scoring": 0,
 }

@@ -14,7 +14,8 @@ from council.engine.plan import plan_calls, planned_units
 from council.engine.runner import run
 from council.stages import STAGES
 from council.stages.base import StageContext
-from council.store.db import DB_NAME, connect
+from council.store.db import DB_NAME
+from council.store.ledger import Ledger
 from council.store.frames import open_run
 
 PAIRINGS = {
@@ -43,8 +44,8 @@ def test_plan_tokens_are_what_the_budget_reserves(council_file, tmp_path):
                for n in MEMBERS]
     config = load_config(council_file(members=members, respond={"word_limit": 60}))
     run(config, tmp_path / "run", progress=False)
-    conn = connect(tmp_path / "run" / DB_NAME)
-    state, ctx = read_state(conn), StageContext.open(config)
+    with Ledger.read(tmp_path / "run" / DB_NAME) as ledger:
+        state, ctx = read_state(ledger), StageContext.open(config)
     plan = planned_units(config)
     for stage in STAGES:
         units = {unit.key: unit for unit in stage.plan(ctx, state)}
@@ -76,7 +77,7 @@ def test_plan_of_a_frozen_item_set_knows_every_respond_prompt(council_file, tmp_
     run(reuse, tmp_path / "second", progress=False)
     with open_run(tmp_path / "second") as store:
         assert store.calls.filter(store.calls["stage"] == "compose")["member"].to_list()  # imported, not called
-    state = read_state(connect(tmp_path / "second" / DB_NAME))
+    state = read_state(Ledger.read(tmp_path / "second" / DB_NAME))
     made = STAGES[1].plan(StageContext.open(reuse), state)
     planned = plan["respond"]
     assert [(u.key, u.expected_input_tokens) for u in made] == [(u.key, u.expected_input_tokens) for u in planned]

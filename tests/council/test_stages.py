@@ -39,10 +39,9 @@ def test_equal_participation_and_stable_assignment(council_file, tmp_path):
     from council.inputs.items import load_seeds
     from council.stages.base import RunState, StageContext, fingerprint
     from council.stages.compose import COMPOSE
-    from council.store.db import connect
-    from council.store.ledger import ensure_pending, keys
+    from council.store.ledger import Ledger
 
-    conn = connect(tmp_path / "council.db")
+    ledger = Ledger.open(tmp_path / "council.db")
     config = load_config(council_file(test_set={"seeds": "seeds.jsonl", "items_per_author": 3}))
     seeds = {s.id: s for s in load_seeds(config.seeds_path)}
     units = COMPOSE.plan(StageContext(config, seeds), RunState())
@@ -54,11 +53,11 @@ def test_equal_participation_and_stable_assignment(council_file, tmp_path):
     used = [s for seeds_of in by_author.values() for s in seeds_of]
     assert set(used) == set(seeds) and max(used.count(s) for s in used) == 2
     assert all(len(set(s)) == len(s) for s in by_author.values())
-    ensure_pending(conn, [(u.key, u.stage, u.member, u.prompt_hash, fingerprint(u, config.member(u.member)))
+    ledger.ensure_pending([(u.key, u.stage, u.member, u.prompt_hash, fingerprint(u, config.member(u.member)))
                           for u in units])
     bigger = load_config(council_file(members=("alpha", "beta", "gamma", "delta"),
                                       test_set={"seeds": "seeds.jsonl", "items_per_author": 3}))
-    again = COMPOSE.plan(StageContext(bigger, seeds), RunState(compose_keys=tuple(keys(conn, "compose"))))
+    again = COMPOSE.plan(StageContext(bigger, seeds), RunState(compose_keys=tuple(ledger.calls("compose").keys())))
     assert {u.key for u in units} <= {u.key for u in again}, "adding a member keeps everyone's items"
     assert sum(u.member == "delta" for u in again) == 3
 

@@ -15,17 +15,17 @@ asked first, and the next refit sees the votes it would have seen.
 
 from __future__ import annotations
 
-import sqlite3
+from dataclasses import dataclass
 
 from council.config import CouncilConfig
-from council.engine.execution import read_state
-from council.stages.base import StageContext
+from council.engine.execution import SessionState, read_state
 from council.stages.pairing import all_pairs_calls, every_pair, judge_pairs
-from council.store import adaptive, ledger
+from council.store.adaptive_steps import StepRow
+from council.store.ledger import Ledger
 from scoring import ScoringSettings, make_votes
 from scoring.adaptive import Refit, adaptive_step, unchanged
 
-__all__ = ["STOP_REASONS", "adaptive_cap", "adaptive_status", "design_room", "next_step"]
+__all__ = ["STOP_REASONS", "AdaptiveStatus", "adaptive_cap", "adaptive_status", "design_room", "next_step"]
 
 #: Why an adaptive design stopped, as `council status` says it.
 STOP_REASONS = {
@@ -67,24 +67,24 @@ def _open_slots(config: CouncilConfig, state, design: set) -> list[tuple[str, st
     return found
 
 
-def next_step(conn: sqlite3.Connection, ctx: StageContext, broken: set[str]) -> adaptive.StepRow | None:
+def next_step(session: SessionState) -> StepRow | None:
     """Refit, choose and record the next step; None when it cannot refit now: no vote
-    stored yet, or a member's calls are failing this run (``broken``) — its slots would
+    stored yet, or a member's calls are failing this run (paused) — its slots would
     look exhausted, and a design must not be recorded as stopped for a provider's fault;
     the next run goes on. A stored step that stopped the design on the votes stored now
     is returned as it is, so a finished run re-run records nothing."""
-    config = ctx.config
-    if broken:
+    config, ledger = session.ctx.config, session.ledger
+    if session.paused:
         return None
     settings = config.judge.adaptive
     # Sorted: votes are stored in the order calls finished, which no refit may depend on
     # (the bootstrap draws items by their position).
-    rows = sorted((row for row in ledger.vote_rows(conn) if row[2] in config.contestants
+    rows = sorted((row for row in ledger.vote_rows() if row[2] in config.contestants
                    and row[3] in config.contestants), key=lambda row: tuple(map(str, row)))
-    state = read_state(conn)
+    state = read_state(ledger)
     design, left = design_room(config, [item for item, _ in state.items], state.chosen)
     room = min(settings.batch_calls, left) // 2
-    history = adaptive.steps(conn)
+    history = ledger.adaptive.steps()
     last = history[-1] if history else None
     if last is not None and last.stopped and last.n_votes == len(rows) and (last.stopped != "max_calls" or room <= 0):
         return last  # nothing new to refit (a raised max_calls is new room)
@@ -104,18 +104,36 @@ def next_step(conn: sqlite3.Connection, ctx: StageContext, broken: set[str]) -> 
                                      settings.patience):
         stopped = "settled"
     chosen = [] if stopped else [slots[k] for k in step.chosen]
-    return adaptive.record_step(conn, n_votes=len(rows), doubtful=len(step.doubtful), separated=step.separated,
+    return ledger.adaptive.record_step(n_votes=len(rows), doubtful=len(step.doubtful), separated=step.separated,
                                 rank_intervals=step.rank_intervals, chosen=chosen, stopped=stopped)
 
 
-def adaptive_status(conn: sqlite3.Connection, config: CouncilConfig, judge_calls: int, n_items: int) -> dict | None:
-    """What `council status` says of an adaptive design: its refits, calls, cap, the
-    pairs in doubt at the last refit and why it stopped (None while it goes on)."""
-    if config.judge.pairing != "adaptive":
-        return None
-    history = adaptive.steps(conn)
+@dataclass(frozen=True)
+class AdaptiveStatus:
+    """Where an adaptive design stands: its refits, calls, cap, the pairs in doubt and
+    separated at the last refit, and why it stopped (None while it goes on)."""
+
+    steps: int
+    calls: int
+    max_calls: int
+    all_pairs_calls: int
+    doubtful_pairs: int | None
+    separated_pairs: int | None
+    stopped: str | None
+
+    def line(self) -> str:
+        share = f" ({100 * self.calls / self.all_pairs_calls:.0f}% of all pairs)" if self.all_pairs_calls else ""
+        where = (f"stopped — {STOP_REASONS[self.stopped]}" if self.stopped else
+                 "going on" + (f": {self.doubtful_pairs} pair(s) in doubt at the last refit"
+                               if self.doubtful_pairs is not None else ": start design"))
+        return (f"adaptive: {self.steps} refit(s), {self.calls} judge calls{share}, at most {self.max_calls}; "
+                f"{where}")
+
+
+def adaptive_status(ledger: Ledger, config: CouncilConfig, judge_calls: int, n_items: int) -> AdaptiveStatus:
+    """What `council status` says of an adaptive design (`AdaptiveStatus`)."""
+    history = ledger.adaptive.steps()
     last = history[-1] if history else None
-    return {"steps": len(history), "calls": judge_calls, "max_calls": adaptive_cap(config, n_items),
-            "all_pairs_calls": sum(all_pairs_calls(config, n_items).values()),
-            "doubtful_pairs": last.doubtful if last else None, "separated_pairs": len(last.separated) if last else None,
-            "stopped": last.stopped if last else None}
+    return AdaptiveStatus(len(history), judge_calls, adaptive_cap(config, n_items),
+                          sum(all_pairs_calls(config, n_items).values()), last.doubtful if last else None,
+                          len(last.separated) if last else None, last.stopped if last else None)

@@ -8,14 +8,18 @@ so a notebook and a terminal show the same numbers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Callable, Sequence, Set
 from html import escape
 from typing import Any
 
 import numpy as np
 
-__all__ = ["JUDGE_COLUMNS", "ShowsTable", "estimate_text", "html_table", "judge_rows", "leaderboard_header",
-           "leaderboard_rows", "plain_table"]
+__all__ = [
+    "GROUPS_NOTE", "JUDGE_COLUMNS", "LEADERBOARD_RIGHT", "ShowsTable", "aligned_lines", "cell_width", "estimate_text",
+    "html_table", "interval_source", "judge_rows", "leaderboard_header", "leaderboard_rows", "leaderboard_text",
+    "plain_table", "score_meaning",
+]
 
 
 def html_table(header: Sequence[str], rows: Sequence[Sequence[object]], *, caption: str = "") -> str:
@@ -33,12 +37,29 @@ def html_table(header: Sequence[str], rows: Sequence[Sequence[object]], *, capti
     return f"<table>{title}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def plain_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """Rows under ``header`` as space-aligned text, every column but the first right-aligned."""
-    cells = [[str(c) for c in header], *[[str(c) for c in row] for row in rows]]
-    widths = [max(len(row[k]) for row in cells) for k in range(len(header))]
-    return "\n".join("  ".join(c.ljust(w) if k == 0 else c.rjust(w) for k, (c, w) in enumerate(zip(row, widths)))
-                     .rstrip() for row in cells)
+def cell_width(text: str) -> int:
+    """Terminal cells ``text`` takes: wide (CJK) characters two, combining marks none."""
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def aligned_lines(rows: Sequence[Sequence[object]], right: Set[int] = frozenset()) -> list[str]:
+    """Rows (the first is the header) as columns two spaces apart, the ``right`` ones
+    right-aligned, never wrapped: what the CLI prints when its output is piped."""
+    cells = [[str(c) for c in row] for row in rows]
+    widths = [max(cell_width(row[k]) for row in cells) for k in range(len(cells[0]))]
+
+    def pad(text: str, k: int) -> str:
+        space = " " * (widths[k] - cell_width(text))
+        return space + text if k in right else text + space
+
+    return ["  ".join(pad(c, k) for k, c in enumerate(row)).rstrip() for row in cells]
+
+
+def plain_table(header: Sequence[str], rows: Sequence[Sequence[object]], right: Set[int] | None = None) -> str:
+    """Rows under ``header`` as aligned text (every column but the first right-aligned
+    unless ``right`` says which)."""
+    right = set(range(1, len(header))) if right is None else right
+    return "\n".join(aligned_lines([header, *rows], right))
 
 
 def estimate_text(estimate: float, lower: float, upper: float, scale: float = 1.0, digits: int = 2) -> str:
@@ -83,6 +104,65 @@ def leaderboard_rows(board: Any) -> list[list[str]]:
     return rows
 
 
+#: The right-aligned columns of `leaderboard_rows`.
+LEADERBOARD_RIGHT = frozenset({0, 2, 3, 4, 6, 8})
+
+#: What the leaderboard's groups and bounds mean, under every table of it.
+GROUPS_NOTE = (
+    "rank ub: 1 + the models whose interval lies entirely above. Group: the model's interval lies below the\n"
+    "leader (first model) of every higher group. Tier (stricter): below every model of every higher tier."
+)
+
+
+
+def interval_source(board: Any) -> str:
+    """How the leaderboard's intervals were made, for the text above or under it."""
+    settings = board.settings
+    unit = "items" if settings.resample == "item" else "single votes"
+    text = f"{100 * settings.level:g}% intervals from {settings.rounds} bootstrap resamples of {unit}"
+    if settings.prior_items:
+        text += (f", widened at the boundary (prior: {settings.prior_items:g} item per pair and side; "
+                 "each score is centred on the same prior)")
+    return text
+
+
+def score_meaning(board: Any) -> str:
+    reference = board.settings.reference
+    return f"win % against {reference}" if reference is not None else "Elo scale (1000 = the average model)"
+
+
+
+def leaderboard_text(board: Any, aligned: Callable[[list[list[str]]], list[str]] | None = None) -> str:
+    """A `scoring.Leaderboard` as text: how it was made, its table (``aligned`` lays
+    out the rows; unwrapped columns by default), and what groups and tiers mean."""
+    settings = board.settings
+    level = f"{100 * settings.level:g}%"
+    left_out = [f"{board.n_unscored} unscored"]
+    if board.n_self_excluded:
+        left_out.append(f"{board.n_self_excluded} self-judgments")
+    if board.n_inconsistent_excluded:
+        left_out.append(f"{board.n_inconsistent_excluded} position-inconsistent")
+    lines = [
+        f"{len(board.models)} models ranked from {board.n_votes} votes "
+        f"({', '.join(left_out)} left out; aggregation: {settings.aggregation}; mode: {settings.mode})",
+        f"{interval_source(board)}; seed {settings.seed}; separability {board.separability:.1f}% of model pairs",
+        f"scores: {score_meaning(board)}; ranks: {level} interval of the rank",
+        "",
+    ]
+    if board.mc_tolerance_met is False:
+        lines.insert(-1, f"Monte Carlo error: an interval end may still move by {board.mc_error_elo:.1f} Elo with "
+                         f"another seed — above the {settings.mc_tolerance:g}-Elo tolerance at the cap of "
+                         f"{settings.rounds} rounds")
+    rows = [leaderboard_header(board), *leaderboard_rows(board)]
+    lines += aligned(rows) if aligned is not None else aligned_lines(rows, LEADERBOARD_RIGHT)
+    if board.unrated:
+        lines.append("")
+        lines.append(f"not ranked (no votes left to fit): {', '.join(board.unrated)}")
+    lines.append("")
+    lines.append(GROUPS_NOTE)
+    return "\n".join(lines)
+
+
 #: Judge-metric columns of the terminal and HTML tables: metric, header, scale, digits.
 JUDGE_COLUMNS = (
     ("position_consistency", "consistent %", 100, 0), ("position_consistency_strict", "strict %", 100, 0),
@@ -106,14 +186,18 @@ def judge_rows(metrics: Any, columns: Sequence[tuple[str, str, float, int]]) -> 
 
 
 class ShowsTable:
-    """Text, HTML and a DataFrame from one ``_table()``: (header, rows, caption)."""
+    """Text, HTML and a DataFrame from one ``_table()``: (header, rows, caption);
+    ``_text()`` is what ``print`` shows (the caption and the table unless overridden)."""
 
     def _table(self) -> tuple[list[str], list[list[str]], str]:
         raise NotImplementedError
 
-    def __str__(self) -> str:
+    def _text(self) -> str:
         header, rows, caption = self._table()
         return f"{caption}\n{plain_table(header, rows)}"
+
+    def __str__(self) -> str:
+        return self._text()
 
     def _repr_html_(self) -> str:
         header, rows, caption = self._table()

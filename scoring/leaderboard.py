@@ -16,7 +16,7 @@ from scoring._json import HasEstimates
 from scoring.aggregation import aggregate_votes, consistent_votes, drop_self_judgments, scored_votes
 from scoring.bootstrap import bootstrap_ratings, point_win_matrix
 from scoring.bradley_terry import check_connected, fit_bradley_terry, win_matrix, win_probabilities
-from scoring.display import ShowsTable, leaderboard_header, leaderboard_rows
+from scoring.display import ShowsTable, leaderboard_header, leaderboard_rows, leaderboard_text
 from scoring.errors import ScoringError
 from scoring.ranking import (
     implied_rank_intervals,
@@ -146,6 +146,9 @@ class Leaderboard(HasEstimates, ShowsTable):
         return (leaderboard_header(self), leaderboard_rows(self),
                 f"{len(self.models)} models ranked from {self.n_votes} votes ({what}; {100 * self.settings.level:g}% "
                 f"intervals; separability {self.separability:.1f}%)")
+
+    def _text(self) -> str:
+        return leaderboard_text(self)  # what `council score` prints
 
     def __repr__(self) -> str:
         return f"Leaderboard(models={self.models!r}, n_votes={self.n_votes}, separability={self.separability:.1f})"

@@ -6,7 +6,17 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from scoring import Leaderboard
-from scoring.display import JUDGE_COLUMNS, estimate_text, judge_rows, leaderboard_header, leaderboard_rows
+from scoring.display import (
+    GROUPS_NOTE,
+    JUDGE_COLUMNS,
+    LEADERBOARD_RIGHT,
+    estimate_text,
+    interval_source,
+    judge_rows,
+    leaderboard_header,
+    leaderboard_rows,
+    leaderboard_text,
+)
 
 __all__ = [
     "GROUPS_NOTE", "HUMAN_COMPARISON_HEADER", "JUDGE_COLUMNS", "JURY_ESTIMAND", "ablation_table", "estimand_line",
@@ -29,29 +39,6 @@ def readable_time(stamp: str | datetime | None) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M %Z").strip()
 
 
-#: What the leaderboard's groups and bounds mean, under every table of it.
-GROUPS_NOTE = (
-    "rank ub: 1 + the models whose interval lies entirely above. Group: the model's interval lies below the\n"
-    "leader (first model) of every higher group. Tier (stricter): below every model of every higher tier."
-)
-
-
-def interval_source(board: Leaderboard) -> str:
-    """How the leaderboard's intervals were made, for the text above or under it."""
-    settings = board.settings
-    unit = "items" if settings.resample == "item" else "single votes"
-    text = f"{100 * settings.level:g}% intervals from {settings.rounds} bootstrap resamples of {unit}"
-    if settings.prior_items:
-        text += (f", widened at the boundary (prior: {settings.prior_items:g} item per pair and side; "
-                 "each score is centred on the same prior)")
-    return text
-
-
-def score_meaning(board: Leaderboard) -> str:
-    reference = board.settings.reference
-    return f"win % against {reference}" if reference is not None else "Elo scale (1000 = the average model)"
-
-
 def human_summary(human) -> str:
     """The council's agreement with people and the two leaderboards' rank correlations,
     in one sentence (a `scoring.HumanAgreement`)."""
@@ -68,33 +55,9 @@ def human_summary(human) -> str:
 
 def leaderboard_table(board: Leaderboard, width: int | None = None) -> str:
     """The leaderboard as an aligned table with a header that says how it was made
-    (fitted to ``width`` terminal cells if given; see `_aligned`)."""
-    settings = board.settings
-    level = f"{100 * settings.level:g}%"
-    left_out = [f"{board.n_unscored} unscored"]
-    if board.n_self_excluded:
-        left_out.append(f"{board.n_self_excluded} self-judgments")
-    if board.n_inconsistent_excluded:
-        left_out.append(f"{board.n_inconsistent_excluded} position-inconsistent")
-    lines = [
-        f"{len(board.models)} models ranked from {board.n_votes} votes "
-        f"({', '.join(left_out)} left out; aggregation: {settings.aggregation}; mode: {settings.mode})",
-        f"{interval_source(board)}; seed {settings.seed}; separability {board.separability:.1f}% of model pairs",
-        f"scores: {score_meaning(board)}; ranks: {level} interval of the rank",
-        "",
-    ]
-    if board.mc_tolerance_met is False:
-        lines.insert(-1, f"Monte Carlo error: an interval end may still move by {board.mc_error_elo:.1f} Elo with "
-                         f"another seed — above the {settings.mc_tolerance:g}-Elo tolerance at the cap of "
-                         f"{settings.rounds} rounds")
-    rows = [leaderboard_header(board), *leaderboard_rows(board)]
-    lines += _aligned(rows, right={0, 2, 3, 4, 6, 8}, fold=5, width=width)
-    if board.unrated:
-        lines.append("")
-        lines.append(f"not ranked (no votes left to fit): {', '.join(board.unrated)}")
-    lines.append("")
-    lines.append(GROUPS_NOTE)
-    return "\n".join(lines)
+    (fitted to ``width`` terminal cells if given; see `_aligned`): `scoring`'s
+    `leaderboard_text`, aligned for a terminal."""
+    return leaderboard_text(board, lambda rows: _aligned(rows, right=set(LEADERBOARD_RIGHT), fold=5, width=width))
 
 
 def text_table(header: Sequence[str], rows: Sequence[Sequence[str]], *, right: set[int] = frozenset(),  # type: ignore[assignment]

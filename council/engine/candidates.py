@@ -64,7 +64,8 @@ async def answer_by_functions(session: SessionState, answerers: dict[str, Answer
     replaced = {key: f"{name}: now answered by a function" for name, _, _, key in todo if key in done}
     if replaced:
         ledger.supersede(replaced)
-        session.say(f"changed: {len(replaced)} answer(s) given in files are now asked of a function: set aside")
+        session.report_change(f"changed: {len(replaced)} answer(s) given in files are now asked of a function: "
+                              "set aside")
     gate = asyncio.Semaphore(CONCURRENCY)
 
     async def one(name: str, item: str, text: str) -> None:

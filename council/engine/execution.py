@@ -117,7 +117,7 @@ class SessionState:
     on_change: Callable[[str], None] | None = None
     changes: list[str] = field(default_factory=list)
 
-    def say(self, line: str) -> None:
+    def report_change(self, line: str) -> None:
         """Report what will be redone because what shaped it changed."""
         self.changes.append(line)
         if self.on_change is not None:

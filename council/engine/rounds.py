@@ -103,7 +103,7 @@ def _write_jsonl(path: Path, rows: list[dict]) -> None:
 
 
 def _carried_items(config: CouncilConfig, number: int, previous: Path, earlier: list[Path], inputs: Path,
-                   say: Callable[[str], None]) -> tuple[CouncilConfig, list[GivenRecord], list[str]]:
+                   note: Callable[[str], None]) -> tuple[CouncilConfig, list[GivenRecord], list[str]]:
     """The previous round's items minus the refreshed share, entered as done compose
     work, and the seeds fresh items come from (the kept items' and those no round used).
     ``earlier`` are the completed rounds, ``previous`` the last of them."""
@@ -120,7 +120,7 @@ def _carried_items(config: CouncilConfig, number: int, previous: Path, earlier: 
     seeds = StageContext.open(config).seeds
     unused = [seed for seed_id, seed in seeds.items() if seed_id not in used]
     if drop and len(unused) < drop:
-        say(f"round {number}: only {len(unused)} unused seed(s) for {drop} fresh item(s): fresh items may reuse seeds")
+        note(f"round {number}: only {len(unused)} unused seed(s) for {drop} fresh item(s): fresh items may reuse seeds")
         available = list(seeds.values())
     else:
         available = [seeds[row["seed_id"]] for row in kept if row["seed_id"] in seeds] + unused
@@ -198,7 +198,7 @@ async def run_round_async(config: CouncilConfig, series_dir: str | Path, *, prog
         config = config.with_cache(series / CACHE_NAME)
     notes: list[str] = []
 
-    def say(line: str) -> None:
+    def note(line: str) -> None:
         notes.append(line)
         if on_change is not None:
             on_change(line)
@@ -214,7 +214,7 @@ async def run_round_async(config: CouncilConfig, series_dir: str | Path, *, prog
             previous = complete_before[-1]
             inputs = round_dir / "inputs"
             if config.items_path is None:
-                round_config, carried, shared = _carried_items(config, number, previous, complete_before, inputs, say)
+                round_config, carried, shared = _carried_items(config, number, previous, complete_before, inputs, note)
             else:
                 shared = [item.id for item in StageContext.open(config).item_set or ()]
             round_config = _baseline(round_config, number, previous, shared, inputs)
@@ -222,7 +222,7 @@ async def run_round_async(config: CouncilConfig, series_dir: str | Path, *, prog
             round_dir.mkdir(parents=True, exist_ok=True)
             with Ledger.open(round_dir / DB_NAME) as ledger:
                 ledger.import_records(carried)
-        report = await run_async(round_config, round_dir, progress=progress, on_change=say)
+        report = await run_async(round_config, round_dir, progress=progress, on_change=note)
         snapshot = None
         if report.complete:
             snapshot = _snapshot(round_config, number, round_dir)

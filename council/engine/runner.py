@@ -53,6 +53,22 @@ class RunReport:
     status: RunStatus
     changes: tuple[str, ...] = ()  # what was redone because what shaped it changed
 
+    def lines(self) -> list[str]:
+        """What `council run` prints: changes, the stages, spend, and why it stopped."""
+        ending = "complete" if self.complete else f"not complete ({self.stopped or 'work failed'})"
+        return [*self.changes, *self.status.lines(pending=False), f"spent ${self.status.cost_usd:.4f}; {ending}",
+                *(f"error: {error}" for error in self.errors)]
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines())
+
+    def _repr_html_(self) -> str:
+        return self.status._repr_html_()
+
+    def to_polars(self):
+        """Where each stage stands, one row per stage."""
+        return self.status.to_polars()
+
 
 def package_version() -> str:
     from importlib.metadata import PackageNotFoundError, version
@@ -99,10 +115,10 @@ def _set_aside_changed(session: RunSession, stage: Stage, units: list[WorkUnit])
     if reasons:
         moved = session.ledger.supersede(reasons)
         for (member, why), n in sorted(said.items()):
-            session.say(f"changed: {stage.name}: {n} unit(s) of {member!r} — {why} changed since they were done: "
-                        "redoing them")
-        session.say(f"changed: {moved} stored result(s) set aside as superseded (kept in the ledger, out of every "
-                    "leaderboard)")
+            session.report_change(f"changed: {stage.name}: {n} unit(s) of {member!r} — {why} changed since they "
+                                  "were done: redoing them")
+        session.report_change(f"changed: {moved} stored result(s) set aside as superseded (kept in the ledger, "
+                              "out of every leaderboard)")
     session.ledger.ensure_pending(rows)
 
 
@@ -119,8 +135,8 @@ def _enter_given(session: RunSession, records: list[GivenRecord]) -> None:
                if stored.get(r.key) not in (None, r.fingerprint)}
     if changed:
         moved = session.ledger.supersede(changed)
-        session.say(f"changed: {len(changed)} {records[0].stage} result(s) given in files changed since they were "
-                    f"stored: {moved} stored result(s) set aside, their dependants redone")
+        session.report_change(f"changed: {len(changed)} {records[0].stage} result(s) given in files changed since "
+                              f"they were stored: {moved} stored result(s) set aside, their dependants redone")
     session.ledger.import_records(records)
 
 

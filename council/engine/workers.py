@@ -112,7 +112,7 @@ def _worker(job: WorkerJob) -> None:
         stopped = asyncio.run(_take_members(session, stage, units, job.members))
     if cache is not None:
         cache.close()
-    job.results.put({"broken": session.paused, "stopped": stopped})
+    job.results.put({"paused": session.paused, "stopped": stopped})
 
 
 async def run_in_workers(session: SessionState, stage: Stage, units: list[WorkUnit], count: int,
@@ -142,7 +142,7 @@ async def run_in_workers(session: SessionState, stage: Stage, units: list[WorkUn
                 outcomes.append(results.get())
             progress.advance_to(session.ledger.final_count(stage.name), shared[0])
             await asyncio.wait([here], timeout=0.25)
-        outcomes.append({"broken": here_session.paused, "stopped": here.result()})
+        outcomes.append({"paused": here_session.paused, "stopped": here.result()})
         while not results.empty():
             outcomes.append(results.get())
     finally:
@@ -152,7 +152,7 @@ async def run_in_workers(session: SessionState, stage: Stage, units: list[WorkUn
             process.join()
     paused: dict[str, str] = {}
     for outcome in outcomes:
-        paused.update(outcome["broken"])
+        paused.update(outcome["paused"])
     stopped = next((o["stopped"] for o in outcomes if o["stopped"]), None)
     failed = [p.exitcode for p in processes if p.exitcode not in (0, None)]
     if failed:

@@ -15,8 +15,8 @@ from council.engine.runner import run
 from council.stages import STAGES
 from council.stages.base import StageContext
 from council.store.db import DB_NAME
-from council.store.ledger import Ledger
 from council.store.frames import open_run
+from council.store.ledger import Ledger
 
 PAIRINGS = {
     "all_pairs": {"pairing": "all_pairs"},

@@ -48,9 +48,11 @@ def test_the_schema_is_probed_only_where_a_store_is_opened():
 
 
 def test_work_keys_are_built_only_in_the_stages():
-    building = {name for name, tree in _modules() if not name.startswith("stages/")
-                for node in ast.walk(tree)
-                if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "work_key"}
+    def called(node: ast.AST) -> str:
+        return getattr(node, "id", getattr(node, "attr", ""))
+
+    building = {name for name, tree in _modules() if not name.startswith("stages/") for node in ast.walk(tree)
+                if isinstance(node, ast.Call) and called(node.func) == "work_key"}
     assert not building, building
 
 

@@ -34,7 +34,7 @@ def label_command(run_dir, import_path, labellers, **page) -> None:
     if bool(import_path) == bool(labellers):
         raise BadInput("give either --import FILE or --labeller NAME (the labelling page)")
     if import_path:
-        from council.engine.labels import import_labels
+        from council.engine.label_import import import_labels
 
         blame(import_path)
         click.echo(import_labels(run_dir, import_path).summary(import_path))

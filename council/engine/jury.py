@@ -36,6 +36,7 @@ from council.errors import BadInput
 from council.inputs.files import write_atomically
 from council.inputs.items import ID_RULE, SEED_ID
 from council.store.frames import open_run
+from council.vocab import Role
 from scoring.display import html_table
 
 if TYPE_CHECKING:
@@ -154,7 +155,7 @@ def _checked_id(kind: str, value: object) -> str:
 def _as_judge(member: MemberConfig | Mapping) -> MemberConfig:
     if isinstance(member, Mapping):
         member = MemberConfig.model_validate(dict(member))
-    return member.model_copy(update={"roles": ("judge",)})
+    return member.model_copy(update={"roles": (Role.JUDGE.value,)})
 
 
 class Jury:
@@ -212,7 +213,8 @@ class Jury:
         task = self.task if isinstance(self.task, str) else self.task.model_dump(mode="json")
         document = {
             "name": "jury", **self.sections, "task": task,
-            "members": [m.model_dump(mode="json", exclude_defaults=True) | {"roles": ["judge"]} for m in self.judges],
+            "members": [m.model_dump(mode="json", exclude_defaults=True) | {"roles": [Role.JUDGE.value]}
+                        for m in self.judges],
             "test_set": {"items": items_file},
             "candidates": [c.model_dump(mode="json") for c in candidates],
         }

@@ -1,5 +1,7 @@
-"""The run store: one SQLite ledger per run directory, the only code that speaks SQL.
+"""The run store: one SQLite file per run directory, and the only code that speaks SQL.
 
-``db`` opens and migrates a store, ``ledger`` holds every read and write a run makes,
-``frames`` is the read API every reader uses (`council.open_run`).
+``ledger.Ledger`` is one open store: it learns the schema once and owns every statement
+of a run (its provider batches, adaptive refits and human labels as parts); ``db`` opens
+and migrates; ``frames.RunStore`` is the read API every reader uses (`council.open_run`);
+``cache`` is the call cache's own file.
 """

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from council.errors import BadInput
-from council.store.migrations import MIGRATIONS, migrate, schema_version
+from council.store.migrations import MIGRATIONS, migrate, refuse_newer, schema_version
 from council.store.sqlite import open_connection
 
 __all__ = ["DB_NAME", "connect", "explain_storage_error", "open_reader", "storage_errors"]
@@ -69,9 +69,9 @@ def open_reader(path: str | Path) -> sqlite3.Connection:
         except BaseException:
             conn.close()
             raise
-    newest = MIGRATIONS[-1][0]
-    if version > newest:
+    try:
+        refuse_newer(version, MIGRATIONS, str(path))
+    except BadInput:
         conn.close()
-        raise BadInput(f"this run store has schema version {version}, newer than this Council knows ({newest}): "
-                       "upgrade council-llm to read it", path=str(path))
+        raise
     return conn

@@ -11,7 +11,7 @@ import sqlite3
 from council.errors import BadInput
 from council.store.sqlite import read_schema, transaction, utc_now
 
-__all__ = ["MIGRATIONS", "migrate", "schema_version"]
+__all__ = ["MIGRATIONS", "migrate", "refuse_newer", "schema_version"]
 
 MIGRATIONS: list[tuple[int, str, str]] = [
     (
@@ -232,6 +232,15 @@ MIGRATIONS: list[tuple[int, str, str]] = [
 ]
 
 
+def refuse_newer(version: int, migrations: list[tuple[int, str, str]], path: str | None) -> None:
+    """A store of a schema newer than these migrations is `BadInput`: a writer would
+    corrupt it and a reader misread it."""
+    newest_known = migrations[-1][0]
+    if version > newest_known:
+        raise BadInput(f"this run store has schema version {version}, newer than this Council knows "
+                       f"({newest_known}): upgrade council-llm to read it", path=path)
+
+
 def schema_version(conn: sqlite3.Connection) -> int:
     """The newest migration applied to this store (0 for an empty file)."""
     if not read_schema(conn).has("schema_migrations"):
@@ -254,13 +263,7 @@ def migrate(conn: sqlite3.Connection, *, path: str | None = None,
         )
         newest = conn.execute("SELECT max(version) FROM schema_migrations").fetchone()[0]
     migrations = MIGRATIONS if migrations is None else migrations
-    newest_known = migrations[-1][0]
-    if newest is not None and newest > newest_known:
-        raise BadInput(
-            f"this run store has schema version {newest}, newer than this Council knows ({newest_known}): "
-            "upgrade council-llm to read it",
-            path=path,
-        )
+    refuse_newer(newest or 0, migrations, path)
     applied = []
     for version, name, sql in migrations:
         with transaction(conn):

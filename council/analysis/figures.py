@@ -8,8 +8,16 @@ from __future__ import annotations
 
 import functools
 import io
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from council.analysis.history import SeriesHistory
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 __all__ = [
     "ablation_figure", "agreement_figure", "forest_figure", "history_figure", "length_figure", "position_figure",
@@ -22,11 +30,12 @@ _TIER_COLOURS = ("#1b6ca8", "#e07b39", "#3a9e5c", "#b03a48", "#7d5ba6", "#8c6d31
 _STYLE: dict = {"svg.fonttype": "none", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False}
 
 
-def _styled(draw):
-    """Draw under the house style without touching the caller's matplotlib settings."""
+def _styled(draw: Callable[P, R]) -> Callable[P, R]:
+    """Draw under the house style without touching the caller's matplotlib settings
+    (typed: callers are checked against each figure's own signature)."""
 
     @functools.wraps(draw)
-    def styled(*args, **kwargs):
+    def styled(*args: P.args, **kwargs: P.kwargs) -> R:
         import matplotlib
 
         with matplotlib.rc_context(_STYLE):
@@ -230,20 +239,20 @@ def ablation_figure(ablation):
 
 
 @_styled
-def history_figure(history: dict, field: str):
+def history_figure(history: SeriesHistory, field: str):
     """One model per line over the rounds of a series, its interval as error bars:
     ``field`` is ``"score"`` (Elo scale) or ``"rank"`` (1 at the top)."""
     figure, axes = _new_figure((7, 3.4))
-    models = list(dict.fromkeys(m["model"] for entry in history["rounds"] for m in entry["models"]))
+    models = list(dict.fromkeys(m["model"] for entry in history.rounds for m in entry["models"]))
     for k, model in enumerate(models):
-        points = [(entry["round"], m) for entry in history["rounds"] for m in entry["models"] if m["model"] == model]
+        points = [(entry["round"], m) for entry in history.rounds for m in entry["models"] if m["model"] == model]
         x = np.array([r for r, _ in points], dtype=float) + (k - (len(models) - 1) / 2) * 0.03
         y = np.array([m[field] for _, m in points], dtype=float)
         low = np.array([m[f"{field}_lower"] for _, m in points], dtype=float)
         high = np.array([m[f"{field}_upper"] for _, m in points], dtype=float)
         colour = _TIER_COLOURS[k % len(_TIER_COLOURS)]
         axes.errorbar(x, y, yerr=[y - low, high - y], color=colour, marker="o", markersize=4, capsize=3, label=model)
-    axes.set_xticks([entry["round"] for entry in history["rounds"]])
+    axes.set_xticks([entry["round"] for entry in history.rounds])
     axes.set_xlabel("round")
     if field == "rank":
         axes.invert_yaxis()

@@ -73,11 +73,17 @@ from scoring.ranking import (
 )
 from scoring.settings import SCORES_VERSION, ScoringSettings, scoring_settings
 from scoring.simulate import LabelledCouncil, SimulatedCouncil, simulate_council, simulate_labelled_council
+from scoring.slices import AuthorshipBias, SliceBoard, SlicedLeaderboards, authorship_bias, rank_slices
 from scoring.votes import LABELS, UNSCORED, Votes, label_of, make_votes, outcome_of
 from scoring.weighting import JudgeWeighting, judge_weighting
 
 __all__ = [
     "AdaptiveStep",
+    "AuthorshipBias",
+    "SliceBoard",
+    "SlicedLeaderboards",
+    "authorship_bias",
+    "rank_slices",
     "DEFAULT_ALPHA",
     "DesignComparison",
     "DisconnectedComparisonsError",

@@ -132,9 +132,11 @@ def score_meaning(board: Any) -> str:
 
 
 
-def leaderboard_text(board: Any, aligned: Callable[[list[list[str]]], list[str]] | None = None) -> str:
+def leaderboard_text(board: Any, aligned: Callable[[list[list[str]]], list[str]] | None = None, *,
+                     groups_note: bool = True) -> str:
     """A `scoring.Leaderboard` as text: how it was made, its table (``aligned`` lays
-    out the rows; unwrapped columns by default), and what groups and tiers mean."""
+    out the rows; unwrapped columns by default), and what groups and tiers mean
+    (unless ``groups_note`` is False: a page of many tables says it once)."""
     settings = board.settings
     level = f"{100 * settings.level:g}%"
     left_out = [f"{board.n_unscored} unscored"]
@@ -158,8 +160,8 @@ def leaderboard_text(board: Any, aligned: Callable[[list[list[str]]], list[str]]
     if board.unrated:
         lines.append("")
         lines.append(f"not ranked (no votes left to fit): {', '.join(board.unrated)}")
-    lines.append("")
-    lines.append(GROUPS_NOTE)
+    if groups_note:
+        lines += ["", GROUPS_NOTE]
     return "\n".join(lines)
 
 

@@ -53,11 +53,12 @@ def human_summary(human) -> str:
     )
 
 
-def leaderboard_table(board: Leaderboard, width: int | None = None) -> str:
+def leaderboard_table(board: Leaderboard, width: int | None = None, *, groups_note: bool = True) -> str:
     """The leaderboard as an aligned table with a header that says how it was made
     (fitted to ``width`` terminal cells if given; see `_aligned`): `scoring`'s
     `leaderboard_text`, aligned for a terminal."""
-    return leaderboard_text(board, lambda rows: _aligned(rows, right=set(LEADERBOARD_RIGHT), fold=5, width=width))
+    return leaderboard_text(board, lambda rows: _aligned(rows, right=set(LEADERBOARD_RIGHT), fold=5, width=width),
+                            groups_note=groups_note)
 
 
 def text_table(header: Sequence[str], rows: Sequence[Sequence[str]], *, right: set[int] = frozenset(),  # type: ignore[assignment]
@@ -228,3 +229,26 @@ def judge_table(bias) -> str:
     lines = _aligned(rows, right={1, 2}, fold=0)
     lines.append("An unbiased judge favours the first position about half the time: both orders are judged.")
     return "\n".join(lines)
+
+
+def slices_text(sliced, bias=None, width: int | None = None) -> str:
+    """Leaderboards per slice (a `scoring.SlicedLeaderboards`), each under a line naming
+    the slice and its size, small slices flagged; with a `scoring.AuthorshipBias`, its
+    table after them."""
+    from scoring.slices import SMALL_SLICE_ITEMS
+
+    lines = [f"{len(sliced.slices)} slices by {sliced.by}; each its own leaderboard, intervals from its own items"]
+    for piece in sliced.slices:
+        small = (f" — small: fewer than {SMALL_SLICE_ITEMS} items, read its intervals as wide as they are"
+                 if piece.small else "")
+        lines += ["", f"== {sliced.by} {piece.name}: {piece.n_items} items, {piece.n_votes} votes{small}"]
+        lines.append(piece.note if piece.leaderboard is None
+                     else leaderboard_table(piece.leaderboard, width, groups_note=False))
+    if bias is not None:
+        lines += ["", "== authorship bias: each author's Elo on its own items and on the others' items"]
+        if not bias.models:
+            lines.append("no author is also a ranked model on both sides (items given as they are have no author)")
+        else:
+            header, rows, caption = bias._table()
+            lines += [caption, *_aligned([header, *rows], right=set(range(1, len(header))), width=width)]
+    return "\n".join([*lines, "", GROUPS_NOTE])

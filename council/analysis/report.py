@@ -198,6 +198,15 @@ def _human_leaderboard_section(result) -> str:
             + f"<p class='note'>{_e(estimand_line(result))}. {interval_source(board)}.</p>")
 
 
+def _authorship_section(bias) -> str:
+    """Each author-model's Elo on its own items against the others' (a `scoring.AuthorshipBias`)."""
+    header, rows, caption = bias._table()
+    return ("<h2 id='authorship'>Authorship bias</h2>"
+            "<p class='note'>The members also wrote the items: does an author's own items favour its model? "
+            f"{_e(caption)}; each side is the leaderboard of those items alone, and the difference's interval "
+            "comes from independent item bootstraps of the two sides.</p>" + _table(header, rows))
+
+
 def build_report(source: VoteSource, settings, *, human=None, weighting=None, human_board=None,
                  judge_rounds: int = 200, trials: int = 10, separability_draws: int = 0, board=None) -> str:
     """The whole report as one HTML string.
@@ -209,7 +218,7 @@ def build_report(source: VoteSource, settings, *, human=None, weighting=None, hu
     when the caller has it already; the rest is computed here from ``source`` and
     ``settings``.
     """
-    from scoring import judge_metrics, jury_ablation, rank_models
+    from scoring import authorship_bias, judge_metrics, jury_ablation, rank_models
 
     board = board if board is not None else rank_models(source.votes, settings)
     metrics = judge_metrics(source.votes, settings, lengths=source.lengths, rounds=judge_rounds,
@@ -222,6 +231,11 @@ def build_report(source: VoteSource, settings, *, human=None, weighting=None, hu
         sections.insert(2, _human_leaderboard_section(human_board))
     if human is not None:
         sections.append(_human_section(human, weighting))
+    authors = source.authors()
+    if authors:
+        bias = authorship_bias(source.votes, authors, settings)
+        if bias.models:
+            sections.insert(-1, _authorship_section(bias))
     stamp = readable_time(datetime.now(timezone.utc))
     title = f"Council report — {source.path}"
     return (

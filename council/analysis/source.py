@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from council.errors import BadInput
+from council.inputs.items import FrozenItem
 from council.inputs.votes import ReadOptions, read_votes
 from scoring import Votes
 
@@ -38,6 +40,28 @@ class VoteSource:
     missing_answers: dict = field(default_factory=dict)  # runs: model -> items it has no answer for
     human: Votes | None = None  # runs: the human labels stored in it (`council label`)
     human_selection: np.ndarray | None = None  # and how likelier than uniform each was offered for labelling
+    # What `council score --by` slices by, one value per vote (None: unknown): a run's
+    # items' category and author; a votes file's slice columns.
+    slices: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def slice_labels(self, by: str) -> np.ndarray:
+        """Each vote's slice by ``by`` (category, author or criterion); `BadInput` when
+        no vote has one."""
+        values = self.slices.get(by)
+        if values is None or not any(value is not None for value in values):
+            where = ("a votes file with a column " + repr(by)) if self.kind == "votes file" else (
+                "a run whose items have one" if by != "criterion" else "per-criterion verdicts, which runs do not "
+                "store yet (a votes file with a 'criterion' column does)")
+            raise BadInput(f"no vote has a {by}: --by {by} needs {where}", path=self.path, field="--by")
+        return values
+
+    def authors(self) -> dict[str, str]:
+        """Each item's author, where known (the authorship bias needs them)."""
+        values = self.slices.get("author")
+        if values is None:
+            return {}
+        return {self.votes.items[k]: author for k, author in zip(self.votes.item.tolist(), values.tolist())
+                if author is not None}
 
     def missing_note(self) -> str | None:
         """A line saying whose answers are missing, so pairs were left out (None: none)."""
@@ -107,7 +131,8 @@ def open_source(path: str | Path, read: ReadOptions | None = None, *, facts: boo
             lengths = _aligned_lengths(votes, store.word_counts())
             human, selection = store.human_votes()
             return VoteSource(str(path), "run", votes, lengths, run_facts(store).to_dict() if facts else {},
-                              missing_answers=store.missing_answers(), human=human, human_selection=selection)
+                              missing_answers=store.missing_answers(), human=human, human_selection=selection,
+                              slices=_item_slices(votes, store.frozen_items()))
     found = read_votes(path, unknown_verdicts=read.unknown_verdicts, duplicates=read.duplicates,
                        self_pairs=read.self_pairs)
     votes = found.votes
@@ -123,4 +148,15 @@ def open_source(path: str | Path, read: ReadOptions | None = None, *, facts: boo
         "models": len(votes.models),
     }
     return VoteSource(str(path), "votes file", votes, None, summary if facts else {}, found.unknown_verdicts,
-                      found.n_duplicates, found.n_self_pairs_dropped)
+                      found.n_duplicates, found.n_self_pairs_dropped, slices=found.slices)
+
+
+def _item_slices(votes: Votes, items: list[FrozenItem]) -> dict[str, np.ndarray]:
+    """A run's items' category and author, one per vote (None where an item has none:
+    a given item set's items have no author)."""
+    by_id = {item.id: item for item in items}
+    found = {}
+    for name in ("category", "author"):
+        of_item = [getattr(by_id[i], name, None) if i in by_id else None for i in votes.items]
+        found[name] = np.array([value or None for value in of_item], dtype=object)[votes.item]
+    return found

@@ -17,6 +17,7 @@ from council.cli.options import (
     source_of,
 )
 from council.errors import BadInput
+from council.inputs.votes import SLICE_COLUMNS
 
 __all__ = ["COMMANDS"]
 
@@ -29,8 +30,11 @@ __all__ = ["COMMANDS"]
 @click.option("--estimand", type=click.Choice(("auto", "human", "jury")), default="auto", show_default=True,
               help="Rank human preference (prediction-powered: every jury vote, corrected by the labels) or the "
                    "jury's own; auto: human when there are labels.")
+@click.option("--by", type=click.Choice(SLICE_COLUMNS),
+              help="One leaderboard per slice: the items' category or author (with each author's authorship bias), "
+                   "or the votes' criterion. The jury's votes, each slice with its own intervals.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def score(path, human_path, estimand, as_json, **options) -> None:
+def score(path, human_path, estimand, by, as_json, **options) -> None:
     """Rank the models of a votes file (JSONL, CSV or Parquet) or of a run directory."""
     from council.analysis.display import human_leaderboard_table, leaderboard_table
     from scoring import rank_human_preference, rank_models
@@ -38,6 +42,12 @@ def score(path, human_path, estimand, as_json, **options) -> None:
     settings = settings_of(options)
     read = read_options_of(options)
     source = source_of(path, read)
+    if by is not None:
+        if estimand == "human" or human_path:
+            raise BadInput("--by ranks the jury's votes per slice; the leaderboard of human preference is not "
+                           "sliced (leave out --estimand human and --human)", field="--by")
+        _score_slices(source, by, settings, as_json)
+        return
     human, selection = human_labels_of(human_path, source, read) if estimand != "jury" else (None, None)
     if estimand == "human" and human is None:
         raise BadInput("no human labels to rank human preference: import some with `council label RUN --import "
@@ -57,6 +67,21 @@ def score(path, human_path, estimand, as_json, **options) -> None:
         click.echo(text())
         if source.missing_note():
             click.echo(source.missing_note())
+
+
+def _score_slices(source, by: str, settings, as_json: bool) -> None:
+    from council.analysis.display import slices_text
+    from scoring import authorship_bias, rank_slices
+
+    sliced = rank_slices(source.votes, source.slice_labels(by), settings, by=by)
+    bias = authorship_bias(source.votes, source.authors(), settings) if by == "author" else None
+    if as_json:
+        out = sliced.to_dict()
+        if bias is not None:
+            out["authorship_bias"] = bias.to_dict()
+        click.echo(json.dumps(out, indent=2))
+    else:
+        click.echo(slices_text(sliced, bias))
 
 
 @click.command()

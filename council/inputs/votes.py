@@ -20,7 +20,7 @@ import csv
 import json
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -32,12 +32,17 @@ from scoring import LABELS, UNSCORED, Votes, outcome_of
 from scoring.aggregation import row_keys
 
 __all__ = [
-    "COLUMNS", "Duplicates", "ReadOptions", "SelfPairs", "UnknownVerdicts", "VotesFile", "canonical_name",
+    "COLUMNS", "SLICE_COLUMNS", "Duplicates", "ReadOptions", "SelfPairs", "UnknownVerdicts", "VotesFile",
+    "canonical_name",
     "line_of_row", "read_votes",
 ]
 
 COLUMNS = ("item", "judge", "model_a", "model_b", "verdict")
 NAME_COLUMNS = COLUMNS[:4]
+#: Columns a votes file may carry besides: what `council score --by` slices by. An
+#: item's category and author are the item's (one per item); a criterion is the vote's.
+SLICE_COLUMNS = ("category", "author", "criterion")
+ITEM_COLUMNS = ("category", "author")
 PAPER_COLUMNS = {
     "emobench_id": "item",
     "llm_judge": "judge",
@@ -81,6 +86,8 @@ class VotesFile:
     unknown_verdicts: tuple[tuple[int, str], ...]  # (line, value)
     n_duplicates: int = 0  # votes repeating an earlier key (removed when duplicates="first")
     n_self_pairs_dropped: int = 0
+    # The file's slice columns (`SLICE_COLUMNS` it has), one value per vote (None: empty).
+    slices: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def canonical_name(value: object) -> str:
@@ -93,11 +100,12 @@ class _NeedsLines(Exception):
 
 
 def _column_map(fields: list[str], path: str) -> dict[str, str]:
-    """Our column name → the file's, accepting the paper's names."""
+    """Our column name → the file's, accepting the paper's names; the slice columns
+    the file has come along."""
     present = {}
     for name in fields:
         ours = PAPER_COLUMNS.get(name, name)
-        if ours in COLUMNS and ours not in present:
+        if ours in COLUMNS + SLICE_COLUMNS and ours not in present:
             present[ours] = name
     missing = [column for column in COLUMNS if column not in present]
     if missing:
@@ -175,6 +183,10 @@ def _fast_frame(path: str, kind: str):
     except Exception:  # polars raises many kinds for a file it cannot take; the row reader explains
         return None
     frame = frame.rename({theirs: ours for ours, theirs in mapping.items()})
+    for column in SLICE_COLUMNS:
+        if column in frame.columns and not (frame.schema[column] in (pl.String, pl.Null, pl.Categorical)
+                                            or frame.schema[column].is_integer()):
+            return None  # the row reader spells other values as text
     for column in COLUMNS:
         dtype = frame.schema[column]
         if not (dtype.is_integer() or dtype in (pl.String, pl.Null, pl.Categorical)) or (
@@ -273,6 +285,7 @@ def _slow_frame(path: str, kind: str):
         for number, row in rows:
             if mapping is None:
                 mapping = _column_map(list(row), path)
+                columns.update({column: [] for column in SLICE_COLUMNS if column in mapping})
             for ours, theirs in mapping.items():
                 value = row.get(theirs)
                 columns[ours].append(_text(value))
@@ -281,7 +294,7 @@ def _slow_frame(path: str, kind: str):
         raise BadInput("not UTF-8 text", path=path) from None
     if mapping is None:
         raise BadInput("contains no votes", path=path)
-    return pl.DataFrame(columns, schema=dict.fromkeys(COLUMNS, pl.Categorical)), mapping, np.array(lines)
+    return pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.Categorical)), mapping, np.array(lines)
 
 
 # --- from columns to votes -----------------------------------------------------------
@@ -360,6 +373,10 @@ def _votes(frame, mapping: dict[str, str], lines, options: ReadOptions, path: st
     models, model = _numbered(both, path, mapping["model_a"], lines)
     model_a, model_b = model[: frame.height], model[frame.height:]
     outcome, unknown = _outcomes(frame["verdict"], options, path, mapping["verdict"], lines)
+    slices = {column: _slice_values(frame[column]) for column in SLICE_COLUMNS if column in frame.columns}
+    for column in ITEM_COLUMNS:
+        if column in slices:
+            _one_per_item(slices[column], item, items, lines, path, mapping[column])
     del frame, both
     rows = np.arange(len(outcome))
     same = model_a == model_b
@@ -387,7 +404,28 @@ def _votes(frame, mapping: dict[str, str], lines, options: ReadOptions, path: st
             rows = rows[np.sort(first)]
     votes = Votes(item=item[rows], judge=judge[rows], model_a=model_a[rows], model_b=model_b[rows],
                   outcome=outcome[rows], items=items, judges=judges, models=models, n_unknown=len(unknown))
-    return VotesFile(votes=votes, unknown_verdicts=unknown, n_duplicates=n_duplicates, n_self_pairs_dropped=n_self)
+    return VotesFile(votes=votes, unknown_verdicts=unknown, n_duplicates=n_duplicates, n_self_pairs_dropped=n_self,
+                     slices={column: values[rows] for column, values in slices.items()})
+
+
+def _slice_values(series) -> np.ndarray:
+    """A slice column as names (None where empty), one per row."""
+    return np.array([None if value is None or not str(value).strip() else canonical_name(value)
+                     for value in series.cast(str).to_list()], dtype=object)
+
+
+def _one_per_item(values: np.ndarray, item: np.ndarray, items, lines, path: str, field: str) -> None:
+    """An item's category (author) is the item's: two on one item is bad input naming the line."""
+    seen: dict[int, tuple[str, int]] = {}
+    for row, (k, value) in enumerate(zip(item.tolist(), values.tolist())):
+        if value is None:
+            continue
+        first = seen.setdefault(k, (value, row))
+        if first[0] != value:
+            if lines is None:
+                raise _NeedsLines
+            raise BadInput(f"item {items[k]!r} has {field} {value!r} here and {first[0]!r} on line "
+                           f"{int(lines[first[1]])}: an item has one", path=path, line=int(lines[row]), field=field)
 
 
 def read_votes(

@@ -117,9 +117,10 @@ def test_report_is_one_static_file_that_renders(cli, finished_run, tmp_path, wri
     assert text.count("<svg") == figures
     # Static and self-contained: no script, no external resource.
     assert "<script" not in text and not re.search(r"(src|href)=['\"]?https?:", text)
-    if source == "run":
-        assert "config hash" in text and "Length effect" in text
+    if source == "run":  # members wrote the items: the authorship bias is measured
+        assert "config hash" in text and "Length effect" in text and "id='authorship'" in text
     else:
+        assert "id='authorship'" not in text
         assert "id='human'" in text and "Spearman" in text and "id='human-leaderboard'" in text
     if _chromium() is None:
         pytest.skip("Debian's chromium is not installed: the report was checked as text only")

@@ -58,6 +58,8 @@ def test_judge_bias_notebook_runs_on_a_run(cli, council_file, tmp_path):
     assert cli("run", config, "--run-dir", run_dir).exit_code == 0
     notebook = _execute("judge_bias", COUNCIL_SOURCE=str(run_dir), **QUICK)
     assert _images(notebook) >= 5  # and the length view, from the run's answers
+    printed = "".join(output.get("text", "") for output in notebook.cells[-1].get("outputs", []))
+    assert printed.count("own − others") == 3  # the members wrote the items: each author's bias
     text = "".join(str(output.get("text", "")) for cell in notebook.cells for output in cell.get("outputs", []))
     assert "length effect" in text
 

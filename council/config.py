@@ -169,6 +169,8 @@ class JudgeConfig(_Strict):
     max_reasks: int = Field(default=2, ge=0, le=10)
     # Output tokens a verdict may take (reasoning first, then the label), per ask.
     max_tokens: int = Field(default=600, ge=16, le=100_000)
+    # A verdict on each of the task's criteria too, in the same reply (never k calls).
+    per_criterion: bool = False
 
 
 class BudgetConfig(_Strict):

@@ -51,6 +51,8 @@ class Faults:
     verbose_tokens: int = 0  # replies bill this many output tokens, or max_tokens if the request sent fewer
     fail_reasks: bool = False  # a judge's re-ask gets a 500 (after the first ask was paid for)
     strengths: dict = field(default_factory=dict)  # model -> strength for judges' preferences
+    reversed_criteria: set = field(default_factory=set)  # criteria on which judges prefer the weaker answer
+    criteria_missing_first: set = field(default_factory=set)  # these judges' first ask leaves a criterion out
     served_as: dict = field(default_factory=dict)  # model -> the model that really answers (a silent swap)
     # Batches: each retrieve moves a batch one state on (validating → in_progress →
     # completed); these end otherwise, and these custom ids fail into the error file.
@@ -73,6 +75,10 @@ class Request:
 
 
 _SIGNATURE = re.compile(r"\(answer signed by ([\w.-]+)\)")
+# Council's per-criterion verdict format, and the criterion names in it.
+_CRITERIA_FORMAT = re.compile(r'"criteria": \{(.*?)\}, "verdict"')
+_CRITERION_NAME = re.compile(r'"((?:[^"\\]|\\.)*)": "<verdict>"')
+_REVERSED = {"A>>B": "B>>A", "A>B": "B>A", "A=B": "A=B", "B>A": "A>B", "B>>A": "A>>B"}
 
 
 def _digest(*parts: str) -> int:
@@ -389,6 +395,13 @@ class FakeProvider:
         reasoning = f"Comparing both answers as {model}. Response A said: {user[-60:]}"
         if model in self.faults.tag_judges:
             return f"Response A says: {user}\nWeighing them up, my verdict is [[{verdict}]]."
+        asked = _CRITERIA_FORMAT.search(messages[0]["content"])
+        if asked:  # a verdict per criterion: the overall one, or its reverse on a criterion that says so
+            criteria = {name: (_REVERSED[verdict] if name in self.faults.reversed_criteria else verdict)
+                        for name in _CRITERION_NAME.findall(asked.group(1))}
+            if model in self.faults.criteria_missing_first and len(messages) <= 2:  # not yet re-asked
+                criteria.pop(next(iter(criteria)))
+            return json.dumps({"reasoning": reasoning, "criteria": criteria, "verdict": verdict})
         return json.dumps({"reasoning": reasoning, "verdict": verdict})
 
 

@@ -3,6 +3,7 @@ or a votes file, read through the same APIs as everywhere else."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -10,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from council.errors import BadInput
-from council.inputs.items import FrozenItem
 from council.inputs.votes import ReadOptions, read_votes
 from scoring import Votes
 
@@ -43,17 +43,39 @@ class VoteSource:
     # What `council score --by` slices by, one value per vote (None: unknown): a run's
     # items' category and author; a votes file's slice columns.
     slices: dict[str, np.ndarray] = field(default_factory=dict)
+    # Verdicts per criterion (``judge.per_criterion``, or a votes file's rows that name a
+    # criterion), apart from ``votes``, which hold the overall verdicts; and each one's criterion.
+    criterion_votes: Votes | None = None
+    criterion_labels: np.ndarray | None = None
+    word_counts: dict = field(default_factory=dict)  # runs: words per (item, respondent)
 
-    def slice_labels(self, by: str) -> np.ndarray:
-        """Each vote's slice by ``by`` (category, author or criterion); `BadInput` when
-        no vote has one."""
-        values = self.slices.get(by)
-        if values is None or not any(value is not None for value in values):
+    @property
+    def criteria(self) -> tuple[str, ...]:
+        return () if self.criterion_labels is None else tuple(dict.fromkeys(self.criterion_labels.tolist()))
+
+    def sliced(self, by: str) -> tuple[Votes, np.ndarray]:
+        """The votes to slice and each one's slice by ``by`` (category, author or
+        criterion); `BadInput` when no vote has one."""
+        if by == "criterion":
+            votes, values = self.criterion_votes, self.criterion_labels
+        else:
+            votes, values = self.votes, self.slices.get(by)
+        if votes is None or values is None or not any(value is not None for value in values):
             where = ("a votes file with a column " + repr(by)) if self.kind == "votes file" else (
-                "a run whose items have one" if by != "criterion" else "per-criterion verdicts, which runs do not "
-                "store yet (a votes file with a 'criterion' column does)")
+                "a run whose items have one" if by != "criterion" else "a run judged with judge.per_criterion")
             raise BadInput(f"no vote has a {by}: --by {by} needs {where}", path=self.path, field="--by")
-        return values
+        return votes, values
+
+    def for_criterion(self, criterion: str) -> VoteSource:
+        """This source with one criterion's verdicts in place of the overall ones."""
+        if criterion not in self.criteria:
+            known = f"its criteria: {', '.join(self.criteria)}" if self.criteria else "it has no verdict per criterion"
+            raise BadInput(f"no verdict on the criterion {criterion!r} ({known})", path=self.path,
+                           field="--criterion")
+        assert self.criterion_votes is not None and self.criterion_labels is not None
+        votes = self.criterion_votes.select(self.criterion_labels == criterion)
+        return dataclasses.replace(self, votes=votes, lengths=_aligned_lengths(votes, self.word_counts), slices={},
+                                   human=None, human_selection=None)
 
     def authors(self) -> dict[str, str]:
         """Each item's author, where known (the authorship bias needs them)."""
@@ -128,14 +150,22 @@ def open_source(path: str | Path, read: ReadOptions | None = None, *, facts: boo
 
         with open_run(path) as store:
             votes = store.scoring_votes()
-            lengths = _aligned_lengths(votes, store.word_counts())
+            words = store.word_counts()
             human, selection = store.human_votes()
-            return VoteSource(str(path), "run", votes, lengths, run_facts(store).to_dict() if facts else {},
-                              missing_answers=store.missing_answers(), human=human, human_selection=selection,
-                              slices=_item_slices(votes, store.frozen_items()))
+            by_criterion, criterion_labels = store.criterion_votes()
+            return VoteSource(str(path), "run", votes, _aligned_lengths(votes, words),
+                              run_facts(store).to_dict() if facts else {}, missing_answers=store.missing_answers(),
+                              human=human, human_selection=selection, slices=_item_slices(votes, store.items),
+                              criterion_votes=by_criterion, criterion_labels=criterion_labels, word_counts=words)
     found = read_votes(path, unknown_verdicts=read.unknown_verdicts, duplicates=read.duplicates,
                        self_pairs=read.self_pairs)
-    votes = found.votes
+    votes, slices = found.votes, dict(found.slices)
+    criterion = slices.pop("criterion", None)
+    by_criterion = criterion_labels = None
+    if criterion is not None and any(value is not None for value in criterion):
+        overall = np.array([value is None for value in criterion.tolist()], dtype=bool)
+        by_criterion, criterion_labels = votes.select(~overall), criterion[~overall]
+        votes, slices = votes.select(overall), {name: values[overall] for name, values in slices.items()}
     summary = {
         "votes_file": str(path),
         "judgments": len(votes),
@@ -148,15 +178,15 @@ def open_source(path: str | Path, read: ReadOptions | None = None, *, facts: boo
         "models": len(votes.models),
     }
     return VoteSource(str(path), "votes file", votes, None, summary if facts else {}, found.unknown_verdicts,
-                      found.n_duplicates, found.n_self_pairs_dropped, slices=found.slices)
+                      found.n_duplicates, found.n_self_pairs_dropped, slices=slices, criterion_votes=by_criterion,
+                      criterion_labels=criterion_labels)
 
 
-def _item_slices(votes: Votes, items: list[FrozenItem]) -> dict[str, np.ndarray]:
-    """A run's items' category and author, one per vote (None where an item has none:
-    a given item set's items have no author)."""
-    by_id = {item.id: item for item in items}
+def _item_slices(votes: Votes, items) -> dict[str, np.ndarray]:
+    """A run's items' category and author (a frame of its items), one per vote (None
+    where an item has none, or a store too old to record it)."""
     found = {}
     for name in ("category", "author"):
-        of_item = [getattr(by_id[i], name, None) if i in by_id else None for i in votes.items]
-        found[name] = np.array([value or None for value in of_item], dtype=object)[votes.item]
+        by_id = dict(zip(items["id"].to_list(), items[name].to_list()))
+        found[name] = np.array([by_id.get(i) or None for i in votes.items], dtype=object)[votes.item]
     return found

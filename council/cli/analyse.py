@@ -30,11 +30,14 @@ __all__ = ["COMMANDS"]
 @click.option("--estimand", type=click.Choice(("auto", "human", "jury")), default="auto", show_default=True,
               help="Rank human preference (prediction-powered: every jury vote, corrected by the labels) or the "
                    "jury's own; auto: human when there are labels.")
+@click.option("--criterion", metavar="NAME",
+              help="The verdicts on one criterion of the task (judge.per_criterion, or a votes file's criterion "
+                   "column) instead of the overall ones.")
 @click.option("--by", type=click.Choice(SLICE_COLUMNS),
               help="One leaderboard per slice: the items' category or author (with each author's authorship bias), "
                    "or the votes' criterion. The jury's votes, each slice with its own intervals.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def score(path, human_path, estimand, by, as_json, **options) -> None:
+def score(path, human_path, estimand, criterion, by, as_json, **options) -> None:
     """Rank the models of a votes file (JSONL, CSV or Parquet) or of a run directory."""
     from council.analysis.display import human_leaderboard_table, leaderboard_table
     from scoring import rank_human_preference, rank_models
@@ -42,6 +45,14 @@ def score(path, human_path, estimand, by, as_json, **options) -> None:
     settings = settings_of(options)
     read = read_options_of(options)
     source = source_of(path, read)
+    if criterion is not None:
+        if estimand == "human" or human_path:
+            raise BadInput("human labels are on the overall verdict: --criterion ranks the jury's verdicts on one "
+                           "criterion (leave out --estimand human and --human)", field="--criterion")
+        source, estimand = source.for_criterion(criterion), "jury"
+    elif len(source.votes) == 0 and source.criteria:
+        raise BadInput(f"every vote names a criterion ({', '.join(source.criteria)}): rank one with --criterion "
+                       "NAME, or each with --by criterion", path=source.path)
     if by is not None:
         if estimand == "human" or human_path:
             raise BadInput("--by ranks the jury's votes per slice; the leaderboard of human preference is not "
@@ -62,6 +73,8 @@ def score(path, human_path, estimand, by, as_json, **options) -> None:
         out = data()
         out["n_duplicates"], out["n_self_pairs_dropped"] = source.n_duplicates, source.n_self_pairs_dropped
         out["missing_answers"] = source.missing_answers
+        if criterion is not None:
+            out["criterion"] = criterion
         click.echo(json.dumps(out, indent=2))
     else:
         click.echo(text())
@@ -73,7 +86,8 @@ def _score_slices(source, by: str, settings, as_json: bool) -> None:
     from council.analysis.display import slices_text
     from scoring import authorship_bias, rank_slices
 
-    sliced = rank_slices(source.votes, source.slice_labels(by), settings, by=by)
+    votes, labels = source.sliced(by)
+    sliced = rank_slices(votes, labels, settings, by=by)
     bias = authorship_bias(source.votes, source.authors(), settings) if by == "author" else None
     if as_json:
         out = sliced.to_dict()
@@ -90,8 +104,11 @@ def _score_slices(source, by: str, settings, as_json: bool) -> None:
 @judge_metric_options
 @click.option("--human", "human_path", type=click.Path(dir_okay=False),
               help="A votes file of human labels: add each judge's agreement with people.")
+@click.option("--criterion", metavar="NAME",
+              help="The verdicts on one criterion of the task (judge.per_criterion, or a votes file's criterion "
+                   "column) instead of the overall ones.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def judges(path, judge_rounds, separability_draws, human_path, as_json, **options) -> None:
+def judges(path, judge_rounds, separability_draws, human_path, criterion, as_json, **options) -> None:
     """Every judge's biases with intervals: position, conviction, contrarianism,
     polarization, self-enhancement, length bias and separability as a sole judge."""
     from council.analysis.display import human_summary, judge_metrics_table, weighting_summary
@@ -99,9 +116,16 @@ def judges(path, judge_rounds, separability_draws, human_path, as_json, **option
 
     settings = settings_of(options)
     source = source_of(path, read_options_of(options))
+    if criterion is not None:  # each judge's position bias, agreement … on that criterion's verdicts
+        if human_path:
+            raise BadInput("human labels are on the overall verdict: leave out --human with --criterion",
+                           field="--criterion")
+        source = source.for_criterion(criterion)
     metrics = judge_metrics(source.votes, settings, lengths=source.lengths, rounds=judge_rounds,
                             separability_draws=separability_draws, seed=settings.seed)
     data = metrics.to_dict()
+    if criterion is not None:
+        data["criterion"] = criterion
     human = human_agreement_of(human_path, source, settings, read_options_of(options), judge_rounds)
     if human is not None:
         agreement, weighting = human

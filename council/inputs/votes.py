@@ -389,7 +389,14 @@ def _votes(frame, mapping: dict[str, str], lines, options: ReadOptions, path: st
             raise BadInput(f"model_a and model_b are the same model ({models[model_a[row]]!r}); rows comparing a "
                            "model with itself can be dropped instead", path=path, line=int(lines[row]))
         rows = rows[~same]
-    key = row_keys(item[rows], judge[rows], model_a[rows], model_b[rows])
+    # A vote on a criterion repeats no vote on another criterion (nor the overall one).
+    criterion = slices.get("criterion")
+    judge_key = judge.astype(np.int64)
+    if criterion is not None:
+        _, code = np.unique(np.array(["" if c is None else c for c in criterion.tolist()], dtype=str),
+                            return_inverse=True)
+        judge_key = judge_key * (int(code.max()) + 1) + code
+    key = row_keys(item[rows], judge_key[rows], model_a[rows], model_b[rows])
     _, first = np.unique(key, return_index=True)
     n_duplicates = len(rows) - len(first)
     if n_duplicates:

@@ -15,6 +15,8 @@ parse the same strict way.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -56,6 +58,7 @@ class TaskPrompts:
     judge_system: PromptTemplate
     judge_user: PromptTemplate
     judge_reask: PromptTemplate
+    per_criterion: bool = False  # the judge gives a verdict on each criterion too, in the same reply
 
     @property
     def compose_hash(self) -> str:
@@ -68,6 +71,21 @@ class TaskPrompts:
     @property
     def judge_hash(self) -> str:
         return prompt_hash(self.judge_system, self.judge_user, self.judge_reask)
+
+    def judging_per_criterion(self) -> TaskPrompts:
+        """The task with the judge asked for a verdict on each criterion and an overall one,
+        in one reply (`BadInput` when the task has no criteria)."""
+        if not self.criteria:
+            raise BadInput(f"the task {self.name!r} has no criteria to judge one by one", field="judge.per_criterion")
+        slots = ", ".join(f'{json.dumps(criterion, ensure_ascii=False)}: "<verdict>"' for criterion in self.criteria)
+
+        def with_slots(template: PromptTemplate) -> str:
+            return template.text.replace("$criteria_slots", slots.replace("$", "$$"))
+
+        rubric = self.judge_system.text[: -len(packaged("verdict_format").text)].rstrip("\n")
+        system = PromptTemplate("judge.system", f"{rubric}\n\n{with_slots(packaged('verdict_format_criteria'))}")
+        reask = PromptTemplate("judge_reask.user", with_slots(packaged("judge_reask_criteria.user")))
+        return dataclasses.replace(self, judge_system=system, judge_reask=reask, per_criterion=True)
 
     @property
     def templates(self) -> tuple[PromptTemplate, ...]:

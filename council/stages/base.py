@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     from council.records import CallRecord
 
 __all__ = [
-    "CallRequest", "GivenRecord", "RunState", "Stage", "StageContext", "WorkUnit", "count_tokens", "fingerprint",
+    "CallRequest", "GivenRecord", "RunState", "Stage", "StageContext", "WorkUnit", "count_tokens", "criteria_of",
+    "fingerprint",
     "given_fingerprint", "member_cap", "task_of", "what_changed", "with_persona", "work_key",
 ]
 
@@ -144,13 +145,21 @@ class RunState:
     chosen: dict[str, tuple[tuple[str, str, str], ...]] = field(default_factory=dict)
 
 
+def criteria_of(config: CouncilConfig) -> tuple[str, ...]:
+    """The task's criteria, without resolving its templates (cheap: asked per unit)."""
+    task = config.task
+    return builtin_task(task).criteria if isinstance(task, str) else task.criteria
+
+
 def task_of(config: CouncilConfig) -> TaskPrompts:
     """The council's task, resolved into templates (`BadInput` for a bad template file)."""
     task = config.task
     if isinstance(task, str):
-        return builtin_task(task)
-    files = {stage: config.path_of(path) for stage, path in task.prompts.model_dump().items() if path is not None}
-    return custom_task(task.name, task.instructions, task.criteria, files)
+        resolved = builtin_task(task)
+    else:
+        files = {stage: config.path_of(path) for stage, path in task.prompts.model_dump().items() if path is not None}
+        resolved = custom_task(task.name, task.instructions, task.criteria, files)
+    return resolved.judging_per_criterion() if config.judge.per_criterion else resolved
 
 
 @dataclass(frozen=True)

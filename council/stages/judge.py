@@ -12,6 +12,7 @@ vote.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
@@ -19,7 +20,7 @@ from council.config import CouncilConfig, MemberConfig
 from council.providers.client import CallFailed, MemberClient
 from council.providers.litellm_adapter import supports_response_schema
 from council.records import CallRecord
-from council.stages.base import CallRequest, RunState, StageContext, WorkUnit, member_cap, work_key
+from council.stages.base import CallRequest, RunState, StageContext, WorkUnit, criteria_of, member_cap, work_key
 from council.stages.compose import current_items
 from council.stages.pairing import JudgedPair, chosen_pairs, judge_pairs
 from council.stages.respond import RESPOND
@@ -60,13 +61,21 @@ def drift_key(check: DriftCheck, judge: str) -> str:
                     "new-first" if check.new_first else "old-first")
 
 
+#: Output tokens a verdict on one criterion adds to a judge's reply (its name and label).
+PER_CRITERION_TOKENS = 24
+
+
 class JudgeStage:
     name = StageName.JUDGE
     role = Role.JUDGE
     cacheable = True
 
     def output_tokens(self, config: CouncilConfig, member: MemberConfig) -> int:
-        return member_cap(member, config.judge.max_tokens)  # sent with every ask: nothing longer is billed
+        # Sent with every ask: nothing longer is billed. A verdict per criterion takes
+        # room in the same reply: a larger cap, never more calls.
+        cap = config.judge.max_tokens + (PER_CRITERION_TOKENS * len(criteria_of(config))
+                                         if config.judge.per_criterion else 0)
+        return member_cap(member, cap)
 
     def key(self, item: str, judge: str, model_a: str, model_b: str) -> str:
         return work_key(self.name, item, judge, model_a, model_b)
@@ -151,11 +160,18 @@ class JudgeStage:
         kind = member.structured_output
         if kind == "auto":
             kind = "json_schema" if supports_response_schema(member.model) else "none"
-        return CallRequest(list(unit.messages), response_format(kind, ctx.config.judge.allow_tie),
-                             self.output_tokens(ctx.config, member))
+        criteria = self._criteria(ctx, unit)
+        return CallRequest(list(unit.messages), response_format(kind, ctx.config.judge.allow_tie, criteria),
+                           self.output_tokens(ctx.config, member))
+
+    @staticmethod
+    def _criteria(ctx: StageContext, unit: WorkUnit) -> tuple[str, ...]:
+        """The criteria a unit's judge gives verdicts on (none for a drift check)."""
+        return ctx.task.criteria if ctx.task.per_criterion and "new_first" not in unit.fields else ()
 
     async def execute(self, unit: WorkUnit, client: MemberClient, ctx: StageContext) -> CallRecord:
         allow_tie = ctx.config.judge.allow_tie
+        criteria = self._criteria(ctx, unit)
         request = self.first_request(unit, client.member, ctx)
         messages = request.messages
         usage = Usage()
@@ -168,8 +184,8 @@ class JudgeStage:
             except CallFailed as failure:  # the asks before it were paid: they stay in the ledger
                 raise CallFailed(failure.kind, str(failure), usage + failure.usage) from None
             usage += spent
-            parsed = parse_verdict(completion.text, allow_tie)
-            if parsed.label is not None:
+            parsed = parse_verdict(completion.text, allow_tie, criteria)
+            if parsed.complete:
                 break
             messages += [
                 {"role": "assistant", "content": completion.text},
@@ -179,6 +195,8 @@ class JudgeStage:
             **unit.fields, "call_key": unit.key, "verdict": parsed.label, "parse_status": parsed.status,
             "reasoning": parsed.reasoning, "raw_output": completion.text,
         }
+        if criteria:  # the criterion verdicts go with the overall one: one call, one row
+            product["criteria"] = json.dumps(dict(parsed.criteria), ensure_ascii=False)
         status = CallStatus.OK if parsed.label is not None else CallStatus.UNPARSEABLE
         table = "drift_votes" if "new_first" in unit.fields else "votes"
         return CallRecord(unit.key, status, usage, product_table=table, product=product,

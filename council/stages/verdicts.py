@@ -39,30 +39,30 @@ def label_meanings(allow_tie: bool) -> str:
     return "; ".join(f'"{label}" means {_MEANINGS[label]}' for label in labels(allow_tie)) + "."
 
 
-def verdict_schema(allow_tie: bool, max_reasoning_chars: int | None = None) -> dict:
+def verdict_schema(allow_tie: bool, max_reasoning_chars: int | None = None, criteria: tuple[str, ...] = ()) -> dict:
+    """The reply's JSON schema: reasoning, then (with ``criteria``) a verdict per
+    criterion, then the overall verdict — the order the judge is asked to reason in."""
     reasoning: dict = {"type": "string"}
     if max_reasoning_chars is not None:
         reasoning["maxLength"] = max_reasoning_chars
-    return {
-        "type": "object",
-        "properties": {
-            "reasoning": reasoning,
-            "verdict": {"type": "string", "enum": list(labels(allow_tie))},
-        },
-        "required": ["reasoning", "verdict"],
-        "additionalProperties": False,
-    }
+    label = {"type": "string", "enum": list(labels(allow_tie))}
+    properties: dict = {"reasoning": reasoning}
+    if criteria:
+        properties["criteria"] = {"type": "object", "properties": dict.fromkeys(criteria, label),
+                                  "required": list(criteria), "additionalProperties": False}
+    properties["verdict"] = label
+    return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
 
 
-def response_format(kind: str, allow_tie: bool) -> dict | None:
+def response_format(kind: str, allow_tie: bool, criteria: tuple[str, ...] = ()) -> dict | None:
     """The ``response_format`` to request for a judge, by the member's structured-output kind."""
     if kind == "json_schema":
-        schema = {"name": "verdict", "schema": verdict_schema(allow_tie), "strict": True}
+        schema = {"name": "verdict", "schema": verdict_schema(allow_tie, criteria=criteria), "strict": True}
         return {"type": "json_schema", "json_schema": schema}
     if kind == "json_object":
         # llama.cpp's server constrains decoding to this schema with a grammar. The
         # bound on the reasoning keeps a verdict from being cut off by max_tokens.
-        return {"type": "json_object", "schema": verdict_schema(allow_tie, max_reasoning_chars=400)}
+        return {"type": "json_object", "schema": verdict_schema(allow_tie, 400, criteria)}
     return None
 
 
@@ -77,6 +77,13 @@ class ParsedVerdict:
     label: str | None
     status: str  # "json", "tag" or "unparseable"
     reasoning: str | None = None
+    # Asked for criteria: each one's verdict, None where the reply gave none it may give.
+    criteria: tuple[tuple[str, str | None], ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        """An overall verdict and one for every criterion asked: nothing to ask again."""
+        return self.label is not None and all(label is not None for _, label in self.criteria)
 
 
 def _normalise(label: str) -> str:
@@ -100,23 +107,43 @@ def _json_verdict(text: str) -> dict | None:
     return value if isinstance(value, dict) and "verdict" in value else None
 
 
-def parse_verdict(text: str, allow_tie: bool = False) -> ParsedVerdict:
-    """Read a judge's verdict, or say it is unparseable. Never guesses."""
+def _label(value: object, offered: tuple[str, ...]) -> str | None:
+    if not isinstance(value, str):
+        return None
+    tagged = _TAG.fullmatch(value.strip())
+    label = _normalise(tagged.group(1) if tagged else value)
+    return label if label in offered else None
+
+
+def _key(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+def _criteria_verdicts(found: dict, criteria: tuple[str, ...], offered: tuple[str, ...]
+                       ) -> tuple[tuple[str, str | None], ...]:
+    """Each criterion's verdict from the reply's ``criteria`` object, its name matched
+    regardless of case and spacing; None for a criterion it leaves out or mislabels."""
+    given = found.get("criteria")
+    by_key = {_key(str(name)): value for name, value in given.items()} if isinstance(given, dict) else {}
+    return tuple((criterion, _label(by_key.get(_key(criterion)), offered)) for criterion in criteria)
+
+
+def parse_verdict(text: str, allow_tie: bool = False, criteria: tuple[str, ...] = ()) -> ParsedVerdict:
+    """Read a judge's verdict — and, when ``criteria`` were asked for, each criterion's —
+    or say it is unparseable. Never guesses: a criterion verdict is read only from the
+    reply's JSON ``criteria`` object, never from a tag in its text."""
     offered = labels(allow_tie)
     found = _json_verdict(text or "")
     if found is not None:
-        verdict = found.get("verdict")
         reasoning = found.get("reasoning")
         reasoning = reasoning if isinstance(reasoning, str) else None
-        if isinstance(verdict, str):
-            tagged = _TAG.fullmatch(verdict.strip())
-            verdict = _normalise(tagged.group(1) if tagged else verdict)
-            if verdict in offered:
-                return ParsedVerdict(verdict, "json", reasoning)
-        return ParsedVerdict(None, "unparseable", reasoning)
+        per_criterion = _criteria_verdicts(found, criteria, offered)
+        verdict = _label(found.get("verdict"), offered)
+        return ParsedVerdict(verdict, "json" if verdict is not None else "unparseable", reasoning, per_criterion)
+    unread = tuple((criterion, None) for criterion in criteria)
     tags = _TAG.findall(text or "")
     if tags:
         last = _normalise(tags[-1])
         if last in offered:
-            return ParsedVerdict(last, "tag", text.strip())
-    return ParsedVerdict(None, "unparseable", None)
+            return ParsedVerdict(last, "tag", text.strip(), unread)
+    return ParsedVerdict(None, "unparseable", None, unread)

@@ -241,6 +241,19 @@ class Ledger:
         """Every stored judgment as (item, judge, model_a, model_b, verdict), in the order stored."""
         return self.conn.execute("SELECT item, judge, model_a, model_b, verdict FROM votes ORDER BY rowid").fetchall()
 
+    def criterion_vote_rows(self) -> list[tuple[str, str, str, str, str, str | None, str]]:
+        """Every judgment's verdict on each criterion, as (item, judge, model_a, model_b,
+        criterion, verdict or None, call key), in the order stored (none before migration 10)."""
+        if not self.schema.has("votes", "criteria"):
+            return []
+        rows = []
+        for item, judge, a, b, criteria, key in self.conn.execute(
+                "SELECT item, judge, model_a, model_b, criteria, call_key FROM votes WHERE criteria IS NOT NULL "
+                "ORDER BY rowid"):
+            rows += [(item, judge, a, b, criterion, verdict, key)
+                     for criterion, verdict in json.loads(criteria).items()]
+        return rows
+
     def spent_usd(self) -> float:
         """Everything the run has paid for, results set aside included."""
         spent = float(self.conn.execute("SELECT coalesce(sum(cost_usd), 0) FROM calls").fetchone()[0])

@@ -229,6 +229,13 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE human_labels ADD COLUMN selection_weight REAL CHECK (selection_weight > 0)
         """,
     ),
+    (
+        10,
+        "votes: a verdict per criterion from the same reply (JSON: criterion -> verdict or null)",
+        """
+        ALTER TABLE votes ADD COLUMN criteria TEXT
+        """,
+    ),
 ]
 
 

@@ -68,7 +68,7 @@ class MemberConfig(_Strict):
 # catalogue lives here; their templates and seeds are `council.prompts.tasks`' data.
 
 #: Built-in tasks, by name: what `council tasks` lists.
-BUILTIN_TASKS = ("emotional-intelligence", "creative-writing", "support-replies")
+BUILTIN_TASKS = ("emotional-intelligence", "creative-writing", "support-replies", "support-conversations")
 DEFAULT_TASK = "emotional-intelligence"
 
 

@@ -370,6 +370,10 @@ class FakeProvider:
     def _reply(self, kind: str, model: str, messages: list[dict], number: int) -> str:
         prompt = messages[-1]["content"]
         h = _digest(model, prompt)
+        if kind == "compose" and '"Customer:"' in prompt:  # a task whose authors write conversations
+            return (f"Customer: Order {h % 997} arrived with the lid cracked, and I need it for Saturday.\n\n"
+                    "Agent: I am sorry to hear that. Could you send a photo of the damage?\n\n"
+                    "Customer: I sent two photos yesterday and nobody answered. What happens now?")
         if kind == "compose":
             return (
                 f"I am writing as {model} about case {h % 997}. My sister Ana and I have not spoken since "

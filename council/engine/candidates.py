@@ -7,16 +7,19 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from council.engine.execution import SessionState
 from council.errors import BadInput
+from council.inputs.conversations import conversation_of
 from council.stages.base import StageContext
 from council.stages.respond import FUNCTION_FINGERPRINT, RESPOND
 
 __all__ = ["Answerer", "CandidateFailed", "answer_by_functions"]
 
-#: ``(item text) -> answer``, async or not.
-Answerer = Callable[[str], str | Awaitable[str]]
+#: ``(item) -> answer``, async or not: the item's text, or a conversation's turns as a
+#: list of ``{"role", "content"}`` (the answer is the next assistant turn).
+Answerer = Callable[[Any], str | Awaitable[str]]
 #: Functions asked at once: they are the user's code, often calling a service of theirs.
 CONCURRENCY = 8
 
@@ -37,7 +40,7 @@ def _check(ctx: StageContext, answerers: dict[str, Answerer]) -> list[str]:
     return by_function
 
 
-async def _answer(function: Answerer, text: str) -> str:
+async def _answer(function: Answerer, text: object) -> str:
     if inspect.iscoroutinefunction(function):
         answer = await function(text)
     else:
@@ -70,7 +73,8 @@ async def answer_by_functions(session: SessionState, answerers: dict[str, Answer
 
     async def one(name: str, item: str, text: str) -> None:
         async with gate:
-            answer = await _answer(answerers[name], text)
+            turns = conversation_of(text)
+            answer = await _answer(answerers[name], text if turns is None else [dict(turn) for turn in turns])
         if not isinstance(answer, str) or not answer.strip():
             raise ValueError(f"it returned {type(answer).__name__} {answer!r}, not an answer's text")
         ledger.import_records([RESPOND.given_answer(ctx, name, item, answer, "function")])

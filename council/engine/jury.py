@@ -13,7 +13,7 @@ import hashlib
 import json
 import re
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +33,7 @@ from council.engine.plan import LeftOut
 from council.engine.runner import RunReport, run_async, run_coroutine
 from council.engine.status import RunStatus
 from council.errors import BadInput
+from council.inputs.conversations import BadConversation, check_messages
 from council.inputs.files import write_atomically
 from council.inputs.items import ID_RULE, SEED_ID
 from council.store.frames import open_run
@@ -44,7 +45,11 @@ if TYPE_CHECKING:
 
     from scoring import Leaderboard, ScoringSettings
 
-__all__ = ["Comparison", "JudgeVote", "Jury", "RankResult"]
+__all__ = ["Comparison", "Items", "JudgeVote", "Jury", "RankResult"]
+
+#: Items to rank on, by id: a text, or a conversation's turns ``[{"role", "content"}…]``
+#: ending with the user's (the answers are the next assistant turn).
+Items = Mapping[str, "str | Sequence[Mapping[str, str]]"]
 
 #: The columns `council score` reads from a votes file.
 VOTE_COLUMNS = ("item", "judge", "model_a", "model_b", "verdict")
@@ -152,6 +157,16 @@ def _checked_id(kind: str, value: object) -> str:
     return text
 
 
+def _item_fields(key: object, value: object) -> dict:
+    """An item given from Python as a file line: a text, or a conversation's turns."""
+    if isinstance(value, str):
+        return {"text": value}
+    try:
+        return {"messages": list(check_messages(list(value) if isinstance(value, list | tuple) else value))}
+    except BadConversation as error:
+        raise BadInput(f"item {str(key)!r}: {error}", field=error.field) from None
+
+
 def _as_judge(member: MemberConfig | Mapping) -> MemberConfig:
     if isinstance(member, Mapping):
         member = MemberConfig.model_validate(dict(member))
@@ -220,7 +235,7 @@ class Jury:
         }
         return parse_config(document, path="<jury>", base_dir=str(run_dir), answered_by=answered_by)
 
-    def _write_inputs(self, run_dir: Path, items: Mapping[str, str],
+    def _write_inputs(self, run_dir: Path, items: Items,
                       answers: Mapping[str, Mapping[str, str] | Answerer]) -> tuple[list[CandidateConfig], dict]:
         """The items and the answers given as data, as files in ``run_dir/inputs``;
         the candidates, and the functions that answer for the others."""
@@ -230,8 +245,8 @@ class Jury:
             raise BadInput("rank needs the answers of at least two candidates")
         folder = run_dir / "inputs"
         (folder / "answers").mkdir(parents=True, exist_ok=True)
-        lines = [json.dumps({"id": _checked_id("item", key), "text": text}, ensure_ascii=False)
-                 for key, text in items.items()]
+        lines = [json.dumps({"id": _checked_id("item", key), **_item_fields(key, value)}, ensure_ascii=False)
+                 for key, value in items.items()]
         write_atomically(folder / "items.jsonl", "\n".join(lines) + "\n")
         known = {str(key) for key in items}
         candidates, functions = [], {}
@@ -263,7 +278,7 @@ class Jury:
             yield Path(temporary)
 
     # -- ranking --------------------------------------------------------------------------
-    async def arank(self, items: Mapping[str, str], answers: Mapping[str, Mapping[str, str] | Answerer],
+    async def arank(self, items: Items, answers: Mapping[str, Mapping[str, str] | Answerer],
                     run_dir: str | Path | None = None, *, settings: ScoringSettings | None = None,
                     progress: bool = False) -> RankResult:
         """Rank the candidates in ``answers`` on ``items``.
@@ -280,7 +295,7 @@ class Jury:
             report = await run_async(config, folder, progress=progress, answerers=functions)
             return self._result(report, folder, settings, kept=run_dir is not None)
 
-    def rank(self, items: Mapping[str, str], answers: Mapping[str, Mapping[str, str] | Answerer],
+    def rank(self, items: Items, answers: Mapping[str, Mapping[str, str] | Answerer],
              run_dir: str | Path | None = None, *, settings: ScoringSettings | None = None,
              progress: bool = False) -> RankResult:
         """`arank`, waited for (in a notebook too)."""

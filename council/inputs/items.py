@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from council.errors import BadInput
+from council.inputs.conversations import BadConversation, check_messages, conversation_text
 from council.inputs.files import write_atomically
 from council.inputs.jsonl import read_objects
 
@@ -134,10 +135,18 @@ GIVEN_AUTHOR = "given"
 
 
 def _given_items(path: str) -> list[FrozenItem]:
-    """Items written by hand: ``{"id", "text", "category"?}`` per line (other fields ignored)."""
+    """Items written by hand: ``{"id", "text", "category"?}`` per line, or a conversation
+    ``{"id", "messages": [{"role", "content"}…], "category"?}`` (other fields ignored)."""
     items: list[FrozenItem] = []
     seen: dict[str, int] = {}
     for number, row in read_objects(path):
+        if "messages" in row:
+            if "text" in row:
+                raise BadInput("an item is a text or a conversation, not both", path=path, line=number, field="text")
+            try:
+                row = {**row, "text": conversation_text(check_messages(row["messages"]))}
+            except BadConversation as error:
+                raise BadInput(str(error), path=path, line=number, field=error.field) from None
         for field in ("id", "text"):
             if not isinstance(row.get(field), (str, int)) or isinstance(row.get(field), bool) \
                     or not str(row[field]).strip():

@@ -59,6 +59,7 @@ class TaskPrompts:
     judge_user: PromptTemplate
     judge_reask: PromptTemplate
     per_criterion: bool = False  # the judge gives a verdict on each criterion too, in the same reply
+    conversations: bool = False  # authors write conversations (``items: conversation`` in task.yaml)
 
     @property
     def compose_hash(self) -> str:
@@ -147,8 +148,9 @@ def builtin_task(name: str) -> TaskPrompts:
                                else packaged(f"generic/{template}"))
     seeds = Path(str(folder.joinpath(definition["seeds"]))) if definition.get("seeds") else None
     instructions = definition.get("instructions")
-    return _assemble(name, definition["description"].strip(), instructions.strip() if instructions else None,
+    task = _assemble(name, definition["description"].strip(), instructions.strip() if instructions else None,
                      tuple(definition.get("criteria", ())), seeds, templates)
+    return dataclasses.replace(task, conversations=definition.get("items") == "conversation")
 
 
 def user_template(stage: str, path: Path) -> PromptTemplate:

@@ -12,6 +12,7 @@ import random
 
 from council.config import CouncilConfig, MemberConfig
 from council.errors import BadInput
+from council.inputs.conversations import conversation_text, parse_transcript
 from council.inputs.items import FrozenItem
 from council.providers.client import MemberClient
 from council.records import CallRecord
@@ -168,6 +169,13 @@ class ComposeStage:
         text = completion.text.strip()
         if not text:
             return CallRecord(unit.key, CallStatus.RETRYABLE_ERROR, usage, error="the author returned an empty item")
+        if ctx.task.conversations:
+            turns = parse_transcript(text)
+            if turns is None:
+                return CallRecord(unit.key, CallStatus.RETRYABLE_ERROR, usage,
+                                  error="the author's conversation could not be read: turns must start with "
+                                        "'Customer:' or 'Agent:' and the last must be the customer's")
+            text = conversation_text(turns)
         product = {**unit.fields, "call_key": unit.key, "text": text, "raw_output": completion.text}
         return CallRecord(unit.key, CallStatus.OK, usage, product_table="items", product=product,
                           provider_model=completion.provider_model)

@@ -17,11 +17,13 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
 from council.config import CouncilConfig, MemberConfig
+from council.inputs.conversations import conversation_of
 from council.providers.client import CallFailed, MemberClient
 from council.providers.litellm_adapter import supports_response_schema
 from council.records import CallRecord
 from council.stages.base import CallRequest, RunState, StageContext, WorkUnit, criteria_of, member_cap, work_key
 from council.stages.compose import current_items
+from council.stages.conversation import shown_item
 from council.stages.pairing import JudgedPair, chosen_pairs, judge_pairs
 from council.stages.respond import RESPOND
 from council.stages.verdicts import label_meanings, labels, parse_verdict, response_format
@@ -111,7 +113,8 @@ class JudgeStage:
             for a, b, judges in pairs_of(item):
                 if a not in have or b not in have:
                     continue  # planned on a later run, once both answers exist
-                user = task.judge_user.render(item=item_text, answer_a=have[a], answer_b=have[b])
+                user = task.judge_user.render(item=shown_item(item_text, conversation_of(item_text)), answer_a=have[a],
+                                              answer_b=have[b])
                 messages = ({"role": "system", "content": system}, {"role": "user", "content": user})
                 units += [WorkUnit(key=self.key(item, judge, a, b), stage=self.name, member=judge,
                                    prompt_hash=task.judge_hash, messages=messages, expected_output_tokens=output[judge],
@@ -145,7 +148,8 @@ class JudgeStage:
         for check in drift_checks(ctx, state.answers, set(texts)):
             old, new = ctx.baseline[check.member][check.item], state.answers[check.item][check.member]
             a, b = (new, old) if check.new_first else (old, new)
-            user = ctx.task.judge_user.render(item=texts[check.item], answer_a=a, answer_b=b)
+            text = texts[check.item]
+            user = ctx.task.judge_user.render(item=shown_item(text, conversation_of(text)), answer_a=a, answer_b=b)
             messages = ({"role": "system", "content": system}, {"role": "user", "content": user})
             for judge in check.judges:
                 units.append(WorkUnit(

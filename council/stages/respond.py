@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from council.config import CouncilConfig, MemberConfig
+from council.inputs.conversations import conversation_of
 from council.providers.client import MemberClient
 from council.records import CallRecord
 from council.stages.base import (
@@ -24,6 +25,7 @@ from council.stages.base import (
     work_key,
 )
 from council.stages.compose import current_items
+from council.stages.conversation import next_turn_messages
 from council.usage import Usage
 from council.vocab import CallStatus, Role, StageName
 from scoring import word_count
@@ -79,9 +81,12 @@ class RespondStage:
         system = task.respond_system.render()
         units = []
         for item, text in state.items:
+            turns = conversation_of(text)
             user = {"role": "user", "content": task.respond_user.render(item=text, **limit)}
             for member in respondents:
-                messages = ({"role": "system", "content": with_persona(member.persona, system)}, user)
+                own = with_persona(member.persona, system)
+                messages = (({"role": "system", "content": own}, user) if turns is None
+                            else next_turn_messages(own, turns, ctx.config.respond.word_limit))
                 units.append(
                     WorkUnit(
                         key=self.key(item, member.name),

@@ -52,3 +52,29 @@ def test_the_support_bots_example_ranks_three_candidates_offline(tmp_path):
     board = json.loads(scored.stdout)
     assert {m["model"] for m in board["models"]} == {"bot-v1", "bot-v2", "bot-v3"}
     assert board["n_votes"] + board["n_unscored"] == 48 and board["n_unscored"] <= 8
+
+
+def test_the_support_conversations_example_judges_per_criterion_offline(tmp_path):
+    """The embedded model answers the conversation judging format too: a verdict per
+    criterion in one reply, under its JSON grammar (two of the example's conversations,
+    to keep the suite short)."""
+    import shutil
+
+    from tests.council.conftest import ROOT
+
+    folder = tmp_path / "example"
+    shutil.copytree(ROOT / "examples" / "support-conversations", folder)
+    kept = {"k01", "k02"}
+    for path in [folder / "conversations.jsonl", *sorted((folder / "answers").glob("*.jsonl"))]:
+        rows = [json.loads(line) for line in path.read_text().splitlines()]
+        path.write_text("".join(json.dumps(row) + "\n" for row in rows if row.get("id", row.get("item")) in kept))
+    run_dir = tmp_path / "run"
+    result = run_council("run", folder / "jury-local.yaml", "--run-dir", run_dir, "--no-progress")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "judge: 12/12 done" in result.stdout  # 2 conversations × 3 pairs × 2 orders, one judge
+    sliced = run_council("score", run_dir, "--by", "criterion", "--json")
+    assert sliced.returncode == 0, sliced.stderr[-3000:]
+    slices = json.loads(sliced.stdout)["slices"]
+    assert len(slices) == 4 and all(piece["n_votes"] == 12 for piece in slices)
+    scored = sum(m["n_votes"] for piece in slices for m in piece["models"]) // 2
+    assert scored >= 24, "most criterion verdicts of the tiny model are readable under the grammar"

@@ -123,3 +123,18 @@ def test_an_authors_transcript_is_read_strictly():
     assert turns[1]["content"] == "Sorry! A photo?\nIt helps."
     assert parse_transcript("Customer: Hi\nAgent: Hello") is None  # the agent's turn is what respondents write
     assert parse_transcript("Just a paragraph about a lamp.") is None
+
+
+def test_an_edited_earlier_turn_redoes_that_conversation_only(council_file, provider, tmp_path, cli):
+    items = _write(tmp_path, CONVERSATIONS)
+    path = council_file(test_set={"items": str(items)})
+    assert cli("run", path, "--run-dir", tmp_path / "run", "--no-progress").exit_code == 0
+    edited = json.loads(json.dumps(CONVERSATIONS))
+    edited[0]["messages"][2]["content"] = "Sorry about that. Which card, and on which dates?"  # an earlier turn
+    _write(tmp_path, edited)
+    provider.reset()
+    again = cli("run", path, "--run-dir", tmp_path / "run", "--no-progress")
+    assert again.exit_code == 0 and "changed: 1 compose result(s) given in files changed" in again.output
+    asked = {r.messages[-1]["content"] for r in provider.requests if r.kind == "respond"}
+    assert asked == {CONVERSATIONS[0]["messages"][-1]["content"]} and provider.count("respond") == 3
+    assert provider.count("judge") == 3 * 2  # that conversation's pairs, both orders, one judge each

@@ -50,15 +50,15 @@ def score(path, human_path, estimand, criterion, by, as_json, **options) -> None
             raise BadInput("human labels are on the overall verdict: --criterion ranks the jury's verdicts on one "
                            "criterion (leave out --estimand human and --human)", field="--criterion")
         source, estimand = source.for_criterion(criterion), "jury"
-    elif len(source.votes) == 0 and source.criteria:
-        raise BadInput(f"every vote names a criterion ({', '.join(source.criteria)}): rank one with --criterion "
-                       "NAME, or each with --by criterion", path=source.path)
     if by is not None:
         if estimand == "human" or human_path:
             raise BadInput("--by ranks the jury's votes per slice; the leaderboard of human preference is not "
                            "sliced (leave out --estimand human and --human)", field="--by")
         _score_slices(source, by, settings, as_json)
         return
+    if len(source.votes) == 0 and source.criteria:
+        raise BadInput(f"every vote names a criterion ({', '.join(source.criteria)}): rank one with --criterion "
+                       "NAME, or each with --by criterion", path=source.path)
     human, selection = human_labels_of(human_path, source, read) if estimand != "jury" else (None, None)
     if estimand == "human" and human is None:
         raise BadInput("no human labels to rank human preference: import some with `council label RUN --import "

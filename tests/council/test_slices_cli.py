@@ -50,6 +50,8 @@ def test_criterion_slices_split_votes_not_items(council_cli, write_votes):
     data = json.loads(council_cli("score", path, "--by", "criterion", "--json", "--rounds", "200").stdout)
     assert {s["slice"] for s in data["slices"]} == {"accuracy", "empathy"}
     assert sum(s["n_votes"] for s in data["slices"]) == len(_rows())
+    plain = council_cli("score", path)  # no overall verdict to rank: say what to ask instead
+    assert plain.returncode == 2 and "every vote names a criterion (accuracy, empathy)" in plain.stderr
 
 
 def test_an_item_with_two_categories_is_bad_input_naming_the_line(council_cli, write_votes):
@@ -79,4 +81,4 @@ def test_a_runs_authors_and_categories_slice_it_and_the_authorship_bias_comes_wi
     by_category = json.loads(cli("score", tmp_path / "run", "--by", "category", "--json", "--rounds", "200").output)
     assert sum(s["n_items"] for s in by_category["slices"]) == 6
     refused = cli("score", tmp_path / "run", "--by", "criterion")
-    assert refused.exit_code == 2 and "per-criterion verdicts" in refused.output
+    assert refused.exit_code == 2 and "a run judged with judge.per_criterion" in refused.output

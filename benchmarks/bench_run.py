@@ -81,7 +81,7 @@ def _timed_run(base: str, names, **options) -> tuple[float, int]:
         report = run(config, Path(tmp) / "run", progress=False)
         seconds = time.perf_counter() - start
         assert report.complete, report.status
-        calls = sum(stage["done"] for stage in report.status["stages"].values())
+        calls = sum(stage.done for stage in report.status.stages.values())
     return seconds, calls
 
 

@@ -237,7 +237,8 @@ def slices_text(sliced, bias=None, width: int | None = None) -> str:
     table after them."""
     from scoring.slices import SMALL_SLICE_ITEMS
 
-    lines = [f"{len(sliced.slices)} slices by {sliced.by}; each its own leaderboard, intervals from its own items"]
+    lines = [f"{len(sliced.slices)} slices by {sliced.by}; each its own leaderboard, intervals from its own items",
+             JURY_ESTIMAND + "; slices rank the jury's votes"]
     for piece in sliced.slices:
         small = (f" — small: fewer than {SMALL_SLICE_ITEMS} items, read its intervals as wide as they are"
                  if piece.small else "")

@@ -43,6 +43,7 @@ def test_a_votes_files_category_column_gives_a_leaderboard_per_category(council_
     assert slices["billing"]["models"][0]["model"] == "alpha" and slices["refunds"]["models"][0]["model"] == "gamma"
     text = council_cli("score", path, "--by", "category", "--rounds", "200").stdout
     assert "== category billing: 6 items" in text and "small: fewer than 10 items" in text
+    assert "estimand: the jury's preference" in text
 
 
 def test_criterion_slices_split_votes_not_items(council_cli, write_votes):

@@ -215,7 +215,6 @@ def authorship_bias(votes: Votes, author_of_item: dict[str, str], settings: Scor
     item_author = np.array([author_of_item.get(name) for name in votes.items], dtype=object)[votes.item]
     rows: dict[str, list[float]] = {}
     counts: dict[str, tuple[int, int]] = {}
-    tail = 100.0 * (1.0 - settings.level) / 2.0
     for model in votes.models:
         mine = item_author == model
         theirs = (item_author != model) & np.array([a is not None for a in item_author], dtype=bool)
@@ -235,7 +234,7 @@ def authorship_bias(votes: Votes, author_of_item: dict[str, str], settings: Scor
         low, high = percentile_intervals((own_draws[:n] - other_draws[:n])[:, None], settings.level)
         if own_prior is not None and other_prior is not None:
             n = min(len(own_prior), len(other_prior))
-            prior_low, prior_high = np.percentile(own_prior[:n] - other_prior[:n], [tail, 100.0 - tail])
+            prior_low, prior_high = percentile_intervals((own_prior[:n] - other_prior[:n])[:, None], settings.level)
             low, high = np.minimum(low, prior_low), np.maximum(high, prior_high)
         rows[model] = [own, own_board.elo_lower[k_own], own_board.elo_upper[k_own], other,
                        other_board.elo_lower[k_other], other_board.elo_upper[k_other], own - other,

@@ -21,9 +21,7 @@ def export_run(run_dir: str | Path, fmt: ExportFormat, out: str | Path) -> list[
     written = []
     with open_run(run_dir) as store:
         for table in EXPORT_TABLES:
-            frame = store.frame(table)
-            if table == "votes" and store.criteria():
-                frame = store.votes_with_criteria()  # a criterion column: empty for the overall verdict
+            frame = store.votes_with_criteria() if table == "votes" else store.frame(table)
             if table == "human_labels":
                 if frame.height == 0:
                     continue  # a run without labels exports what it did before labels existed

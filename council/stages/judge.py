@@ -102,19 +102,21 @@ class JudgeStage:
         return ctx.task.judge_system.render(labels=", ".join(labels(allow_tie)),
                                             label_meanings=label_meanings(allow_tie))
 
-    def _pair_units(self, ctx: StageContext, state: RunState, system: str,
+    def _outputs(self, config: CouncilConfig) -> dict[str, int]:
+        return {m.name: self.output_tokens(config, m) for m in config.with_role(self.role)}
+
+    def _pair_units(self, ctx: StageContext, state: RunState, system: str, output: dict[str, int],
                     pairs_of: Callable[[str], list[JudgedPair]]) -> list[WorkUnit]:
         """One unit per judge of every pair ``pairs_of(item)`` gives whose two answers exist."""
         config, task = ctx.config, ctx.task
-        output = {m.name: self.output_tokens(config, m) for m in config.with_role(self.role)}
         units = []
         for item, item_text in state.items:
             have = state.answers.get(item, {})
+            shown = shown_item(item_text, conversation_of(item_text))  # once per item, not per pair
             for a, b, judges in pairs_of(item):
                 if a not in have or b not in have:
                     continue  # planned on a later run, once both answers exist
-                user = task.judge_user.render(item=shown_item(item_text, conversation_of(item_text)), answer_a=have[a],
-                                              answer_b=have[b])
+                user = task.judge_user.render(item=shown, answer_a=have[a], answer_b=have[b])
                 messages = ({"role": "system", "content": system}, {"role": "user", "content": user})
                 units += [WorkUnit(key=self.key(item, judge, a, b), stage=self.name, member=judge,
                                    prompt_hash=task.judge_hash, messages=messages, expected_output_tokens=output[judge],
@@ -130,15 +132,15 @@ class JudgeStage:
         def pairs_of(item: str) -> list[JudgedPair]:
             return judge_pairs(ctx.config, item, state.chosen.get(item, ()), every_item)
 
-        output = {m.name: self.output_tokens(ctx.config, m) for m in ctx.config.with_role(self.role)}
-        return (self._pair_units(ctx, state, system, pairs_of)
+        output = self._outputs(ctx.config)
+        return (self._pair_units(ctx, state, system, output, pairs_of)
                 + self._drift_units(ctx, state, system, ctx.task.judge_hash, output))
 
     def plan_slots(self, ctx: StageContext, state: RunState,
                    slots: Mapping[str, Sequence[tuple[str, str, str]]]) -> list[WorkUnit]:
         """The units of adaptive slots just chosen (item -> (model_a, model_b, judge)),
         both orders, exactly as `plan` makes them: a refit renders only its new slots."""
-        return self._pair_units(ctx, state, self._system(ctx),
+        return self._pair_units(ctx, state, self._system(ctx), self._outputs(ctx.config),
                                 lambda item: chosen_pairs(ctx.config, slots.get(item, ())))
 
     def _drift_units(self, ctx: StageContext, state: RunState, system: str, digest: str,

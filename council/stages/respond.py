@@ -82,7 +82,7 @@ class RespondStage:
         units = []
         for item, text in state.items:
             turns = conversation_of(text)
-            user = {"role": "user", "content": task.respond_user.render(item=text, **limit)}
+            user = {"role": "user", "content": task.respond_user.render(item=text, **limit)} if turns is None else {}
             for member in respondents:
                 own = with_persona(member.persona, system)
                 messages = (({"role": "system", "content": own}, user) if turns is None

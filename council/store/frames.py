@@ -100,34 +100,31 @@ class RunStore:
             raise BadInput("the run has no judgments yet", path=str(self.path))
         return make_votes(*zip(*rows))
 
-    def criteria(self) -> tuple[str, ...]:
-        """The criteria the judges gave verdicts on, in the order first stored (none
-        unless the run judged with ``judge.per_criterion``)."""
-        return tuple(dict.fromkeys(row[4] for row in self.ledger.criterion_vote_rows()))
-
-    def criterion_votes(self, criterion: str | None = None):
-        """The verdicts per criterion as `scoring.Votes` and each vote's criterion (one
-        criterion's alone when named), or (None, None) without any."""
+    def criterion_votes(self):
+        """The verdicts per criterion as `scoring.Votes` and each vote's criterion, or
+        (None, None) without any (a run judged without ``judge.per_criterion``)."""
         import numpy as np
 
         from scoring import make_votes
 
-        rows = [row for row in self.ledger.criterion_vote_rows() if criterion is None or row[4] == criterion]
+        rows = self.ledger.criterion_vote_rows()
         if not rows:
             return None, None
         item, judge, a, b, names, verdict, _ = zip(*rows)
         return make_votes(item, judge, a, b, verdict), np.array(names, dtype=object)
 
     def votes_with_criteria(self):
-        """The votes table with a ``criterion`` column: each judgment's overall verdict
-        (criterion empty), then one row per criterion it was judged on — what export
-        writes and `council score --criterion` reads back."""
+        """The votes table as export writes it: with verdicts per criterion, a
+        ``criterion`` column — each judgment's overall verdict (criterion empty), then one
+        row per criterion it was judged on, which `council score --criterion` reads back;
+        without any, the table as it is."""
         import polars as pl
 
-        votes = self.frame("votes").with_columns(criterion=pl.lit(""))
         rows = self.ledger.criterion_vote_rows()
+        votes = self.frame("votes")
         if not rows:
             return votes
+        votes = votes.with_columns(criterion=pl.lit(""))
         by_key = dict(zip(votes["call_key"].to_list(), votes.iter_rows(named=True)))
         extra = [{**by_key[key], "criterion": criterion, "verdict": verdict,
                   "parse_status": "json" if verdict is not None else "unparseable"}
